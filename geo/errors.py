@@ -1,0 +1,35 @@
+"""Errors the product raises: each says what is wrong, where, and what to do."""
+
+from __future__ import annotations
+
+
+class PlannerError(Exception):
+    """Base class of every error the product raises on purpose."""
+
+
+class InputError(PlannerError):
+    """Input data or parameters that cannot be used as given."""
+
+
+class SchemaError(InputError):
+    """A layer does not follow its schema; ``report`` lists every problem."""
+
+    def __init__(self, message: str, report: object) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+class StoreError(PlannerError):
+    """The workspace store cannot be read or written."""
+
+
+class LayerMissingError(StoreError):
+    """A layer needed by a computation is absent or empty."""
+
+
+class InfeasiblePlanError(PlannerError):
+    """An optimisation request that has no meaningful answer."""
+
+
+class AccessDeniedError(PlannerError):
+    """The current viewer lacks the permission an action needs."""
