@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from geo.schema import ValidationReport
+
 
 class PlannerError(Exception):
     """Base class of every error the product raises on purpose."""
@@ -14,7 +19,7 @@ class InputError(PlannerError):
 class SchemaError(InputError):
     """A layer does not follow its schema; ``report`` lists every problem."""
 
-    def __init__(self, message: str, report: object) -> None:
+    def __init__(self, message: str, report: ValidationReport) -> None:
         super().__init__(message)
         self.report = report
 

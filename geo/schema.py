@@ -57,7 +57,12 @@ class Column:
     allowed: tuple[str, ...] | None = None
     min_value: float | None = None
     max_value: float | None = None
-    required: bool = True
+    required: bool | None = None
+
+    @property
+    def must_be_present(self) -> bool:
+        """True when a file must have this column (by default: when it may not be empty)."""
+        return (not self.nullable) if self.required is None else self.required
 
 
 @dataclass(frozen=True)
@@ -303,6 +308,13 @@ def _parse_bool(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Return (parsed nullable booleans, mask of values that could not be read)."""
     if pd.api.types.is_bool_dtype(values):
         return values.astype("boolean"), pd.Series(False, index=values.index)
+    if pd.api.types.is_numeric_dtype(values):
+        # Spreadsheets and some readers give 1.0 / 0.0 / NaN for yes / no / blank.
+        numbers = values.astype("float64")
+        parsed = pd.Series(pd.NA, index=values.index, dtype="boolean")
+        parsed[(numbers == 1).to_numpy(dtype=bool)] = True
+        parsed[(numbers == 0).to_numpy(dtype=bool)] = False
+        return parsed, (numbers.notna() & parsed.isna()).astype(bool)
     text = values.astype("string").str.strip().str.lower()
     parsed = pd.Series(pd.NA, index=values.index, dtype="boolean")
     parsed[text.isin(_TRUE).fillna(False).to_numpy(dtype=bool)] = True
@@ -361,7 +373,7 @@ def validate_layer(
     """
     schema = LAYERS[layer]
     problems: list[Problem] = []
-    missing = [c.name for c in schema.columns if c.required and c.name not in frame.columns]
+    missing = [c.name for c in schema.columns if c.must_be_present and c.name not in frame.columns]
     for name in missing:
         problems.append(
             Problem(
@@ -377,7 +389,7 @@ def validate_layer(
             continue
         problems += _check_column(layer, frame[col.name], col, row_base, today)
     if schema.key in frame.columns:
-        keys = frame[schema.key].astype("string").str.strip()
+        keys = frame[schema.key].astype("string").str.strip().replace("", pd.NA)
         dup = keys.duplicated(keep="first") & keys.notna()
         for r in _rows(dup, row_base):
             value = keys.iloc[r - row_base]

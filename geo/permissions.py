@@ -1,0 +1,89 @@
+"""Roles, the permission matrix and the current viewer, checked wherever data leaves ``geo``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from geo.errors import AccessDeniedError
+
+Role = Literal["admin", "planner", "analyst", "briefer", "viewer"]
+Permission = Literal[
+    "see_unit_positions",
+    "import_data",
+    "import_centres",
+    "plan",
+    "export_all",
+    "export_coverage",
+    "see_briefing",
+    "manage_users",
+    "read_audit_log",
+]
+
+ROLES: tuple[Role, ...] = ("admin", "planner", "analyst", "briefer", "viewer")
+
+#: Which role may do what. ``import_centres`` covers centres and accessibility audits;
+#: ``import_data`` every layer, units included.
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    "admin": frozenset(
+        {
+            "see_unit_positions",
+            "import_data",
+            "import_centres",
+            "plan",
+            "export_all",
+            "export_coverage",
+            "see_briefing",
+            "manage_users",
+            "read_audit_log",
+        }
+    ),
+    "planner": frozenset(
+        {
+            "see_unit_positions",
+            "import_data",
+            "import_centres",
+            "plan",
+            "export_all",
+            "export_coverage",
+            "see_briefing",
+        }
+    ),
+    "analyst": frozenset({"import_centres", "export_coverage", "see_briefing"}),
+    "briefer": frozenset({"export_coverage", "see_briefing"}),
+    "viewer": frozenset(),
+}
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking: a name and a role, and what the role allows."""
+
+    name: str
+    role: Role
+
+    def can(self, permission: Permission) -> bool:
+        """Return True when the viewer's role grants ``permission``."""
+        return permission in ROLE_PERMISSIONS[self.role]
+
+    @property
+    def can_see_unit_positions(self) -> bool:
+        """True when exact positions of security units may be shown to this viewer."""
+        return self.can("see_unit_positions")
+
+
+def require(viewer: Viewer, permission: Permission) -> None:
+    """Raise :class:`AccessDeniedError` unless ``viewer`` has ``permission``."""
+    if not viewer.can(permission):
+        raise AccessDeniedError(
+            f"{viewer.name} (role '{viewer.role}') may not {permission.replace('_', ' ')}; "
+            "ask an administrator for a role that allows it"
+        )
+
+
+def parse_role(text: str) -> Role:
+    """Return ``text`` as a role, or raise :class:`ValueError` naming the valid roles."""
+    for role in ROLES:
+        if text == role:
+            return role
+    raise ValueError(f"unknown role '{text}'; use one of {', '.join(ROLES)}")

@@ -1,0 +1,35 @@
+import pytest
+
+from geo.errors import AccessDeniedError
+from geo.permissions import ROLE_PERMISSIONS, ROLES, Viewer, parse_role, require
+
+
+@pytest.mark.parametrize(
+    ("role", "allowed"),
+    [("admin", True), ("planner", True), ("analyst", False), ("briefer", False), ("viewer", False)],
+)
+def test_only_admins_and_planners_see_unit_positions(role, allowed):
+    assert Viewer("x", role).can_see_unit_positions is allowed
+
+
+def test_every_role_has_an_entry_in_the_matrix():
+    assert set(ROLE_PERMISSIONS) == set(ROLES)
+
+
+def test_viewer_role_grants_nothing_beyond_reading_aggregates():
+    assert ROLE_PERMISSIONS["viewer"] == frozenset()
+
+
+def test_require_names_viewer_role_and_action():
+    with pytest.raises(AccessDeniedError, match=r"Amal \(role 'briefer'\) may not see unit positions"):
+        require(Viewer("Amal", "briefer"), "see_unit_positions")
+
+
+def test_require_passes_silently_when_allowed():
+    require(Viewer("Omar", "planner"), "plan")
+
+
+def test_parse_role_lists_valid_roles_on_error():
+    assert parse_role("analyst") == "analyst"
+    with pytest.raises(ValueError, match="use one of admin, planner, analyst, briefer, viewer"):
+        parse_role("boss")
