@@ -1,0 +1,52 @@
+# Two commands set up a fresh machine: `make run` (the app on the demo) and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+WORKSPACE ?= workspace/demo.gpkg
+STAMP := $(VENV)/.requirements-installed
+ASSETS := static/vendor/.complete
+
+.PHONY: run test lint setup assets demo bench clean
+
+$(STAMP): requirements.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements.txt
+	touch $(STAMP)
+
+$(ASSETS): assets.lock.json scripts/fetch_assets.py
+	$(PYTHON) scripts/fetch_assets.py
+
+$(WORKSPACE): | $(STAMP)
+	$(BIN)/python -m geo demo --out $(WORKSPACE)
+
+setup: $(STAMP) $(ASSETS)
+
+assets: $(ASSETS)
+
+## run: set up, build the demo workspace if missing, start the app at http://localhost:8501
+run: setup $(WORKSPACE)
+	$(BIN)/python -m streamlit run app.py
+
+## test: set up and run the whole suite (unit, AppTest, browser)
+test: setup
+	$(BIN)/python -m pytest
+
+## lint: ruff (lint + format check) and mypy on geo/
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy geo
+
+## demo: rebuild the demo workspace from scratch
+demo: $(STAMP)
+	rm -f $(WORKSPACE)
+	$(BIN)/python -m geo demo --out $(WORKSPACE)
+
+## bench: run the benchmarks (prints figures; not part of the tests)
+bench: setup
+	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) static/vendor workspace test-artifacts

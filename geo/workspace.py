@@ -1,0 +1,105 @@
+"""A workspace read from the store: every current layer plus its versions and description."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+
+import pandas as pd
+
+from geo.errors import LayerMissingError, StoreError
+from geo.schema import LAYER_NAMES, empty_layer
+from geo.store import GeoPackageStore
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """The current version of every layer of one workspace (read-only)."""
+
+    path: str
+    layers: Mapping[str, pd.DataFrame]
+    versions: pd.DataFrame
+    info: Mapping[str, str]
+
+    @property
+    def is_demo(self) -> bool:
+        """True when the workspace holds the synthetic demo data."""
+        return self.info.get("is_demo", "false") == "true"
+
+    def layer(self, name: str) -> pd.DataFrame:
+        """Return layer ``name`` (an empty frame with the schema's columns if absent)."""
+        frame = self.layers.get(name)
+        return empty_layer(name) if frame is None else frame
+
+    def require(self, name: str) -> pd.DataFrame:
+        """Return layer ``name``; raise :class:`LayerMissingError` when absent or empty."""
+        frame = self.layers.get(name)
+        if frame is None or frame.empty:
+            raise LayerMissingError(
+                f"the workspace has no '{name}' rows; import them on the Data page "
+                "(or build the demo with: python -m geo demo --out PATH)"
+            )
+        return frame
+
+
+def workspace_stamp(path: str | Path) -> str:
+    """Return a short text that changes whenever any layer of the workspace changes.
+
+    Used as a cache key: cheap to compute (reads only the version table).
+    """
+    if not Path(path).exists():
+        return "missing"
+    summary = GeoPackageStore(path).summary()
+    parts = [f"{r.layer}:{r.version}" for r in summary.itertuples()]
+    return ";".join(parts)
+
+
+def open_workspace(path: str | Path) -> Workspace:
+    """Read the current version of every layer stored at ``path``.
+
+    Raises
+    ------
+    StoreError
+        When there is no workspace file at ``path``.
+    """
+    if not Path(path).exists():
+        raise StoreError(
+            f"no workspace at {path}; build the demo with "
+            f"'python -m geo demo --out {path}' or import data"
+        )
+    store = GeoPackageStore(path)
+    layers = {name: store.read_layer(name) for name in LAYER_NAMES if store.has_layer(name)}
+    return Workspace(
+        path=str(path),
+        layers=MappingProxyType(layers),
+        versions=store.summary(),
+        info=MappingProxyType(store.info()),
+    )
+
+
+def describe_layers(workspace: Workspace) -> pd.DataFrame:
+    """One row per layer: version, rows, the sources its rows cite, when and by whom written."""
+    rows = []
+    versions = workspace.versions.set_index("layer") if len(workspace.versions) else None
+    for name in LAYER_NAMES:
+        frame = workspace.layers.get(name)
+        if frame is None:
+            continue
+        sources = frame["source"].dropna().value_counts() if "source" in frame else pd.Series()
+        cited = "; ".join(str(s) for s in sources.index[:3])
+        if len(sources) > 3:
+            cited += f" (+{len(sources) - 3} more)"
+        info = versions.loc[name] if versions is not None and name in versions.index else None
+        rows.append(
+            {
+                "layer": name,
+                "version": None if info is None else int(info["version"]),
+                "rows": len(frame),
+                "source": cited,
+                "written at": None if info is None else info["created_at"],
+                "author": None if info is None else info["author"],
+            }
+        )
+    return pd.DataFrame(rows)
