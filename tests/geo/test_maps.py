@@ -1,0 +1,304 @@
+"""Unit tests of geo.maps: offline assets, escaping, styles and layers on tiny frames."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import folium
+import folium.plugins
+import geopandas as gpd
+import pytest
+import shapely
+from shapely.geometry import Point, box
+
+from geo.errors import InputError
+from geo.maps import (
+    ASSET_URL_PREFIX,
+    LAYER_CENTRES,
+    LAYER_DISTRICTS,
+    LAYER_MUNICIPALITIES,
+    LAYER_OUTLINE,
+    LOCAL_ASSETS,
+    MAX_ZOOM,
+    OfflineAssetError,
+    add_points,
+    add_polygons,
+    build_overview_map,
+    encode_labels,
+    new_map,
+    script_json,
+    simplify_polygons,
+    use_offline_assets,
+)
+
+EVIL = "<img src=x onerror=alert(1)>"
+# How EVIL reaches the page: HTML-escaped by geo.maps, then JSON-escaped by folium's tojson
+EVIL_IN_FOLIUM_JSON = "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;"
+ASSET_TAG = re.compile(r"<(?:script|link)\b[^>]*?\b(?:src|href)=[\"']([^\"']+)", re.IGNORECASE)
+
+
+def regions() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"pcode": ["R-W", "R-E"], "name_en": ["West", "East"], "name_ar": ["الغرب", "الشرق"]},
+        geometry=[box(11, 30, 16, 33), box(16, 30, 21, 33)],
+        crs="EPSG:4326",
+    )
+
+
+def districts() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {
+            "pcode": ["D1", "D2", "D3"],
+            "name_en": ["Tripoli", "Misrata", "Benghazi"],
+            "name_ar": ["طرابلس", "مصراتة", "بنغازي"],
+            "region_pcode": ["R-W", "R-W", "R-E"],
+        },
+        geometry=[box(11, 30, 14, 33), box(14, 30, 16, 33), box(16, 30, 21, 33)],
+        crs="EPSG:4326",
+    )
+
+
+def municipalities() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {
+            "pcode": ["M1", "M2", "M3", "M4"],
+            "name_en": ["Janzour", "Souq Al-Jumaa", "Misrata", "No polygon"],
+            "name_ar": ["جنزور", "سوق الجمعة", "مصراتة", "بلا حدود"],
+            "district_pcode": ["D1", "D1", "D2", "D3"],
+            "boundary_kind": ["official", "approximate", "imported", "approximate"],
+        },
+        geometry=[box(11, 30, 12.5, 33), box(12.5, 30, 14, 33), box(14, 30, 16, 33), None],
+        crs="EPSG:4326",
+    )
+
+
+def centres() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {
+            "centre_id": ["C1", "C2", "C3"],
+            "name_ar": ["مدرسة الأمل", EVIL, "قاعة الشعب"],
+            "name_en": ["Al-Amal school", None, "People's hall"],
+        },
+        geometry=[Point(13.123456789, 32.87654321), Point(13.2, 32.86), Point(20.07, 32.11)],
+        crs="EPSG:4326",
+    )
+
+
+def overview(**kwargs) -> folium.Map:
+    return build_overview_map(regions(), districts(), municipalities(), centres(), **kwargs)
+
+
+def layer(m: folium.Map, name: str):
+    return next(c for c in m._children.values() if getattr(c, "layer_name", None) == name)
+
+
+def asset_urls(html: str) -> list[str]:
+    return ASSET_TAG.findall(html)
+
+
+def test_overview_page_loads_scripts_and_styles_only_from_the_app():
+    urls = asset_urls(overview().get_root().render())
+    assert urls, "the page should load Leaflet"
+    assert all(u.startswith(f"{ASSET_URL_PREFIX}/") for u in urls), urls
+    assert f"{ASSET_URL_PREFIX}/{LOCAL_ASSETS['jquery']}" in urls  # popups need $
+
+
+def test_overview_page_drops_bootstrap_and_font_awesome():
+    html = overview().get_root().render().lower()
+    for name in ("bootstrap", "fontawesome", "awesome-markers", "glyphicons"):
+        assert name not in html
+
+
+def test_folium_class_level_cdn_lists_are_left_alone():
+    before = (list(folium.Map.default_js), list(folium.plugins.MarkerCluster.default_css))
+    overview().get_root().render()
+    assert (list(folium.Map.default_js), list(folium.plugins.MarkerCluster.default_css)) == before
+    assert folium.Map.default_js[0][1].startswith("https://")
+
+
+def test_plugins_added_after_building_are_served_locally():
+    m = overview()
+    folium.plugins.HeatMap([[32.9, 13.2, 1.0]]).add_to(m)
+    folium.plugins.MarkerCluster().add_to(m)
+    urls = asset_urls(m.get_root().render())
+    assert f"{ASSET_URL_PREFIX}/{LOCAL_ASSETS['leaflet-heat.js']}" in urls
+    assert all(u.startswith(f"{ASSET_URL_PREFIX}/") for u in urls), urls
+
+
+def test_use_offline_assets_rewrites_a_plain_folium_map_already_rendered():
+    m = folium.Map(tiles=None)
+    m.get_root().render()
+    use_offline_assets(m)
+    urls = asset_urls(m.get_root().render())
+    assert all(u.startswith(f"{ASSET_URL_PREFIX}/") for u in urls), urls
+
+
+def test_st_folium_hands_only_local_links_to_the_iframe(monkeypatch):
+    streamlit_folium = pytest.importorskip("streamlit_folium")
+    sent: dict = {}
+    monkeypatch.setattr(streamlit_folium, "_component_func", lambda **kw: sent.update(kw))
+    m = overview()
+    folium.plugins.HeatMap([[32.9, 13.2, 1.0]]).add_to(m)
+    streamlit_folium.st_folium(m, key="map", returned_objects=[])
+    links = sent["js_links"] + sent["css_links"]
+    assert links
+    assert all(u.startswith(f"{ASSET_URL_PREFIX}/") for u in links), links
+    assert not re.search(r"https?://", sent["header"])
+
+
+def test_plugin_without_vendored_files_is_refused_with_its_name():
+    m = new_map()
+    folium.plugins.Fullscreen().add_to(m)
+    with pytest.raises(OfflineAssetError, match="Fullscreen"):
+        m.get_root().render()
+
+
+def test_folium_icon_is_refused_because_awesome_markers_are_not_vendored():
+    m = new_map()
+    folium.Marker([32.9, 13.2], icon=folium.Icon(color="red")).add_to(m)
+    with pytest.raises(OfflineAssetError, match="awesome-markers"):
+        m.get_root().render()
+
+
+def test_centre_name_reaches_the_page_only_escaped():
+    html = overview().get_root().render()
+    assert "<img src=x" not in html
+    assert script_json("&lt;img src=x onerror=alert(1)&gt;") in html
+
+
+def test_municipality_name_reaches_the_page_only_escaped():
+    munis = municipalities()
+    munis.loc[0, "name_en"] = EVIL
+    html = build_overview_map(regions(), districts(), munis, centres()).get_root().render()
+    assert "<img src=x" not in html
+    assert EVIL_IN_FOLIUM_JSON in html
+
+
+def test_point_labels_are_escaped_and_dictionary_encoded():
+    points = centres()
+    tables, codes = encode_labels(points, ["name_en", "name_ar"])
+    assert tables[0] == ["Al-Amal school", "", "People&#x27;s hall"]
+    assert "&lt;img src=x onerror=alert(1)&gt;" in tables[1]
+    assert [len(c) for c in codes] == [3, 3]
+    assert tables[1][codes[1][1]] == "&lt;img src=x onerror=alert(1)&gt;"
+
+
+def test_script_json_cannot_close_the_script_element():
+    text = script_json(["</script><script>alert(1)</script>", "مدرسة"])
+    assert "<" not in text
+    assert ">" not in text
+    assert "مدرسة" in text  # Arabic kept as UTF-8, not \u escapes
+    assert json.loads(text)[0] == "</script><script>alert(1)</script>"
+
+
+def test_approximate_municipality_is_dashed_and_says_so():
+    munis = layer(overview(), LAYER_MUNICIPALITIES)
+    features = munis.data["features"]
+    by_pcode = {f["properties"]["pcode"]: f for f in features}
+    approximate = by_pcode["M2"]
+    assert approximate["properties"]["boundary"] == "approximate boundary"
+    assert munis.style_function(approximate)["dashArray"] == "6 4"
+    for pcode in ("M1", "M3"):
+        assert munis.style_function(by_pcode[pcode])["dashArray"] is None
+        assert by_pcode[pcode]["properties"]["boundary"] != "approximate boundary"
+
+
+def test_approximate_boundary_is_named_in_the_tooltip_fields():
+    munis = layer(overview(), LAYER_MUNICIPALITIES)
+    tooltip = next(c for c in munis._children.values() if isinstance(c, folium.GeoJsonTooltip))
+    assert "boundary" in tooltip.fields
+
+
+def test_overview_has_every_layer_a_layer_control_and_a_scale_bar():
+    m = overview()
+    html = m.get_root().render()
+    for name in (LAYER_MUNICIPALITIES, LAYER_DISTRICTS, LAYER_OUTLINE, LAYER_CENTRES):
+        assert f'"{name}"' in html
+    assert "L.control.layers(" in html
+    assert "L.control.scale()" in html
+
+
+def test_show_centres_false_leaves_the_centres_out():
+    m = overview(show_centres=False)
+    assert all(getattr(c, "layer_name", None) != LAYER_CENTRES for c in m._children.values())
+    assert "markerClusterGroup" not in m.get_root().render()
+
+
+def test_one_geojson_feature_per_polygon_row_with_geometry():
+    m = overview()
+    assert len(layer(m, LAYER_DISTRICTS).data["features"]) == 3
+    assert len(layer(m, LAYER_MUNICIPALITIES).data["features"]) == 3  # M4 has no polygon
+    assert len(layer(m, LAYER_OUTLINE).data["features"]) == 1
+
+
+def test_outline_ignores_the_mouse():
+    outline = layer(overview(), LAYER_OUTLINE)
+    assert outline.options["interactive"] is False
+
+
+def test_centres_are_clustered_with_coordinates_rounded_to_5_decimals():
+    cluster = layer(overview(), LAYER_CENTRES)
+    assert isinstance(cluster, folium.plugins.FastMarkerCluster)
+    assert cluster.data[0][:2] == [32.87654, 13.12346]
+    assert len(cluster.data) == 3
+
+
+def test_new_map_has_max_zoom_scale_bar_and_no_tiles():
+    m = new_map()
+    assert m.options["maxZoom"] == MAX_ZOOM
+    assert m.control_scale is True
+    assert not any(isinstance(c, folium.TileLayer) for c in m._children.values())
+
+
+def test_new_map_accepts_local_tiles_with_attribution():
+    m = new_map(tiles="/app/static/tiles/{z}/{x}/{y}.png", tile_attribution="© OSM contributors")
+    tiles = [c for c in m._children.values() if isinstance(c, folium.TileLayer)]
+    assert len(tiles) == 1
+    assert tiles[0].tiles.startswith("/app/static/tiles/")
+
+
+def test_new_map_refuses_tiles_from_another_host():
+    with pytest.raises(InputError, match="served by the app"):
+        new_map(tiles="https://tile.openstreetmap.org/{z}/{x}/{y}.png", tile_attribution="OSM")
+
+
+def test_new_map_refuses_tiles_without_attribution():
+    with pytest.raises(InputError, match="tile_attribution"):
+        new_map(tiles="/app/static/tiles/{z}/{x}/{y}.png")
+
+
+def test_missing_column_is_named_in_the_error():
+    munis = municipalities().drop(columns="boundary_kind")
+    with pytest.raises(InputError, match="boundary_kind"):
+        build_overview_map(regions(), districts(), munis, centres())
+
+
+def test_frame_without_crs_is_refused():
+    points = centres().set_crs(None, allow_override=True)
+    with pytest.raises(InputError, match="no CRS"):
+        add_points(new_map(), points, name="x")
+
+
+def test_projected_polygons_are_drawn_in_degrees():
+    projected = districts().to_crs("EPSG:3857")
+    geojson = add_polygons(new_map(), projected, name="d", label_columns=["name_en"])
+    x, y = geojson.data["features"][0]["geometry"]["coordinates"][0][0]
+    assert 10 < x < 22
+    assert 29 < y < 34
+
+
+def test_dashed_flags_must_match_the_rows():
+    with pytest.raises(InputError, match="'dashed' has 2 values for 3 rows"):
+        add_polygons(new_map(), districts(), name="d", dashed=[True, False])
+
+
+def test_simplify_keeps_neighbours_sharing_their_edge():
+    wiggle = [(14 + 0.001 * (i % 2), 30 + 0.03 * i) for i in range(101)]
+    west = shapely.Polygon([(11, 30), *wiggle, (11, 33)])
+    east = shapely.Polygon([(17, 30), (17, 33), *reversed(wiggle)])
+    simplified = simplify_polygons([west, east], 0.01)
+    assert shapely.get_num_coordinates(simplified).sum() < 60
+    gap = shapely.union_all(simplified).area - (simplified[0].area + simplified[1].area)
+    assert abs(gap) < 1e-9
+    assert shapely.intersection(simplified[0], simplified[1]).area == pytest.approx(0, abs=1e-9)
