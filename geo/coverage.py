@@ -1,0 +1,702 @@
+"""Security coverage, staffing, risk and accessibility of every polling centre, and roll-ups.
+
+Definitions (defaults are fields of :class:`CoverageParams`)
+------------------------------------------------------------
+Distances are straight-line, scale-corrected (:mod:`geo.distance`); road distance is
+straight-line × ``circuity`` (1.3).
+
+* **guarded**: a ``static_guard`` unit is assigned to the centre (``assigned_centre_id``),
+  wherever it stands, or an unassigned static guard stands within ``guard_radius_km``
+  (0.2 km). Checkpoints never guard a centre: they control roads, not doors. A unit whose
+  ``assigned_centre_id`` names no centre of the layer counts as unassigned (and is reported
+  in :attr:`CoverageResult.warnings`).
+* **reachable**: a ``patrol`` within its response radius (10 road-km) or a
+  ``rapid_response`` unit within its radius (30 road-km). A unit's own
+  ``response_radius_km`` (road km) overrides the default of its type when given and
+  ``use_unit_radii`` is true. In straight line the default patrol radius is 10 / 1.3 =
+  7.69 km.
+* **status**: ``full`` (guarded and reachable), ``guard_only``, ``response_only``, ``gap``.
+* **staffing**: ``officers_required = officers_base + officers_per_station × (male + female +
+  mixed stations)`` (2 + 2 × stations); ``female_officers_required = female_per_station ×
+  (female + mixed stations)`` (1 each). Officers assigned are those of the static guards that
+  guard the centre: assigned ones, plus unassigned ones within the guard radius, each counted
+  at its nearest centre only so that no officer is counted twice. ``shortfall =
+  max(0, required − assigned)``, the same for women.
+* **response time**: road km to the nearest patrol (rapid-response unit) / its type's speed
+  (40 km/h; 60 km/h), in minutes.
+* **risk**: :mod:`geo.risk`; **access**: :mod:`geo.access` (an alternative is sought for
+  ``inaccessible`` and ``partial`` centres).
+
+Closed centres (``status == "closed"``) are left out unless ``include_closed`` is set.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from geo.access import NEEDS_ALTERNATIVE, centre_access, nearest_accessible_xy
+from geo.distance import any_within, nearest, pairs_within, points_xy
+from geo.errors import InputError, LayerMissingError
+from geo.risk import (
+    COMPONENTS,
+    DETAIL_COLUMNS,
+    RiskWeights,
+    require_unique_ids,
+    resolve_as_of,
+    score_risk_xy,
+)
+from geo.schema import INCIDENT_CATEGORIES
+
+STATUSES: tuple[str, ...] = ("full", "guard_only", "response_only", "gap")
+
+#: The per-centre table's leading columns, in order.
+CENTRE_COLUMNS: tuple[str, ...] = (
+    "centre_id",
+    "municipality_pcode",
+    "status",
+    "nearest_static_km",
+    "nearest_patrol_km",
+    "nearest_rapid_km",
+    "officers_assigned",
+    "officers_required",
+    "shortfall",
+    "female_officers_assigned",
+    "female_officers_required",
+    "female_shortfall",
+    "risk_score",
+    "risk_tier",
+    "access_status",
+    "nearest_accessible_centre_id",
+    "nearest_accessible_km",
+)
+#: Columns after the risk components.
+EXTRA_COLUMNS: tuple[str, ...] = (
+    "guarded",
+    "reachable",
+    "patrol_road_km",
+    "rapid_road_km",
+    "patrol_response_min",
+    "rapid_response_min",
+    *DETAIL_COLUMNS,
+)
+
+_DEMO_HINT = "on the Data page or run python -m geo demo to load the demo workspace"
+
+
+@dataclass(frozen=True)
+class CoverageParams:
+    """Parameters of the coverage and staffing analysis (see the module docstring).
+
+    Attributes
+    ----------
+    circuity
+        Road distance / straight-line distance (≥ 1).
+    guard_radius_km
+        An unassigned static guard this close guards a centre, km (straight line).
+    patrol_radius_km, rapid_radius_km
+        Default response radii of patrols and rapid-response units, road km.
+    use_unit_radii
+        Let a unit's own ``response_radius_km`` (road km) override its type's default.
+    patrol_speed_kmh, rapid_speed_kmh
+        Travel speeds for response times, km/h.
+    officers_base, officers_per_station
+        Officers required per centre and per station.
+    female_per_station
+        Female officers required per women's or mixed station.
+    include_closed
+        Also analyse centres whose ``status`` is ``closed``.
+    """
+
+    circuity: float = 1.3
+    guard_radius_km: float = 0.2
+    patrol_radius_km: float = 10.0
+    rapid_radius_km: float = 30.0
+    use_unit_radii: bool = True
+    patrol_speed_kmh: float = 40.0
+    rapid_speed_kmh: float = 60.0
+    officers_base: int = 2
+    officers_per_station: int = 2
+    female_per_station: int = 1
+    include_closed: bool = False
+
+    def __post_init__(self) -> None:
+        """Reject parameters that make no sense, naming each one."""
+        problems = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, bool):
+                continue
+            if not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+                problems.append(f"{f.name} must be a number ≥ 0, got {value!r}")
+        if not problems:
+            if self.circuity < 1:
+                problems.append(
+                    f"circuity must be at least 1 (roads are never shorter than the straight "
+                    f"line), got {self.circuity:g}"
+                )
+            if self.patrol_speed_kmh == 0 or self.rapid_speed_kmh == 0:
+                problems.append("speeds must be positive")
+        if problems:
+            raise InputError("coverage parameters: " + "; ".join(problems))
+
+
+@dataclass(frozen=True)
+class CoverageResult:
+    """The per-centre analysis and what it was computed with.
+
+    Attributes
+    ----------
+    centres
+        One row per analysed centre: :data:`CENTRE_COLUMNS`, the risk component columns,
+        then :data:`EXTRA_COLUMNS`. Distances in km (missing when no unit of that type
+        exists); response times in minutes.
+    params, weights
+        The parameters used.
+    as_of
+        The reference date of the risk model.
+    warnings
+        Sentences about data that were used in a particular way (e.g. no incidents loaded).
+    """
+
+    centres: pd.DataFrame
+    params: CoverageParams
+    weights: RiskWeights
+    as_of: pd.Timestamp
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _require_layer(
+    frame: pd.DataFrame | None, layer: str, columns: tuple[str, ...], *, allow_empty: bool
+) -> pd.DataFrame:
+    """Return ``frame``; raise when it is missing, empty (unless allowed) or lacks columns."""
+    if frame is None:
+        raise LayerMissingError(f"layer '{layer}' is missing; import {layer} {_DEMO_HINT}")
+    if len(frame) == 0 and not allow_empty:
+        raise LayerMissingError(f"layer '{layer}' is empty; import {layer} {_DEMO_HINT}")
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise InputError(
+            f"layer '{layer}' lacks column(s) {', '.join(repr(c) for c in missing)}; "
+            "re-import it on the Data page with the layer template's columns"
+        )
+    return frame
+
+
+def _lookup(frame: pd.DataFrame, key: str, value: str) -> pd.Series:
+    """Return ``frame[value]`` indexed by ``frame[key]`` as text, first row per key."""
+    unique = frame.drop_duplicates(key)
+    return pd.Series(unique[value].to_numpy(), index=pd.Index(unique[key].astype("str")))
+
+
+_CENTRE_NEEDS = (
+    "centre_id",
+    "municipality_pcode",
+    "stations_male",
+    "stations_female",
+    "stations_mixed",
+    "registered_voters",
+)
+_UNIT_NEEDS = ("unit_id", "unit_type", "assigned_centre_id", "officers", "female_officers")
+
+
+def _counts(frame: pd.DataFrame, column: str) -> NDArray[np.float64]:
+    return pd.to_numeric(frame[column]).fillna(0).to_numpy(dtype=np.float64)
+
+
+def _km(distance_m: NDArray[np.float64]) -> NDArray[np.float64]:
+    return np.where(np.isfinite(distance_m), distance_m / 1000.0, np.nan)
+
+
+def analyse_coverage(
+    centres: pd.DataFrame | None,
+    units: pd.DataFrame | None,
+    incidents: pd.DataFrame | None,
+    audits: pd.DataFrame | None,
+    municipalities: pd.DataFrame | None = None,
+    *,
+    params: CoverageParams = CoverageParams(),
+    weights: RiskWeights = RiskWeights(),  # noqa: B008 - frozen, never mutated
+    as_of: pd.Timestamp | str | None = None,
+) -> CoverageResult:
+    """Analyse coverage, staffing, risk and accessibility of every centre.
+
+    Parameters
+    ----------
+    centres
+        The ``centres`` layer (point geometry, EPSG:4326); required, not empty.
+    units
+        The ``units`` layer (point geometry); required, not empty.
+    incidents
+        The ``incidents`` layer, or ``None``/empty (risk then has no incident components).
+    audits
+        The ``access_audits`` layer, or ``None``/empty (every centre ``unknown``).
+    municipalities
+        The ``municipalities`` layer; only checked for centres whose municipality it lacks.
+    params, weights
+        Coverage parameters and risk model.
+    as_of
+        Reference date of the risk model; ``None`` means today.
+
+    Returns
+    -------
+    CoverageResult
+        The per-centre table, in the order of the (open) centres.
+
+    Raises
+    ------
+    LayerMissingError
+        When ``centres`` or ``units`` is missing or empty.
+    InputError
+        When a layer lacks a column the analysis needs, or a location is missing.
+    """
+    centres = _require_layer(centres, "centres", _CENTRE_NEEDS, allow_empty=False)
+    units = _require_layer(units, "units", _UNIT_NEEDS, allow_empty=False)
+    day = resolve_as_of(as_of)
+    warnings: list[str] = []
+    all_ids = centres["centre_id"].astype("str")
+    require_unique_ids(all_ids)
+    if not params.include_closed and "status" in centres.columns:
+        keep = (centres["status"] != "closed").to_numpy(dtype=bool, na_value=True)
+        if not keep.any():
+            raise LayerMissingError(
+                "layer 'centres' holds only closed centres; import open centres "
+                f"{_DEMO_HINT}, or analyse closed centres too"
+            )
+        centres = centres[keep].reset_index(drop=True)
+    else:
+        centres = centres.reset_index(drop=True)
+    ids = centres["centre_id"].astype("str").to_numpy()
+    centre_xy = points_xy(centres, layer="centres")
+    unit_xy = points_xy(units, layer="units")
+
+    unit_type = units["unit_type"].astype("str").to_numpy()
+    static = unit_type == "static_guard"
+    patrol = unit_type == "patrol"
+    rapid = unit_type == "rapid_response"
+    responder = patrol | rapid
+
+    nearest_static_m, _ = nearest(centre_xy, unit_xy[static])
+    nearest_patrol_m, _ = nearest(centre_xy, unit_xy[patrol])
+    nearest_rapid_m, _ = nearest(centre_xy, unit_xy[rapid])
+    nearest_other_m, _ = nearest(centre_xy, unit_xy[~(static | responder)])
+    nearest_any_m = np.minimum.reduce(
+        [nearest_static_m, nearest_patrol_m, nearest_rapid_m, nearest_other_m]
+    )
+
+    guarded, officers, female = _guards(
+        ids, pd.Index(all_ids), centre_xy, units, unit_xy, static, params, warnings
+    )
+
+    radius_km = np.where(patrol, params.patrol_radius_km, params.rapid_radius_km)
+    if params.use_unit_radii and "response_radius_km" in units.columns:
+        own = pd.to_numeric(units["response_radius_km"]).to_numpy(dtype=float, na_value=np.nan)
+        radius_km = np.where(np.isfinite(own), own, radius_km)
+    reachable = any_within(
+        centre_xy, unit_xy[responder], radius_km[responder] * 1000.0 / params.circuity
+    )
+
+    stations = (
+        _counts(centres, "stations_male")
+        + _counts(centres, "stations_female")
+        + _counts(centres, "stations_mixed")
+    )
+    women_stations = _counts(centres, "stations_female") + _counts(centres, "stations_mixed")
+    required = params.officers_base + params.officers_per_station * stations
+    female_required = params.female_per_station * women_stations
+
+    inc = incidents if incidents is not None and len(incidents) > 0 else None
+    if inc is None:
+        warnings.append("no incidents loaded: risk counts size, remoteness and nothing else")
+    incident_xy = points_xy(inc, layer="incidents") if inc is not None else np.empty((0, 2))
+    risk = score_risk_xy(
+        centres, centre_xy, nearest_any_m / 1000.0, inc, incident_xy, weights=weights, as_of=day
+    )
+
+    if audits is None or len(audits) == 0:
+        warnings.append("no accessibility audits loaded: every centre's access is unknown")
+    access = centre_access(centres, audits)
+    is_open = np.ones(len(centres), dtype=bool)
+    if "status" in centres.columns:
+        is_open = (centres["status"] != "closed").to_numpy(dtype=bool, na_value=True)
+    alternative = nearest_accessible_xy(
+        ids, centre_xy, access["access_status"].to_numpy(), is_open, NEEDS_ALTERNATIVE
+    )
+
+    if municipalities is not None and "pcode" in municipalities.columns:
+        known = set(municipalities["pcode"].astype("str"))
+        unknown = sorted(set(centres["municipality_pcode"].dropna().astype("str")) - known)
+        if unknown:
+            warnings.append(
+                f"{len(unknown)} municipality code(s) of centres are not in the municipalities "
+                f"layer (e.g. {', '.join(unknown[:3])}); their roll-ups have no district"
+            )
+
+    status = np.select(
+        [guarded & reachable, guarded, reachable], ["full", "guard_only", "response_only"], "gap"
+    )
+    patrol_road_km = _km(nearest_patrol_m) * params.circuity
+    rapid_road_km = _km(nearest_rapid_m) * params.circuity
+    table = pd.DataFrame(
+        {
+            "centre_id": ids,
+            "municipality_pcode": centres["municipality_pcode"].astype("str").to_numpy(),
+            "status": pd.array(status, dtype="str"),
+            "nearest_static_km": _km(nearest_static_m),
+            "nearest_patrol_km": _km(nearest_patrol_m),
+            "nearest_rapid_km": _km(nearest_rapid_m),
+            "officers_assigned": officers.astype(np.int64),
+            "officers_required": required.astype(np.int64),
+            "shortfall": np.maximum(0, required - officers).astype(np.int64),
+            "female_officers_assigned": female.astype(np.int64),
+            "female_officers_required": female_required.astype(np.int64),
+            "female_shortfall": np.maximum(0, female_required - female).astype(np.int64),
+            "risk_score": risk["risk_score"].to_numpy(),
+            "risk_tier": risk["risk_tier"].to_numpy(),
+            "access_status": access["access_status"].to_numpy(),
+            "nearest_accessible_centre_id": alternative["nearest_accessible_centre_id"].array,
+            "nearest_accessible_km": alternative["nearest_accessible_km"].to_numpy(),
+        }
+    )
+    for column, _ in COMPONENTS:
+        table[column] = risk[column].to_numpy()
+    table["guarded"] = guarded
+    table["reachable"] = reachable
+    table["patrol_road_km"] = patrol_road_km
+    table["rapid_road_km"] = rapid_road_km
+    table["patrol_response_min"] = patrol_road_km / params.patrol_speed_kmh * 60.0
+    table["rapid_response_min"] = rapid_road_km / params.rapid_speed_kmh * 60.0
+    for column in DETAIL_COLUMNS:
+        table[column] = risk[column].to_numpy()
+    return CoverageResult(table, params, weights, day, tuple(warnings))
+
+
+def _guards(
+    ids: NDArray[np.object_],
+    all_ids: pd.Index,
+    centre_xy: NDArray[np.float64],
+    units: pd.DataFrame,
+    unit_xy: NDArray[np.float64],
+    static: NDArray[np.bool_],
+    params: CoverageParams,
+    warnings: list[str],
+) -> tuple[NDArray[np.bool_], NDArray[np.float64], NDArray[np.float64]]:
+    """Return (guarded, officers, female officers) per centre from the static guards."""
+    n = len(ids)
+    assigned_to = units["assigned_centre_id"].astype("str")
+    has_assignment = assigned_to.notna().to_numpy(dtype=bool) & static
+    dangling = has_assignment & (all_ids.get_indexer(assigned_to) < 0)
+    if dangling.any():
+        names = ", ".join(units["unit_id"].astype("str").to_numpy()[dangling][:3])
+        warnings.append(
+            f"{int(dangling.sum())} static unit(s) are assigned to a centre that does not exist "
+            f"(e.g. {names}); they were treated as unassigned. Correct assigned_centre_id"
+        )
+    has_assignment &= ~dangling
+    unit_officers = _counts(units, "officers")
+    unit_female = _counts(units, "female_officers")
+
+    position = pd.Index(ids).get_indexer(assigned_to.where(has_assignment))
+    here = has_assignment & (position >= 0)
+    guarded = np.zeros(n, dtype=bool)
+    guarded[position[here]] = True
+    officers = np.bincount(position[here], weights=unit_officers[here], minlength=n).astype(float)
+    female = np.bincount(position[here], weights=unit_female[here], minlength=n).astype(float)
+
+    free = np.flatnonzero(static & ~has_assignment)
+    radius_m = params.guard_radius_km * 1000.0
+    if len(free):
+        i, _, _ = pairs_within(centre_xy, unit_xy[free], radius_m=radius_m)
+        guarded[i] = True
+        dist, nearest_centre = nearest(unit_xy[free], centre_xy)
+        attach = dist <= radius_m
+        officers += np.bincount(
+            nearest_centre[attach], weights=unit_officers[free][attach], minlength=n
+        )
+        female += np.bincount(
+            nearest_centre[attach], weights=unit_female[free][attach], minlength=n
+        )
+    return guarded, officers, female
+
+
+Level = Literal["municipality", "district", "region"]
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """Coverage figures per area.
+
+    Attributes
+    ----------
+    areas
+        One row per area (see :func:`rollup_coverage`).
+    incidents
+        Incident counts per area, election and category (aggregates only, never raw rows).
+    """
+
+    areas: pd.DataFrame
+    incidents: pd.DataFrame
+
+
+def _area_keys(
+    municipality: pd.Series,
+    municipalities: pd.DataFrame | None,
+    districts: pd.DataFrame | None,
+    by: Level,
+) -> pd.Series:
+    """Map municipality P-codes to the P-code of the area level ``by`` ("unknown" if none)."""
+    if by == "municipality":
+        return municipality.fillna("unknown")
+    if municipalities is None or "district_pcode" not in municipalities.columns:
+        raise LayerMissingError(
+            f"roll-up by {by} needs the 'municipalities' layer with district_pcode; import "
+            f"municipalities {_DEMO_HINT}"
+        )
+    district = municipality.map(_lookup(municipalities, "pcode", "district_pcode"))
+    if by == "district":
+        return district.fillna("unknown")
+    if districts is None or "region_pcode" not in districts.columns:
+        raise LayerMissingError(
+            "roll-up by region needs the 'districts' layer with region_pcode; import districts "
+            f"{_DEMO_HINT}"
+        )
+    return district.map(_lookup(districts, "pcode", "region_pcode")).fillna("unknown")
+
+
+def rollup_coverage(
+    result: CoverageResult,
+    centres: pd.DataFrame,
+    incidents: pd.DataFrame | None,
+    municipalities: pd.DataFrame | None,
+    districts: pd.DataFrame | None,
+    *,
+    by: Level,
+    regions: pd.DataFrame | None = None,
+) -> Rollup:
+    """Sum the per-centre analysis by municipality, district or region.
+
+    Parameters
+    ----------
+    result
+        From :func:`analyse_coverage`.
+    centres
+        The ``centres`` layer (``centre_id``, ``registered_voters``); only analysed centres
+        are counted.
+    incidents
+        The ``incidents`` layer (``date``, ``category``, ``election``, ``municipality_pcode``
+        or ``centre_id``), or ``None``. Incidents after the result's as-of date are left out;
+        an incident's area is its ``municipality_pcode``, else that of its centre.
+    municipalities
+        ``pcode``, ``district_pcode`` (and names); needed for district and region.
+    districts
+        ``pcode``, ``region_pcode``; needed for region.
+    by
+        Area level.
+    regions
+        ``pcode``, ``name_en``: names (and the full list) of regions; optional.
+
+    Returns
+    -------
+    Rollup
+        ``areas`` columns: ``pcode``, ``name_en`` (when known), ``centres``,
+        ``centres_<status>`` for each status, ``voters``, ``voters_<status>``,
+        ``share_voters_<status>`` (voter-weighted, 0–1), ``officers_required``,
+        ``officers_assigned``, ``shortfall``, the same three for female officers,
+        ``centres_no_female_officer`` (women vote there, no female officer assigned),
+        ``risk_mean``, ``risk_max``, ``share_voters_accessible``, ``incidents`` and
+        ``incidents_<category>`` for each category. Shortfalls are sums of centre
+        shortfalls: a surplus at one centre does not fill another. Areas of the reference
+        layers with no centre are listed with zeros. ``incidents``: ``pcode``, ``election``,
+        ``category``, ``incidents``.
+    """
+    if by not in ("municipality", "district", "region"):
+        raise InputError(f"roll-up level must be municipality, district or region, not {by!r}")
+    table = result.centres
+    voters = (
+        table["centre_id"]
+        .map(_lookup(centres, "centre_id", "registered_voters"))
+        .astype("Float64")
+        .fillna(0)
+        .to_numpy(dtype=float)
+    )
+    frame = pd.DataFrame(
+        {
+            "pcode": _area_keys(table["municipality_pcode"], municipalities, districts, by),
+            "voters": voters,
+            "officers_required": table["officers_required"],
+            "officers_assigned": table["officers_assigned"],
+            "shortfall": table["shortfall"],
+            "female_officers_required": table["female_officers_required"],
+            "female_officers_assigned": table["female_officers_assigned"],
+            "female_shortfall": table["female_shortfall"],
+            "no_female": (
+                (table["female_officers_required"] > 0) & (table["female_officers_assigned"] == 0)
+            ).astype(int),
+            "risk": table["risk_score"],
+            "accessible_voters": np.where(table["access_status"] == "accessible", voters, 0.0),
+        }
+    )
+    for status in STATUSES:
+        hit = (table["status"] == status).to_numpy(dtype=bool)
+        frame[f"centres_{status}"] = hit.astype(int)
+        frame[f"voters_{status}"] = np.where(hit, voters, 0.0)
+    grouped = frame.groupby("pcode", sort=True)
+    sums = grouped.sum(numeric_only=True)
+    areas = pd.DataFrame(index=sums.index)
+    areas["centres"] = grouped.size()
+    for status in STATUSES:
+        areas[f"centres_{status}"] = sums[f"centres_{status}"]
+    areas["voters"] = sums["voters"]
+    for status in STATUSES:
+        areas[f"voters_{status}"] = sums[f"voters_{status}"]
+    for status in STATUSES:
+        areas[f"share_voters_{status}"] = _share(sums[f"voters_{status}"], sums["voters"])
+    for column in (
+        "officers_required",
+        "officers_assigned",
+        "shortfall",
+        "female_officers_required",
+        "female_officers_assigned",
+        "female_shortfall",
+    ):
+        areas[column] = sums[column]
+    areas["centres_no_female_officer"] = sums["no_female"]
+    areas["risk_mean"] = grouped["risk"].mean()
+    areas["risk_max"] = grouped["risk"].max()
+    areas["share_voters_accessible"] = _share(sums["accessible_voters"], sums["voters"])
+
+    known = _reference_areas(municipalities, districts, regions, by)
+    areas = areas.reindex(areas.index.union(pd.Index(known.index)))
+    counts = [
+        c for c in areas.columns if c.startswith(("centres", "voters_", "officers", "female"))
+    ]
+    counts += ["voters", "shortfall"]
+    areas[counts] = areas[counts].fillna(0)
+
+    long = _incident_counts(result, incidents, table, municipalities, districts, by)
+    per_area = long.groupby("pcode")["incidents"].sum()
+    areas["incidents"] = per_area.reindex(areas.index).fillna(0)
+    wide = long.pivot_table(
+        index="pcode", columns="category", values="incidents", aggfunc="sum", fill_value=0
+    )
+    for category in INCIDENT_CATEGORIES:
+        column = wide[category] if category in wide.columns else pd.Series(dtype=float)
+        areas[f"incidents_{category}"] = column.reindex(areas.index).fillna(0)
+    int_columns = [c for c in areas.columns if not c.startswith(("share_", "risk_"))]
+    areas[int_columns] = areas[int_columns].round().astype(np.int64)
+    areas.index.name = "pcode"
+    areas = areas.reset_index()
+    if len(known.columns):
+        areas.insert(1, "name_en", areas["pcode"].map(known["name_en"]))
+    return Rollup(areas, long)
+
+
+def _share(part: pd.Series, whole: pd.Series) -> pd.Series:
+    return (part / whole.where(whole > 0)).astype(float)
+
+
+def _reference_areas(
+    municipalities: pd.DataFrame | None,
+    districts: pd.DataFrame | None,
+    regions: pd.DataFrame | None,
+    by: Level,
+) -> pd.DataFrame:
+    """Areas named by the reference layers: index P-code, column ``name_en`` when known."""
+    source = {"municipality": municipalities, "district": districts, "region": regions}[by]
+    if source is None or "pcode" not in source.columns:
+        if by == "region" and districts is not None and "region_pcode" in districts.columns:
+            codes = districts["region_pcode"].astype("str").dropna().unique()
+            return pd.DataFrame(index=pd.Index(codes, name="pcode"))
+        return pd.DataFrame(index=pd.Index([], name="pcode", dtype="str"))
+    unique = source.drop_duplicates("pcode")
+    names = (
+        unique["name_en"].astype("str").to_numpy()
+        if "name_en" in unique.columns
+        else np.full(len(unique), None)
+    )
+    return pd.DataFrame({"name_en": names}, index=pd.Index(unique["pcode"].astype("str")))
+
+
+def _incident_counts(
+    result: CoverageResult,
+    incidents: pd.DataFrame | None,
+    table: pd.DataFrame,
+    municipalities: pd.DataFrame | None,
+    districts: pd.DataFrame | None,
+    by: Level,
+) -> pd.DataFrame:
+    """Incidents per area, election and category, up to the result's as-of date."""
+    empty = pd.DataFrame(
+        {
+            "pcode": pd.Series([], dtype="str"),
+            "election": pd.Series([], dtype="str"),
+            "category": pd.Series([], dtype="str"),
+            "incidents": pd.Series([], dtype=np.int64),
+        }
+    )
+    if incidents is None or len(incidents) == 0:
+        return empty
+    dated = incidents[(pd.to_datetime(incidents["date"]) <= result.as_of).to_numpy(bool)]
+    place = (
+        dated["municipality_pcode"].astype("str")
+        if "municipality_pcode" in dated.columns
+        else pd.Series(pd.NA, index=dated.index, dtype="str")
+    )
+    if "centre_id" in dated.columns:
+        by_centre = _lookup(table, "centre_id", "municipality_pcode")
+        place = place.fillna(dated["centre_id"].astype("str").map(by_centre))
+    election = (
+        dated["election"].astype("str").fillna("unspecified")
+        if "election" in dated.columns
+        else pd.Series("unspecified", index=dated.index)
+    )
+    keyed = pd.DataFrame(
+        {
+            "pcode": _area_keys(place, municipalities, districts, by).to_numpy(),
+            "election": election.to_numpy(),
+            "category": dated["category"].astype("str").fillna("other").to_numpy(),
+        }
+    )
+    if keyed.empty:
+        return empty
+    counted = keyed.groupby(["pcode", "election", "category"]).size().rename("incidents")
+    return counted.reset_index().astype({"incidents": np.int64})
+
+
+def gap_list(result: CoverageResult, centres: pd.DataFrame) -> pd.DataFrame:
+    """Rank the centres that lack protection or officers by risk × voters.
+
+    Parameters
+    ----------
+    result
+        From :func:`analyse_coverage`.
+    centres
+        The ``centres`` layer, for names (``name_en``, ``name_ar`` when present).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Centres with status ``gap`` or a (female) shortfall, ordered by ``priority =
+        risk_score × registered_voters`` descending (ties by ``centre_id``), with ``rank``
+        (1 = first), names, and the per-centre columns.
+    """
+    table = result.centres
+    need = (
+        (table["status"] == "gap") | (table["shortfall"] > 0) | (table["female_shortfall"] > 0)
+    ).to_numpy(bool)
+    gaps = table[need].copy()
+    gaps.insert(0, "priority", gaps["risk_score"] * gaps["registered_voters"])
+    gaps = gaps.sort_values(["priority", "centre_id"], ascending=[False, True], kind="stable")
+    names = [c for c in ("name_en", "name_ar") if c in centres.columns]
+    for offset, column in enumerate(names):
+        found = gaps["centre_id"].map(_lookup(centres, "centre_id", column))
+        gaps.insert(1 + offset, column, found.to_numpy())
+    gaps.insert(0, "rank", np.arange(1, len(gaps) + 1))
+    leading = ["rank", "centre_id", *names, "priority"]
+    rest = [c for c in gaps.columns if c not in leading]
+    return gaps[leading + rest].reset_index(drop=True)
