@@ -1,0 +1,1 @@
+"""Polling Security Planner: pure-Python core (no Streamlit) used by the pages and CLI."""

@@ -565,11 +565,11 @@ def _build_audits(
         return values
 
     days = rng.integers(0, 600, n)
-    notes = rng.choice(
+    note_texts = np.array(
         [None, "Steps at the main gate.", "Ramp installed in 2024.", "مدخل بدرج بدون منحدر"],
-        n,
-        p=[0.7, 0.12, 0.1, 0.08],
+        dtype=object,
     )
+    notes = note_texts[rng.choice(len(note_texts), n, p=[0.7, 0.12, 0.1, 0.08])]
     return pd.DataFrame(
         {
             "audit_id": [f"A-{i + 1:06d}" for i in range(n)],

@@ -27,7 +27,7 @@ ARABIC: dict[str, str] = {
     "Registered voters": "الناخبون المسجلون",
     "Security units": "الوحدات الأمنية",
     "Officers": "العناصر الأمنية",
-    "female officers": "عناصر نسائية",
+    "Female officers": "عناصر نسائية",
     "Incidents": "الحوادث",
     "Voters at accessible centres": "الناخبون في مراكز ميسّرة الوصول",
     "Incidents per election": "الحوادث حسب الانتخابات",
@@ -61,5 +61,5 @@ def translate(text: str, lang: Language) -> str:
 
 
 def is_rtl(lang: Language) -> bool:
-    """True for languages written right to left."""
+    """Return True for languages written right to left."""
     return lang == "ar"

@@ -547,8 +547,7 @@ def _check_geometry(
         layer,
         outside,
         "geometry",
-        "location lies outside Libya; check the coordinates (are latitude and longitude "
-        "swapped?)",
+        "location lies outside Libya; check the coordinates (are latitude and longitude swapped?)",
         row_base,
     )
     return problems
@@ -630,8 +629,7 @@ def coerce_layer(layer: str, frame: pd.DataFrame) -> pd.DataFrame:
     extras = [
         c
         for c in frame.columns
-        if c not in out
-        and not (isinstance(frame, gpd.GeoDataFrame) and c == frame.geometry.name)
+        if c not in out and not (isinstance(frame, gpd.GeoDataFrame) and c == frame.geometry.name)
     ]
     data = pd.DataFrame(out, index=frame.index)
     for name in extras:

@@ -11,7 +11,8 @@ def test_english_is_identity_and_missing_entries_fall_back_to_english():
 
 
 def test_only_arabic_is_right_to_left():
-    assert is_rtl("ar") and not is_rtl("en")
+    assert is_rtl("ar")
+    assert not is_rtl("en")
 
 
 def test_every_arabic_entry_contains_arabic_letters():

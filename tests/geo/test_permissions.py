@@ -21,7 +21,8 @@ def test_viewer_role_grants_nothing_beyond_reading_aggregates():
 
 
 def test_require_names_viewer_role_and_action():
-    with pytest.raises(AccessDeniedError, match=r"Amal \(role 'briefer'\) may not see unit positions"):
+    expected = r"Amal \(role 'briefer'\) may not see unit positions"
+    with pytest.raises(AccessDeniedError, match=expected):
         require(Viewer("Amal", "briefer"), "see_unit_positions")
 
 

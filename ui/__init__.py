@@ -1,0 +1,164 @@
+"""The only shared Streamlit code: page setup, viewer, language, cached loaders, map display.
+
+Modules of this package hold the cached wrappers of one area each (``ui.coverage``, …);
+this module holds what every page uses.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import folium
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo.errors import PlannerError
+from geo.i18n import LANGUAGES, Language, is_rtl, translate
+from geo.permissions import Viewer
+from geo.workspace import Workspace, open_workspace, workspace_stamp
+
+APP_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_WORKSPACE = APP_ROOT / "workspace" / "demo.gpkg"
+WORKSPACE_ENV = "PSP_WORKSPACE"
+LOCAL_ADMIN = Viewer(name="local admin", role="admin")
+
+# Static CSS (no data in it) that turns the page right to left for Arabic.
+_RTL_CSS = """
+<style>
+[data-testid="stMain"], [data-testid="stSidebarContent"] { direction: rtl; text-align: right; }
+</style>
+"""
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """What every page gets from :func:`setup_page`."""
+
+    lang: Language
+    viewer: Viewer
+    workspace: Workspace
+
+    def t(self, text: str) -> str:
+        """Translate ``text`` into the page language."""
+        return translate(text, self.lang)
+
+
+def workspace_path() -> Path:
+    """Path of the workspace the app shows: ``$PSP_WORKSPACE`` or the built-in demo."""
+    return Path(os.environ.get(WORKSPACE_ENV) or DEFAULT_WORKSPACE)
+
+
+@st.cache_resource(max_entries=4, show_spinner="Loading the workspace…")
+def _load_workspace(path: str, stamp: str) -> Workspace:
+    # ``stamp`` is only part of the cache key: a new version of any layer reloads.
+    del stamp
+    return open_workspace(path)
+
+
+def load_workspace() -> Workspace:
+    """Return the current workspace, cached until any of its layers gets a new version.
+
+    The frames are shared between sessions: copy before changing them.
+    """
+    path = workspace_path()
+    return _load_workspace(str(path), workspace_stamp(path))
+
+
+def current_viewer() -> Viewer:
+    """Return who is looking: the signed-in user, or the local admin in single-user mode."""
+    viewer = st.session_state.get("viewer")
+    return viewer if isinstance(viewer, Viewer) else LOCAL_ADMIN
+
+
+def _choose_language() -> Language:
+    state = st.session_state
+    if "lang" not in state:
+        wanted = st.query_params.get("lang", "en")
+        state["lang"] = wanted if wanted in LANGUAGES else "en"
+    state["ui_lang"] = state["lang"]
+
+    def remember() -> None:
+        state["lang"] = state["ui_lang"]
+        st.query_params["lang"] = state["ui_lang"]
+
+    st.sidebar.radio(
+        translate("Language", state["lang"]),
+        options=list(LANGUAGES),
+        format_func=LANGUAGES.__getitem__,
+        key="ui_lang",
+        horizontal=True,
+        on_change=remember,
+    )
+    lang: Language = state["lang"]
+    return lang
+
+
+def show_demo_banner(lang: Language) -> None:
+    """Say clearly that the data is synthetic (shown on every page while the demo is loaded)."""
+    st.warning(
+        f"**{translate('DEMO — synthetic data', lang)}** · "
+        + translate(
+            "This workspace is a synthetic demo: centres, units, incidents and audits are "
+            "invented. Place names and seats are real; municipality boundaries are approximate.",
+            lang,
+        ),
+        icon="⚠️",
+    )
+
+
+def setup_page(title: str) -> PageContext:
+    """Set up a page: config, language, viewer, workspace and the demo banner.
+
+    Stops the page with a clear message when the workspace cannot be read.
+    """
+    st.set_page_config(page_title=title, page_icon="🗳️", layout="wide")
+    lang = _choose_language()
+    if is_rtl(lang):
+        st.markdown(_RTL_CSS, unsafe_allow_html=True)
+    viewer = current_viewer()
+    st.sidebar.caption(
+        f"{translate('Signed in as', lang)} **{viewer.name}** "
+        f"({translate('role', lang)}: {viewer.role})"
+    )
+    if viewer is LOCAL_ADMIN:
+        st.sidebar.info(
+            translate("Single-user mode: you are the local administrator of this machine.", lang)
+        )
+    try:
+        workspace = load_workspace()
+    except PlannerError as exc:
+        st.title(translate(title, lang))
+        st.error(f"{translate('No workspace found', lang)}: {exc}")
+        st.stop()
+    if workspace.is_demo:
+        show_demo_banner(lang)
+    st.title(translate(title, lang))
+    st.sidebar.caption(f"{translate('Workspace', lang)}: `{Path(workspace.path).name}`")
+    return PageContext(lang=lang, viewer=viewer, workspace=workspace)
+
+
+def show_map(
+    build: Callable[[], folium.Map],
+    *,
+    key: str,
+    height: int = 520,
+    returned_objects: list[str] | None = None,
+) -> dict[str, object] | None:
+    """Show a folium map built by ``build`` with a stable key; return what the map reports."""
+    result: dict[str, object] | None = st_folium(
+        build(),
+        key=key,
+        height=height,
+        use_container_width=True,
+        returned_objects=returned_objects or [],
+    )
+    return result
+
+
+def show_error(exc: PlannerError) -> None:
+    """Show one of the app's own errors and stop the page."""
+    st.error(str(exc))
+    st.stop()
