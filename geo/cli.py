@@ -36,6 +36,62 @@ def _cmd_layers(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_coverage(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from geo.coverage import CoverageParams, analyse_coverage, rollup_coverage
+    from geo.export import to_csv_bytes
+    from geo.workspace import open_workspace
+
+    ws = open_workspace(args.workspace)
+    overrides = {
+        name: value
+        for name, value in (
+            ("patrol_radius_km", args.patrol_radius_km),
+            ("rapid_radius_km", args.rapid_radius_km),
+            ("guard_radius_km", args.guard_radius_km),
+            ("circuity", args.circuity),
+        )
+        if value is not None
+    }
+    # Radii given on the command line apply to every unit, overriding units' own radii.
+    radius_flags = {"patrol_radius_km", "rapid_radius_km"} & set(overrides)
+    params = CoverageParams(**overrides, use_unit_radii=not radius_flags)
+    result = analyse_coverage(
+        ws.require("centres"),
+        ws.require("units"),
+        ws.layer("incidents"),
+        ws.layer("access_audits"),
+        ws.layer("municipalities"),
+        params=params,
+        as_of=args.as_of,
+    )
+    if args.by == "centre":
+        table = result.centres
+    else:
+        table = rollup_coverage(
+            result,
+            ws.layer("centres"),
+            ws.layer("incidents"),
+            ws.layer("municipalities"),
+            ws.layer("districts"),
+            by=args.by,
+            regions=ws.layer("regions"),
+        ).areas
+    Path(args.out).write_bytes(to_csv_bytes(table))
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    counts = result.centres["status"].value_counts()
+    print(
+        f"{len(result.centres):,} centres analysed as of {result.as_of:%Y-%m-%d}: "
+        + ", ".join(
+            f"{counts.get(s, 0):,} {s}" for s in ("full", "guard_only", "response_only", "gap")
+        )
+    )
+    print(f"{len(table):,} rows ({args.by}) written to {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every sub-command."""
     parser = argparse.ArgumentParser(
@@ -54,6 +110,30 @@ def build_parser() -> argparse.ArgumentParser:
     layers = sub.add_parser("layers", help="list layers, versions and row counts")
     layers.add_argument("--workspace", required=True, help="GeoPackage workspace file")
     layers.set_defaults(run=_cmd_layers)
+
+    cov = sub.add_parser(
+        "coverage", help="coverage, staffing, risk and access of every centre (or roll-ups)"
+    )
+    cov.add_argument("--workspace", required=True, help="GeoPackage workspace file")
+    cov.add_argument("--out", required=True, help="CSV file to write (UTF-8 with BOM)")
+    cov.add_argument(
+        "--by",
+        choices=("centre", "municipality", "district", "region"),
+        default="centre",
+        help="one row per centre (default) or per area",
+    )
+    cov.add_argument(
+        "--patrol-radius-km", type=float, help="patrol reach in road km (default 10; all units)"
+    )
+    cov.add_argument(
+        "--rapid-radius-km", type=float, help="rapid-response reach in road km (default 30)"
+    )
+    cov.add_argument(
+        "--guard-radius-km", type=float, help="unassigned static guard distance (default 0.2)"
+    )
+    cov.add_argument("--circuity", type=float, help="road km per straight-line km (default 1.3)")
+    cov.add_argument("--as-of", help="date of the analysis, YYYY-MM-DD (default today)")
+    cov.set_defaults(run=_cmd_coverage)
     return parser
 
 

@@ -700,3 +700,47 @@ def gap_list(result: CoverageResult, centres: pd.DataFrame) -> pd.DataFrame:
     leading = ["rank", "centre_id", *names, "priority"]
     rest = [c for c in gaps.columns if c not in leading]
     return gaps[leading + rest].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class CoverageSummary:
+    """Headline figures of one analysis (aggregates, safe for every role)."""
+
+    centres: int
+    voters: int
+    centres_gap: int
+    voters_gap: int
+    centres_without_female_officer: int
+    officers_required: int
+    officers_assigned: int
+    shortfall: int
+    female_shortfall: int
+
+    @property
+    def share_voters_gap(self) -> float:
+        """Share of registered voters whose centre has neither guard nor response."""
+        return self.voters_gap / self.voters if self.voters else 0.0
+
+
+def summarise_coverage(result: CoverageResult) -> CoverageSummary:
+    """Return the headline figures of ``result``.
+
+    ``centres_without_female_officer`` counts centres where women vote (a women's or
+    mixed station, so at least one female officer is required) but no female officer is
+    assigned.
+    """
+    table = result.centres
+    gap = (table["status"] == "gap").to_numpy(bool)
+    voters = table["registered_voters"].to_numpy(dtype="float64")
+    no_woman = (table["female_officers_required"] > 0) & (table["female_officers_assigned"] == 0)
+    return CoverageSummary(
+        centres=len(table),
+        voters=int(voters.sum()),
+        centres_gap=int(gap.sum()),
+        voters_gap=int(voters[gap].sum()),
+        centres_without_female_officer=int(no_woman.sum()),
+        officers_required=int(table["officers_required"].sum()),
+        officers_assigned=int(table["officers_assigned"].sum()),
+        shortfall=int(table["shortfall"].sum()),
+        female_shortfall=int(table["female_shortfall"].sum()),
+    )

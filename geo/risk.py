@@ -72,6 +72,14 @@ COMPONENTS: tuple[tuple[str, str], ...] = (
     ("risk_remoteness", "remoteness"),
     ("risk_context", "context"),
 )
+#: Plain-English names of the components, for tables and charts.
+COMPONENT_LABELS: dict[str, str] = {
+    "risk_incidents_nearby": "Nearby incidents",
+    "risk_incidents_at_centre": "Incidents at this centre",
+    "risk_size": "Size (voters)",
+    "risk_remoteness": "Remoteness from units",
+    "risk_context": "Municipality context",
+}
 #: Columns that :func:`explain_risk` reads besides the components.
 DETAIL_COLUMNS: tuple[str, ...] = (
     "registered_voters",

@@ -24,6 +24,11 @@ class Workspace:
     info: Mapping[str, str]
 
     @property
+    def stamp(self) -> str:
+        """Text that changes whenever any layer changes (see :func:`workspace_stamp`)."""
+        return f"{self.path}|" + _stamp_of(self.versions)
+
+    @property
     def is_demo(self) -> bool:
         """True when the workspace holds the synthetic demo data."""
         return self.info.get("is_demo", "false") == "true"
@@ -51,9 +56,11 @@ def workspace_stamp(path: str | Path) -> str:
     """
     if not Path(path).exists():
         return "missing"
-    summary = GeoPackageStore(path).summary()
-    parts = [f"{r.layer}:{r.version}" for r in summary.itertuples()]
-    return ";".join(parts)
+    return _stamp_of(GeoPackageStore(path).summary())
+
+
+def _stamp_of(summary: pd.DataFrame) -> str:
+    return ";".join(f"{r.layer}:{r.version}" for r in summary.itertuples())
 
 
 def open_workspace(path: str | Path) -> Workspace:

@@ -57,3 +57,79 @@ def test_python_dash_m_geo_runs_as_a_program(demo_workspace):
     )
     assert done.returncode == 0, done.stderr
     assert "incidents" in done.stdout
+
+
+def read_csv(path):
+    import pandas as pd
+
+    return pd.read_csv(path, encoding="utf-8-sig", dtype={"centre_id": str})
+
+
+def test_coverage_command_writes_the_per_centre_table(demo_workspace, demo_layers, tmp_path):
+    out = tmp_path / "coverage.csv"
+    assert main(["coverage", "--workspace", str(demo_workspace), "--out", str(out)]) == 0
+    table = read_csv(out)
+    assert list(table.columns[:17]) == [
+        "centre_id",
+        "municipality_pcode",
+        "status",
+        "nearest_static_km",
+        "nearest_patrol_km",
+        "nearest_rapid_km",
+        "officers_assigned",
+        "officers_required",
+        "shortfall",
+        "female_officers_assigned",
+        "female_officers_required",
+        "female_shortfall",
+        "risk_score",
+        "risk_tier",
+        "access_status",
+        "nearest_accessible_centre_id",
+        "nearest_accessible_km",
+    ]
+    centres = demo_layers["centres"]
+    open_centres = centres[centres["status"] != "closed"]
+    assert len(table) == len(open_centres)
+    # 2 officers per centre plus 2 per station, summed over the open centres.
+    stations = open_centres[["stations_male", "stations_female", "stations_mixed"]].sum(axis=1)
+    assert table["officers_required"].sum() == int((2 + 2 * stations).sum())
+    assert table["centre_id"].str.fullmatch(r"\d{5}").all()
+
+
+def test_wider_patrol_radius_never_adds_gaps(demo_workspace, tmp_path):
+    narrow, wide = tmp_path / "narrow.csv", tmp_path / "wide.csv"
+    ws = str(demo_workspace)
+    assert (
+        main(["coverage", "--workspace", ws, "--out", str(narrow), "--patrol-radius-km", "5"]) == 0
+    )
+    assert (
+        main(["coverage", "--workspace", ws, "--out", str(wide), "--patrol-radius-km", "40"]) == 0
+    )
+    narrow_gaps = (read_csv(narrow)["status"] == "gap").sum()
+    wide_gaps = (read_csv(wide)["status"] == "gap").sum()
+    assert wide_gaps <= narrow_gaps
+
+
+def test_coverage_by_district_has_one_row_per_district(demo_workspace, tmp_path):
+    out = tmp_path / "districts.csv"
+    assert (
+        main(
+            ["coverage", "--workspace", str(demo_workspace), "--out", str(out), "--by", "district"]
+        )
+        == 0
+    )
+    table = read_csv(out)
+    assert len(table) == 22
+    assert table["centres"].sum() > 1_800
+
+
+def test_coverage_without_units_exits_2_naming_the_layer(demo_layers, tmp_path, capsys):
+    ws = tmp_path / "no_units.gpkg"
+    store = GeoPackageStore(ws)
+    layers = {k: v for k, v in demo_layers.items() if k != "units"}
+    store.write_layers(layers, author="test")
+    out = tmp_path / "c.csv"
+    assert main(["coverage", "--workspace", str(ws), "--out", str(out)]) == 2
+    assert "'units'" in capsys.readouterr().err
+    assert not out.exists()

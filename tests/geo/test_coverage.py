@@ -16,7 +16,7 @@ from geo.coverage import (
     rollup_coverage,
 )
 from geo.errors import InputError, LayerMissingError
-from geo.risk import explain_risk
+from geo.risk import RiskWeights, explain_risk
 from tests.geo import builders as b
 
 AS_OF = pd.Timestamp("2025-06-01")
@@ -404,3 +404,36 @@ def test_adding_a_unit_never_lowers_any_centres_coverage(existing, extra):
     assert (after["shortfall"] <= before["shortfall"]).all()
     assert (after["female_shortfall"] <= before["female_shortfall"]).all()
     assert (after["risk_score"] <= before["risk_score"] + 1e-9).all()
+
+
+def test_summary_counts_gaps_voters_and_centres_without_female_officer():
+    from geo.coverage import CoverageResult, summarise_coverage
+
+    table = pd.DataFrame(
+        {
+            "status": ["gap", "full", "gap", "guard_only"],
+            "registered_voters": [100, 200, 300, 400],
+            "female_officers_required": [1, 2, 0, 1],
+            "female_officers_assigned": [0, 1, 0, 0],
+            "officers_required": [4, 6, 4, 8],
+            "officers_assigned": [0, 6, 1, 3],
+            "shortfall": [4, 0, 3, 5],
+            "female_shortfall": [1, 1, 0, 1],
+        }
+    )
+    result = CoverageResult(
+        centres=table,
+        params=CoverageParams(),
+        weights=RiskWeights(),
+        as_of=pd.Timestamp("2025-01-01"),
+    )
+    s = summarise_coverage(result)
+    assert (s.centres, s.voters, s.centres_gap, s.voters_gap) == (4, 1000, 2, 400)
+    assert s.centres_without_female_officer == 2  # first and last: women vote, none assigned
+    assert (s.officers_required, s.officers_assigned, s.shortfall, s.female_shortfall) == (
+        22,
+        10,
+        12,
+        3,
+    )
+    assert s.share_voters_gap == 0.4

@@ -1,0 +1,149 @@
+"""Coverage page: parameters, key figures, the ranked gap list, bars and risk explained."""
+
+import dataclasses
+import datetime as dt
+
+import streamlit as st
+
+import ui
+from geo.coverage import gap_list, summarise_coverage
+from geo.errors import PlannerError
+from geo.export import to_csv_bytes
+from geo.risk import COMPONENT_LABELS, COMPONENTS, explain_risk
+from ui.coverage import CoverageSettings, current_settings, rollup, save_settings
+from ui.coverage import coverage as analyse
+
+page = ui.setup_page("Coverage")
+t, ws = page.t, page.workspace
+settings = current_settings()
+p, w = settings.params, settings.weights
+PARAMETERS = {  # field: (label, minimum, maximum)
+    "patrol_radius_km": ("Patrol reach (road km)", 0.5, 200.0),
+    "rapid_radius_km": ("Rapid-response reach (road km)", 0.5, 300.0),
+    "guard_radius_km": ("Guard distance (km)", 0.0, 5.0),
+    "circuity": ("Circuity (road / straight)", 1.0, 3.0),
+    "officers_base": ("Officers per centre", 0, 50),
+    "officers_per_station": ("Officers per station", 0, 20),
+    "female_per_station": ("Female officers per women's station", 0, 10),
+}
+
+with st.expander(t("Parameters")), st.form("coverage_form"):
+    cols = st.columns(4)
+    chosen = {
+        name: cols[i % 4].number_input(
+            t(label), low, high, getattr(p, name), key=f"coverage_{name}"
+        )
+        for i, (name, (label, low, high)) in enumerate(PARAMETERS.items())
+    }
+    chosen["use_unit_radii"] = cols[3].checkbox(
+        t("Use each unit's own radius"), p.use_unit_radii, key="coverage_use_unit_radii"
+    )
+    st.caption(t("Risk weights"))
+    cols = st.columns(len(COMPONENTS))
+    weights = {
+        name: cols[i].slider(
+            t(COMPONENT_LABELS[column]), 0.0, 1.0, getattr(w, name), key=f"coverage_w_{name}"
+        )
+        for i, (column, name) in enumerate(COMPONENTS)
+    }
+    default_day = dt.date.fromisoformat(settings.as_of) if settings.as_of else dt.date.today()
+    as_of = st.date_input(t("As of"), default_day, key="coverage_as_of")
+    if st.form_submit_button(t("Recompute")):
+        try:
+            settings = CoverageSettings(
+                dataclasses.replace(p, **chosen),
+                dataclasses.replace(w, **weights),
+                as_of.isoformat(),
+            )
+        except PlannerError as exc:
+            ui.show_error(exc)
+        save_settings(settings)
+
+try:
+    result = analyse(ws, settings.params, settings.weights, settings.as_of)
+except PlannerError as exc:
+    ui.show_error(exc)
+summary = summarise_coverage(result)
+
+m = st.columns(4)
+m[0].metric(
+    t("Voters in centres with a gap"),
+    f"{summary.voters_gap:,}",
+    help=f"{summary.share_voters_gap:.1%}",
+)
+m[1].metric(t("Centres with a gap"), f"{summary.centres_gap:,}")
+m[2].metric(
+    t("Centres where women vote with no female officer"),
+    f"{summary.centres_without_female_officer:,}",
+)
+m[3].metric(t("Officer shortfall"), f"{summary.shortfall:,}")
+st.caption(
+    f"{t('As of')} {result.as_of:%Y-%m-%d} · {t('Officers')}: {summary.officers_assigned:,} / "
+    f"{summary.officers_required:,} · {t('Female officer shortfall')}: {summary.female_shortfall:,}"
+)
+for warning in result.warnings:
+    st.warning(warning)
+
+gaps_tab, bars_tab, explain_tab = st.tabs(
+    [t("Gap list"), t("By municipality"), t("Explain a centre")]
+)
+gaps = gap_list(result, ws.layer("centres"))
+with gaps_tab:
+    st.caption(t("Centres with a gap or an officer shortfall, ranked by risk × voters."))
+    shown = [
+        "rank",
+        "centre_id",
+        "name_en",
+        "name_ar",
+        "municipality_pcode",
+        "status",
+        "registered_voters",
+        "risk_score",
+        "risk_tier",
+        "shortfall",
+        "female_shortfall",
+    ]
+    score = st.column_config.NumberColumn(format="%.0f")
+    st.dataframe(
+        gaps[shown], hide_index=True, key="coverage_gaps", column_config={"risk_score": score}
+    )
+    st.download_button(
+        t("Download the gap list (CSV)"),
+        to_csv_bytes(gaps),
+        file_name="gap_list.csv",
+        mime="text/csv",
+        key="coverage_gaps_csv",
+    )
+
+with bars_tab:
+    areas = rollup(ws, result, "municipality").areas.set_index("name_en")
+    measures = {
+        "Share of voters with a gap": "share_voters_gap",
+        "Officer shortfall": "shortfall",
+        "Female officer shortfall": "female_shortfall",
+        "Mean risk": "risk_mean",
+    }
+    label = st.selectbox(t("Measure"), list(measures), format_func=t, key="coverage_measure")
+    top = areas[measures[label]].sort_values(ascending=False).head(25)
+    st.bar_chart(top, horizontal=True, height=560)
+
+with explain_tab:
+    names = ws.layer("centres").set_index("centre_id")["name_en"]
+    ranked = list(gaps["centre_id"])
+    options = ranked + sorted(set(result.centres["centre_id"]) - set(ranked))
+    centre = st.selectbox(
+        t("Centre"),
+        options,
+        key="coverage_centre",
+        format_func=lambda c: f"{c} — {names.get(c, '')}",
+    )
+    row = result.centres.set_index("centre_id").loc[centre]
+    st.markdown(f"**{explain_risk(row, weights=result.weights)}**")
+    st.dataframe(
+        {
+            t("component"): [t(COMPONENT_LABELS[c]) for c, _ in COMPONENTS],
+            t("points"): [round(float(row[c]), 1) for c, _ in COMPONENTS],
+        },
+        hide_index=True,
+        key="coverage_components",
+    )

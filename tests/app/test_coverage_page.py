@@ -1,0 +1,87 @@
+"""AppTest of the Coverage page on the national demo workspace."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geo.coverage import CoverageParams, analyse_coverage, gap_list, summarise_coverage
+from geo.risk import explain_risk
+from geo.store import GeoPackageStore
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+PAGE = "pages/2_Coverage.py"
+
+
+@pytest.fixture
+def coverage_page(demo_workspace, monkeypatch) -> AppTest:
+    monkeypatch.setenv("PSP_WORKSPACE", str(demo_workspace))
+    at = AppTest.from_file(APP, default_timeout=90).run()
+    return at.switch_page(PAGE).run()
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def analyse(layers, **params):
+    return analyse_coverage(
+        layers["centres"],
+        layers["units"],
+        layers["incidents"],
+        layers["access_audits"],
+        layers["municipalities"],
+        params=CoverageParams(**params),
+    )
+
+
+def test_key_figures_match_the_analysis(coverage_page, demo_layers):
+    at = coverage_page
+    assert not at.exception
+    summary = summarise_coverage(analyse(demo_layers))
+    assert metric(at, "Voters in centres with a gap") == f"{summary.voters_gap:,}"
+    assert metric(at, "Centres with a gap") == f"{summary.centres_gap:,}"
+    assert metric(at, "Centres where women vote with no female officer") == (
+        f"{summary.centres_without_female_officer:,}"
+    )
+    assert metric(at, "Officer shortfall") == f"{summary.shortfall:,}"
+
+
+def test_gap_list_is_ranked_and_downloadable(coverage_page, demo_layers):
+    at = coverage_page
+    expected = gap_list(analyse(demo_layers), demo_layers["centres"])
+    shown = at.dataframe[0].value
+    assert list(shown["centre_id"][:10]) == list(expected["centre_id"][:10])
+    assert len(shown) == len(expected)
+    assert at.get("download_button")[0].proto.label == "Download the gap list (CSV)"
+
+
+def test_a_wider_patrol_reach_reduces_the_gaps(coverage_page, demo_layers):
+    at = coverage_page
+    at.number_input(key="coverage_patrol_radius_km").set_value(60.0)
+    at.checkbox(key="coverage_use_unit_radii").uncheck()
+    at.button[0].click().run()
+    assert not at.exception
+    wide = summarise_coverage(analyse(demo_layers, patrol_radius_km=60.0, use_unit_radii=False))
+    narrow = summarise_coverage(analyse(demo_layers))
+    assert wide.centres_gap < narrow.centres_gap
+    assert metric(at, "Centres with a gap") == f"{wide.centres_gap:,}"
+
+
+def test_the_first_gap_centre_is_explained_in_words(coverage_page, demo_layers):
+    at = coverage_page
+    result = analyse(demo_layers)
+    first = gap_list(result, demo_layers["centres"])["centre_id"].iloc[0]
+    row = result.centres.set_index("centre_id").loc[first]
+    assert explain_risk(row, weights=result.weights) in [m.value.strip("*") for m in at.markdown]
+
+
+def test_missing_units_layer_gives_a_clear_message(demo_layers, tmp_path, monkeypatch):
+    path = tmp_path / "no_units.gpkg"
+    GeoPackageStore(path).write_layers(
+        {k: v for k, v in demo_layers.items() if k != "units"}, author="test"
+    )
+    monkeypatch.setenv("PSP_WORKSPACE", str(path))
+    at = AppTest.from_file(APP, default_timeout=90).run().switch_page(PAGE).run()
+    assert not at.exception
+    assert "'units'" in at.error[0].value
