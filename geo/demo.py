@@ -413,38 +413,21 @@ def _build_units(
     )
     mobile = [
         _mobile_units(
-            "patrol",
-            round(sizes.patrols * scale),
+            unit_type,
+            round(count * scale),
             centres,
             c_muni,
             profile,
             rng,
-            crew=(3, 6),
-            radius_km=10.0,
-            spread_km=(0.5, 6.0),
-        ),
-        _mobile_units(
-            "rapid_response",
-            round(sizes.rapid_response * scale),
-            centres,
-            c_muni,
-            profile,
-            rng,
-            crew=(10, 24),
-            radius_km=30.0,
-            spread_km=(0.5, 4.0),
-        ),
-        _mobile_units(
-            "checkpoint",
-            round(sizes.checkpoints * scale),
-            centres,
-            c_muni,
-            profile,
-            rng,
-            crew=(4, 8),
-            radius_km=np.nan,
-            spread_km=(3.0, 15.0),
-        ),
+            crew=crew,
+            radius_km=radius_km,
+            spread_km=spread_km,
+        )
+        for unit_type, count, crew, radius_km, spread_km in (
+            ("patrol", sizes.patrols, (3, 6), 10.0, (0.5, 6.0)),
+            ("rapid_response", sizes.rapid_response, (10, 24), 30.0, (0.5, 4.0)),
+            ("checkpoint", sizes.checkpoints, (4, 8), np.nan, (3.0, 15.0)),
+        )
     ]
     units = pd.concat([static, *mobile], ignore_index=True)
     width = len(str(len(units)))

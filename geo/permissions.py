@@ -24,32 +24,17 @@ ROLES: tuple[Role, ...] = ("admin", "planner", "analyst", "briefer", "viewer")
 
 #: Which role may do what. ``import_centres`` covers centres and accessibility audits;
 #: ``import_data`` every layer, units included.
+_ANALYST: frozenset[Permission] = frozenset({"import_centres", "export_coverage", "see_briefing"})
+_PLANNER: frozenset[Permission] = _ANALYST | {
+    "see_unit_positions",
+    "import_data",
+    "plan",
+    "export_all",
+}
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    "admin": frozenset(
-        {
-            "see_unit_positions",
-            "import_data",
-            "import_centres",
-            "plan",
-            "export_all",
-            "export_coverage",
-            "see_briefing",
-            "manage_users",
-            "read_audit_log",
-        }
-    ),
-    "planner": frozenset(
-        {
-            "see_unit_positions",
-            "import_data",
-            "import_centres",
-            "plan",
-            "export_all",
-            "export_coverage",
-            "see_briefing",
-        }
-    ),
-    "analyst": frozenset({"import_centres", "export_coverage", "see_briefing"}),
+    "admin": _PLANNER | {"manage_users", "read_audit_log"},
+    "planner": _PLANNER,
+    "analyst": _ANALYST,
     "briefer": frozenset({"export_coverage", "see_briefing"}),
     "viewer": frozenset(),
 }
