@@ -575,6 +575,271 @@ class GeoPackageStore:
         for stale in self.path.parent.glob(f".{self.path.name}.*.tmp.gpkg*"):
             stale.unlink(missing_ok=True)
 
+    # -- scenarios -------------------------------------------------------------------
+    # A scenario is a named plan (see geo.scenario). Every save is a new version; a delete
+    # is a version marked deleted (who, when). Per version, its units and officer
+    # allocation are two tables, ``scenario_<id>__v<N>__units`` (points) and
+    # ``scenario_<id>__v<N>__allocation``, never changed once written; the attribute table
+    # ``scenario_versions`` holds the history. Table names use the generated ``<id>``,
+    # never the user's text.
+
+    SCENARIOS_TABLE = "scenario_versions"
+    SCENARIO_COLUMNS = (
+        "scenario_id",
+        "name",
+        "version",
+        "created_at",
+        "author",
+        "note",
+        "params",
+        "deleted",
+        "derived_from",
+        "units_table",
+        "allocation_table",
+    )
+
+    def list_scenarios(self, *, include_deleted: bool = False) -> pd.DataFrame:
+        """Return the latest version of every scenario, newest first.
+
+        Parameters
+        ----------
+        include_deleted
+            Also list scenarios whose latest version marks them deleted.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns :attr:`SCENARIO_COLUMNS` (``deleted`` is a bool); empty when none.
+        """
+        history = self.scenario_history()
+        latest = history.drop_duplicates("scenario_id", keep="last")
+        if not include_deleted:
+            latest = latest[~latest["deleted"]]
+        return latest.iloc[::-1].reset_index(drop=True)
+
+    def scenario_history(self, name: str | None = None) -> pd.DataFrame:
+        """Return every stored version of one scenario (by name) or of all, oldest first."""
+        columns = self.SCENARIO_COLUMNS
+        rows: list[tuple[object, ...]] = []
+        if self.exists():
+            with self._reading() as con:
+                present = con.execute(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                    (self.SCENARIOS_TABLE,),
+                ).fetchone()
+                if present:
+                    rows = con.execute(
+                        f"SELECT {', '.join(columns)} FROM {self.SCENARIOS_TABLE} ORDER BY fid"
+                    ).fetchall()
+        history = pd.DataFrame.from_records(rows, columns=list(columns))
+        history["version"] = history["version"].astype("int64")
+        history["deleted"] = history["deleted"].astype(bool)
+        for column in columns:
+            if column not in ("version", "deleted"):
+                history[column] = history[column].astype("str").where(history[column].notna(), "")
+        if name is not None:
+            ids = history.loc[history["name"] == name, "scenario_id"].unique()
+            history = history[history["scenario_id"].isin(ids)]
+        return history.reset_index(drop=True)
+
+    def write_scenario(
+        self,
+        name: str,
+        *,
+        units: pd.DataFrame,
+        allocation: pd.DataFrame,
+        params: str,
+        author: str,
+        note: str = "",
+        derived_from: str = "",
+    ) -> pd.Series:
+        """Store a scenario as the next version of the scenario called ``name``.
+
+        A name whose latest version is live gets a new version; otherwise a new scenario
+        starts at version 1. Nothing stored before is changed.
+
+        Parameters
+        ----------
+        name
+            The scenario's name (free text).
+        units
+            The planned units: a GeoDataFrame of points (stored in EPSG:4326).
+        allocation
+            The officer allocation (a plain table; may be empty).
+        params
+            The parameters used, as JSON text.
+        author, note
+            Who saves, and free text.
+        derived_from
+            ``"<name> v<N>"`` when duplicated from another scenario.
+
+        Returns
+        -------
+        pandas.Series
+            The stored version's row (:attr:`SCENARIO_COLUMNS`).
+
+        Raises
+        ------
+        InputError
+            Empty name or author, or ``units`` without point geometry in EPSG:4326.
+        StoreError
+            When the file cannot be written (earlier versions stay intact).
+        """
+        if not name.strip():
+            raise InputError("the scenario has no name; give it one")
+        if not author.strip():
+            raise InputError("the author is empty; say who saves the scenario")
+        if getattr(units, "crs", None) is None:
+            raise InputError("scenario units need point geometry with a CRS (EPSG:4326)")
+        units = units.to_crs("EPSG:4326")
+        created_at = datetime.now(UTC).isoformat(timespec="seconds")
+        with self._transaction() as work:
+            scenario_id, version = self._next_scenario_version(work, name.strip())
+            stem = f"scenario_{scenario_id}__v{version}"
+            _write_table(work, f"{stem}__units", units, "point")
+            _write_table(work, f"{stem}__allocation", pd.DataFrame(allocation), None)
+            row = (
+                scenario_id,
+                name.strip(),
+                version,
+                created_at,
+                author,
+                note,
+                params,
+                0,
+                derived_from,
+                f"{stem}__units",
+                f"{stem}__allocation",
+            )
+            self._insert_scenario_row(work, row)
+        return self._scenario_row(row)
+
+    def read_scenario(
+        self, name: str, *, version: int | None = None
+    ) -> tuple[pd.Series, pd.DataFrame, pd.DataFrame]:
+        """Return (version row, units, allocation) of a scenario's latest or chosen version.
+
+        Raises
+        ------
+        LayerMissingError
+            When no scenario has this name, the version does not exist, or the latest
+            version marks it deleted (older versions stay readable by number).
+        """
+        history = self.scenario_history(name)
+        if history.empty:
+            known = ", ".join(self.list_scenarios()["name"].head(10)) or "none"
+            raise LayerMissingError(f"no scenario called '{name}'; saved scenarios: {known}")
+        live = history[history["scenario_id"] == history["scenario_id"].iloc[-1]]
+        if version is None:
+            row = live.iloc[-1]
+            if row["deleted"]:
+                raise LayerMissingError(
+                    f"scenario '{name}' was deleted by {row['author']} at {row['created_at']}; "
+                    f"its versions 1 to {int(row['version']) - 1} can still be read by number"
+                )
+        else:
+            chosen = live[(live["version"] == version) & ~live["deleted"]]
+            if chosen.empty:
+                raise LayerMissingError(
+                    f"scenario '{name}' has no version {version}; stored versions: "
+                    + ", ".join(str(v) for v in live.loc[~live["deleted"], "version"])
+                )
+            row = chosen.iloc[-1]
+        try:
+            units = pyogrio.read_dataframe(self.path, layer=row["units_table"], use_arrow=True)
+            allocation = pyogrio.read_dataframe(
+                self.path, layer=row["allocation_table"], read_geometry=False
+            )
+        except (DataSourceError, DataLayerError) as exc:
+            raise StoreError(f"cannot read scenario '{name}' from {self.path}: {exc}") from exc
+        return row, units, pd.DataFrame(allocation)
+
+    def delete_scenario(self, name: str, *, author: str, note: str = "") -> pd.Series:
+        """Mark scenario ``name`` deleted in a new version; its earlier versions are kept.
+
+        Raises
+        ------
+        LayerMissingError
+            When no live scenario has this name.
+        """
+        if not author.strip():
+            raise InputError("the author is empty; say who deletes the scenario")
+        live = self.list_scenarios()
+        match = live[live["name"] == name]
+        if match.empty:
+            raise LayerMissingError(f"no saved scenario called '{name}' to delete")
+        current = match.iloc[0]
+        created_at = datetime.now(UTC).isoformat(timespec="seconds")
+        row = (
+            current["scenario_id"],
+            name,
+            int(current["version"]) + 1,
+            created_at,
+            author,
+            note or "deleted",
+            current["params"],
+            1,
+            current["derived_from"],
+            "",
+            "",
+        )
+        with self._transaction() as work:
+            self._insert_scenario_row(work, row)
+        return self._scenario_row(row)
+
+    def _scenario_row(self, row: tuple[object, ...]) -> pd.Series:
+        series = pd.Series(dict(zip(self.SCENARIO_COLUMNS, row, strict=True)))
+        series["deleted"] = bool(series["deleted"])
+        return series
+
+    def _next_scenario_version(self, work: Path, name: str) -> tuple[str, int]:
+        """Return (scenario id, next version) for ``name`` in the work copy ``work``."""
+        with closing(_connect(work)) as con:
+            present = con.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                (self.SCENARIOS_TABLE,),
+            ).fetchone()
+            if not present:
+                return "s0001", 1
+            rows = con.execute(
+                f"SELECT scenario_id, name, version, deleted FROM {self.SCENARIOS_TABLE} "
+                "ORDER BY fid"
+            ).fetchall()
+        latest: dict[str, tuple[str, int, int]] = {}
+        for scenario_id, stored_name, version, deleted in rows:
+            latest[scenario_id] = (stored_name, int(version), int(deleted))
+        for scenario_id, (stored_name, version, deleted) in latest.items():
+            if stored_name == name and not deleted:
+                return scenario_id, version + 1
+        numbers = [int(s[1:]) for s in latest if s[1:].isdigit()]
+        return f"s{max(numbers, default=0) + 1:04d}", 1
+
+    def _insert_scenario_row(self, work: Path, row: tuple[object, ...]) -> None:
+        with closing(_connect(work)) as con:
+            present = con.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                (self.SCENARIOS_TABLE,),
+            ).fetchone()
+        if not present:
+            empty = pd.DataFrame(
+                {
+                    c: pd.Series([], dtype="int64" if c in ("version", "deleted") else "str")
+                    for c in self.SCENARIO_COLUMNS
+                }
+            )
+            pyogrio.write_dataframe(empty, work, layer=self.SCENARIOS_TABLE, driver="GPKG")
+            with closing(_connect(work)) as con, con:
+                con.execute(
+                    f"CREATE UNIQUE INDEX {self.SCENARIOS_TABLE}_key "
+                    f"ON {self.SCENARIOS_TABLE} (scenario_id, version)"
+                )
+        with closing(_connect(work)) as con, con:
+            con.execute(
+                f"INSERT INTO {self.SCENARIOS_TABLE} ({', '.join(self.SCENARIO_COLUMNS)}) "
+                f"VALUES ({', '.join('?' * len(self.SCENARIO_COLUMNS))})",
+                row,
+            )
+
 
 def _require_known(layer: str) -> None:
     if layer not in LAYERS:
