@@ -1,0 +1,975 @@
+"""Reading files users import: limits first, then encodings, CSV, Excel and GIS formats.
+
+Every file is checked **before it is parsed**:
+
+- its size (:attr:`ImportLimits.max_file_bytes`, 100 MB by default);
+- its type: the name must end in a known suffix (:data:`KNOWN_SUFFIXES`) and the first
+  bytes must agree (an ``.xlsx`` or ``.zip`` starts with ``PK``, a GeoPackage with
+  ``SQLite format 3``, a CSV or GeoJSON holds no NUL byte);
+- a ZIP archive (and an ``.xlsx``, which is one) is read from its directory only: no member
+  may have an absolute path, a drive letter or a ``..`` component, be a link, be encrypted
+  or be another archive; the members may not unpack to more than
+  :attr:`ImportLimits.max_unpacked_bytes` together, nor any member larger than 1 MiB to
+  more than :attr:`ImportLimits.max_compression_ratio` times its packed size (a zip bomb).
+  Python's :mod:`zipfile` never returns more bytes than a member declares, so checking the
+  declared sizes bounds what is read.
+
+Text files are decoded strictly: UTF-8 with a byte-order mark, then UTF-8; failing both,
+Windows-1256 (Arabic) or Windows-1252 (Western European), whichever reads the bytes above
+0x7F as words: Arabic text puts them in runs (letters of a word), Western text as single
+accented letters or punctuation between ASCII letters. A guessed encoding is reported.
+
+CSV files are read with the :mod:`csv` module (quoted values may hold delimiters, quotes
+and line breaks); the delimiter (comma, semicolon or tab) is the most frequent one in the
+header line. Row numbers are those a spreadsheet shows: the header is row 1 and a value
+spanning several lines still counts as one row; blank rows are skipped but keep their
+numbers. Excel rows keep the sheet's own numbers. A row of HXL hashtags under the header
+(``#adm1+name``, ``#geo+lat`` …) is recognised and kept apart. GIS layers (GeoJSON,
+GeoPackage, shapefiles in a ZIP) are read with pyogrio; their "rows" are feature numbers.
+
+Values are kept as text exactly as the file holds them (blank as ``""``); parsing into
+numbers and dates belongs to the importers, which report what they cannot read.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import math
+import re
+import stat
+import tempfile
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path, PurePosixPath
+from typing import Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+from numpy.typing import NDArray
+from pyogrio.errors import DataLayerError, DataSourceError
+
+from geo.errors import InputError
+from geo.schema import Problem
+
+MIB = 1024 * 1024
+
+FileKind = Literal["csv", "xlsx", "geojson", "gpkg", "zip", "shapefile"]
+RowLabel = Literal["row", "feature"]
+
+#: File name suffixes the importer reads, and what each is.
+KNOWN_SUFFIXES: Mapping[str, FileKind] = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".txt": "csv",
+    ".xlsx": "xlsx",
+    ".geojson": "geojson",
+    ".json": "geojson",
+    ".gpkg": "gpkg",
+    ".zip": "zip",
+    ".shp": "shapefile",
+}
+#: Files of a shapefile set (read together, by stem).
+SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+_ARCHIVE_SUFFIXES = (".zip", ".gz", ".tgz", ".tar", ".7z", ".rar", ".bz2", ".xz")
+_ZIP_NOISE = ("__MACOSX/", ".DS_Store", "Thumbs.db")
+_RATIO_CHECK_BYTES = MIB
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_EMPTY_ZIP_MAGIC = b"PK\x05\x06"
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+_HXL_TAG = re.compile(r"^#[a-z][a-z0-9_]*(\s*\+\s*[a-z][a-z0-9_]*)*$", re.IGNORECASE)
+_ARABIC = re.compile("[\u0600-\u06ff]")
+_DELIMITERS = (",", ";", "\t")
+
+
+class FileRejectedError(InputError):
+    """A file refused before parsing: too large, of an unknown type, or an unsafe archive."""
+
+
+@dataclass(frozen=True)
+class ImportLimits:
+    """Limits checked before a file is parsed.
+
+    Parameters
+    ----------
+    max_file_bytes
+        Largest file accepted (100 MB by default).
+    max_unpacked_bytes
+        Largest total size of the members of a ZIP archive (or ``.xlsx``) once unpacked.
+    max_compression_ratio
+        Largest unpacked/packed size ratio of one archive member (members under 1 MiB
+        are not checked: small files compress well and are harmless).
+    max_zip_members
+        Most members an archive may list.
+    """
+
+    max_file_bytes: int = 100 * MIB
+    max_unpacked_bytes: int = 500 * MIB
+    max_compression_ratio: float = 200.0
+    max_zip_members: int = 2_000
+
+
+@dataclass(frozen=True)
+class TextEncoding:
+    """How a text file was decoded: the Python codec, a readable name, and whether guessed."""
+
+    codec: str
+    label: str
+    guessed: bool = False
+
+
+UTF8 = TextEncoding("utf-8", "UTF-8")
+UTF8_BOM = TextEncoding("utf-8-sig", "UTF-8 with byte-order mark")
+CP1256 = TextEncoding("cp1256", "Windows-1256 (Arabic)", guessed=True)
+CP1252 = TextEncoding("cp1252", "Windows-1252 (Western European)", guessed=True)
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """One table of a file, every value as the text the file holds.
+
+    Attributes
+    ----------
+    name
+        The file name, followed by ``› sheet`` or ``› layer`` when the file holds several.
+    frame
+        One column per header name (in file order), values ``str`` (``""`` when blank),
+        index ``0..n-1``.
+    row_numbers
+        For each frame row, the number the user sees: the spreadsheet row (header = 1) or
+        the feature number of a GIS layer.
+    row_label
+        ``"row"`` or ``"feature"``.
+    geometry
+        The GIS layer's geometries in the file's own CRS (``None`` for plain tables).
+    encoding
+        How a text file was decoded (``None`` for binary formats).
+    hxl_tags
+        The HXL hashtag of each column when the file has a hashtag row, else ``None``.
+    problems
+        What went wrong while reading (ragged rows, unnamed columns …), with row numbers;
+        the ``layer`` of each problem is the table name until an importer relabels it.
+    notes
+        Facts worth telling the user (sheet used, columns dropped because empty …).
+    """
+
+    name: str
+    frame: pd.DataFrame
+    row_numbers: NDArray[np.int64]
+    row_label: RowLabel = "row"
+    geometry: gpd.GeoSeries | None = None
+    encoding: TextEncoding | None = None
+    hxl_tags: tuple[str, ...] | None = None
+    problems: tuple[Problem, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The header names, in file order."""
+        return tuple(str(c) for c in self.frame.columns)
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file read for import: its tables, in file order.
+
+    ``sha256`` identifies the content (a cache key); ``kind`` is what the name and the
+    first bytes say the file is.
+    """
+
+    filename: str
+    kind: FileKind
+    size_bytes: int
+    sha256: str
+    tables: tuple[RawTable, ...] = field(default_factory=tuple)
+
+    def table(self, name: str | None = None) -> RawTable:
+        """Return the table called ``name`` (the first one when ``None``).
+
+        Raises
+        ------
+        InputError
+            When the file holds no table, or none of that name.
+        """
+        if not self.tables:
+            raise InputError(f"{self.filename} holds no table or layer to import")
+        if name is None:
+            return self.tables[0]
+        for table in self.tables:
+            if table.name == name:
+                return table
+        names = ", ".join(t.name for t in self.tables)
+        raise InputError(f"{self.filename} has no table '{name}'; it holds {names}")
+
+
+# -- entry points ----------------------------------------------------------------------
+
+
+def read_upload(data: bytes, filename: str, *, limits: ImportLimits | None = None) -> SourceFile:
+    """Check and read an uploaded file given as bytes and its name.
+
+    Parameters
+    ----------
+    data
+        The file's bytes.
+    filename
+        The name it was uploaded under (its suffix selects the reader).
+    limits
+        Size and archive limits; :class:`ImportLimits` defaults when ``None``.
+
+    Returns
+    -------
+    SourceFile
+        Every table of the file.
+
+    Raises
+    ------
+    FileRejectedError
+        When the file is too large, of an unknown type, not what its name says, or an
+        unsafe archive; nothing has been parsed.
+    InputError
+        When the file cannot be read (broken CSV quoting, unreadable spreadsheet …).
+    """
+    limits = limits or ImportLimits()
+    name = Path(filename).name or "upload"
+    _check_size(name, len(data), limits)
+    kind = file_kind(name)
+    if kind == "shapefile":
+        raise FileRejectedError(
+            f"{name}: a shapefile is several files (.shp, .shx, .dbf, .prj); put them in one "
+            "ZIP archive and upload the .zip"
+        )
+    _check_magic(name, kind, data)
+    digest = hashlib.sha256(data).hexdigest()
+    tables = _read_kind(name, kind, data, limits)
+    return SourceFile(name, kind, len(data), digest, tables)
+
+
+def read_path(path: str | Path, *, limits: ImportLimits | None = None) -> SourceFile:
+    """Check and read a file on disk (the command line's way in).
+
+    A ``.shp`` is read with its sibling ``.shx``, ``.dbf``, ``.prj`` and ``.cpg``; a folder
+    is read as if it were a ZIP archive of its GIS and table files (e.g. an unpacked OCHA
+    COD-AB download).
+
+    Raises
+    ------
+    FileRejectedError, InputError
+        As for :func:`read_upload`; also when the path does not exist.
+    """
+    limits = limits or ImportLimits()
+    source = Path(path)
+    if source.is_dir():
+        members = _folder_members(source, limits)
+        return _read_members_as_zip(source.name, members, limits)
+    if not source.is_file():
+        raise FileRejectedError(f"{source}: no such file; check the path")
+    _check_size(source.name, source.stat().st_size, limits)
+    kind = file_kind(source.name)
+    if kind == "shapefile":
+        parts = {
+            p.name: p.read_bytes()
+            for p in source.parent.iterdir()
+            if p.is_file() and p.stem == source.stem and p.suffix.lower() in SHAPEFILE_PARTS
+        }
+        return _read_members_as_zip(source.name, parts, limits)
+    return read_upload(source.read_bytes(), source.name, limits=limits)
+
+
+def file_kind(filename: str) -> FileKind:
+    """Return what kind of file ``filename`` names, from its suffix.
+
+    Raises
+    ------
+    FileRejectedError
+        For a suffix the importer does not read, saying which ones it reads.
+    """
+    suffix = Path(filename).suffix.lower()
+    if suffix in KNOWN_SUFFIXES:
+        return KNOWN_SUFFIXES[suffix]
+    hint = ""
+    if suffix == ".xls":
+        hint = "; save the workbook as .xlsx (Excel 2007 or later) or as CSV UTF-8"
+    elif suffix in _ARCHIVE_SUFFIXES:
+        hint = "; pack the files as a .zip archive instead"
+    known = ", ".join(sorted(KNOWN_SUFFIXES))
+    raise FileRejectedError(
+        f"{filename}: files of type '{suffix or 'without suffix'}' cannot be imported{hint}. "
+        f"Known types: {known}"
+    )
+
+
+# -- limits ----------------------------------------------------------------------------
+
+
+def _check_size(name: str, size: int, limits: ImportLimits) -> None:
+    if size > limits.max_file_bytes:
+        raise FileRejectedError(
+            f"{name} is {size / MIB:,.1f} MB, more than the {limits.max_file_bytes / MIB:,.0f} "
+            "MB allowed; split it into smaller files or ask an administrator to raise the limit"
+        )
+    if size == 0:
+        raise FileRejectedError(f"{name} is empty (0 bytes); choose the file again")
+
+
+def _check_magic(name: str, kind: FileKind, data: bytes) -> None:
+    head = data[:16]
+    is_zip = head.startswith(_ZIP_MAGIC) or head.startswith(_EMPTY_ZIP_MAGIC)
+    if kind in ("zip", "xlsx") and not is_zip:
+        what = "an Excel workbook (.xlsx)" if kind == "xlsx" else "a ZIP archive"
+        extra = ""
+        if head.startswith(b"\xd0\xcf\x11\xe0"):
+            extra = "; it looks like an old .xls workbook: save it as .xlsx or CSV"
+        raise FileRejectedError(f"{name} is not {what}{extra}")
+    if kind == "gpkg" and not head.startswith(_SQLITE_MAGIC):
+        raise FileRejectedError(f"{name} is not a GeoPackage (an SQLite database)")
+    binary = is_zip or head.startswith(_SQLITE_MAGIC) or b"\x00" in data[:8192]
+    if kind in ("csv", "geojson") and binary:
+        raise FileRejectedError(
+            f"{name} is named like a text file but holds binary data; if it is an "
+            "Excel workbook or an archive, give it the right suffix (.xlsx, .zip)"
+        )
+
+
+@dataclass(frozen=True)
+class _Member:
+    name: str
+    info: zipfile.ZipInfo
+
+
+def check_zip(data: bytes, name: str, limits: ImportLimits) -> list[zipfile.ZipInfo]:
+    """Return the members of a ZIP archive after checking them against ``limits``.
+
+    Raises
+    ------
+    FileRejectedError
+        For an unreadable archive, too many members, an absolute or ``..`` path, a link,
+        an encrypted member, a nested archive, or a member or total that unpacks beyond
+        the limits (a zip bomb).
+    """
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile) as exc:
+        raise FileRejectedError(f"{name} is not a readable ZIP archive ({exc})") from exc
+    with archive:
+        infos = archive.infolist()
+    if len(infos) > limits.max_zip_members:
+        raise FileRejectedError(
+            f"{name} lists {len(infos):,} files, more than the {limits.max_zip_members:,} "
+            "allowed; put only the files to import in the archive"
+        )
+    total = 0
+    for info in infos:
+        member = info.filename
+        _check_member_path(name, member)
+        mode = (info.external_attr >> 16) & 0xFFFF
+        if stat.S_ISLNK(mode):
+            raise FileRejectedError(f"{name}: '{member}' is a symbolic link; links are refused")
+        if info.flag_bits & 0x1:
+            raise FileRejectedError(
+                f"{name}: '{member}' is password-protected; pack it without a password"
+            )
+        total += info.file_size
+        if total > limits.max_unpacked_bytes:
+            raise FileRejectedError(
+                f"{name} would unpack to more than {limits.max_unpacked_bytes / MIB:,.0f} MB "
+                "(a possible zip bomb); import smaller files"
+            )
+        if info.file_size >= _RATIO_CHECK_BYTES:
+            ratio = info.file_size / max(info.compress_size, 1)
+            if ratio > limits.max_compression_ratio:
+                raise FileRejectedError(
+                    f"{name}: '{member}' unpacks {ratio:,.0f} times its packed size (more "
+                    f"than {limits.max_compression_ratio:,.0f}), the mark of a zip bomb; "
+                    "it was not unpacked"
+                )
+    return infos
+
+
+def _check_member_path(name: str, member: str) -> None:
+    unsafe = (
+        member.startswith(("/", "\\"))
+        or re.match(r"^[A-Za-z]:", member) is not None
+        or ".." in re.split(r"[\\/]", member)
+    )
+    if unsafe:
+        raise FileRejectedError(
+            f"{name}: the archive member '{member}' has an absolute path or climbs out of "
+            "the archive with '..'; such archives are refused"
+        )
+
+
+def _is_noise(member: str) -> bool:
+    return member.endswith("/") or any(part in member for part in _ZIP_NOISE)
+
+
+def _unpack(data: bytes, name: str, limits: ImportLimits) -> dict[str, bytes]:
+    """Unpack the data members of a checked archive (folders and OS clutter skipped)."""
+    infos = check_zip(data, name, limits)
+    members: dict[str, bytes] = {}
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for info in infos:
+            if _is_noise(info.filename):
+                continue
+            if info.filename.lower().endswith(_ARCHIVE_SUFFIXES):
+                raise FileRejectedError(
+                    f"{name}: '{info.filename}' is an archive inside the archive; unpack it "
+                    "and import its files directly"
+                )
+            try:
+                with archive.open(info) as handle:
+                    members[info.filename] = handle.read(info.file_size + 1)
+            except (zipfile.BadZipFile, OSError, NotImplementedError) as exc:
+                raise FileRejectedError(
+                    f"{name}: '{info.filename}' cannot be unpacked ({exc})"
+                ) from exc
+    return members
+
+
+def _folder_members(folder: Path, limits: ImportLimits) -> dict[str, bytes]:
+    members: dict[str, bytes] = {}
+    total = 0
+    for path in sorted(folder.iterdir()):
+        kind = KNOWN_SUFFIXES.get(path.suffix.lower())
+        if not path.is_file() or (kind is None and path.suffix.lower() not in SHAPEFILE_PARTS):
+            continue
+        total += path.stat().st_size
+        if total > limits.max_unpacked_bytes:
+            raise FileRejectedError(
+                f"{folder}: the files add up to more than "
+                f"{limits.max_unpacked_bytes / MIB:,.0f} MB; import fewer files at a time"
+            )
+        members[path.name] = path.read_bytes()
+    return members
+
+
+# -- dispatch --------------------------------------------------------------------------
+
+
+def _read_kind(
+    name: str, kind: FileKind, data: bytes, limits: ImportLimits
+) -> tuple[RawTable, ...]:
+    if kind == "csv":
+        return (read_csv_bytes(data, name),)
+    if kind == "xlsx":
+        check_zip(data, name, limits)
+        return (read_xlsx_bytes(data, name),)
+    if kind in ("geojson", "gpkg"):
+        with tempfile.TemporaryDirectory(prefix="psp-import-") as folder:
+            path = Path(folder) / ("data" + Path(name).suffix.lower())
+            path.write_bytes(data)
+            return _read_gis(path, name)
+    members = _unpack(data, name, limits)
+    return _tables_of_members(name, members, limits)
+
+
+def _read_members_as_zip(
+    name: str, members: Mapping[str, bytes], limits: ImportLimits
+) -> SourceFile:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for member, content in members.items():
+            archive.writestr(member, content)
+    data = buffer.getvalue()
+    digest = hashlib.sha256(data).hexdigest()
+    tables = _tables_of_members(name, dict(members), limits)
+    kind: FileKind = "shapefile" if name.lower().endswith(".shp") else "zip"
+    return SourceFile(name, kind, len(data), digest, tables)
+
+
+def _tables_of_members(
+    name: str, members: Mapping[str, bytes], limits: ImportLimits
+) -> tuple[RawTable, ...]:
+    """Read every data file of an archive: shapefile sets, GIS files, CSV and Excel."""
+    tables: list[RawTable] = []
+    stems: dict[str, dict[str, bytes]] = {}
+    others: list[tuple[str, bytes]] = []
+    for member, content in members.items():
+        path = PurePosixPath(member.replace("\\", "/"))
+        suffix = path.suffix.lower()
+        if suffix in SHAPEFILE_PARTS:
+            stems.setdefault(str(path.with_suffix("")), {})[suffix] = content
+        elif suffix in KNOWN_SUFFIXES and suffix != ".zip":
+            others.append((member, content))
+    if stems:
+        with tempfile.TemporaryDirectory(prefix="psp-import-") as folder:
+            for stem, parts in sorted(stems.items()):
+                label = f"{name} › {PurePosixPath(stem).name}.shp"
+                missing = [p for p in (".shp", ".shx", ".dbf") if p not in parts]
+                if ".shp" not in parts:
+                    continue
+                if missing:
+                    raise FileRejectedError(
+                        f"{label}: the shapefile lacks its {', '.join(missing)} file(s); "
+                        "put all parts (.shp, .shx, .dbf, .prj) in the archive"
+                    )
+                base = Path(folder) / f"{len(tables)}_{PurePosixPath(stem).name}"
+                for suffix, content in parts.items():
+                    base.with_suffix(suffix).write_bytes(content)
+                tables += _read_gis(base.with_suffix(".shp"), label, single_label=True)
+    for member, content in others:
+        label = f"{name} › {PurePosixPath(member).name}"
+        kind = file_kind(member)
+        _check_magic(label, kind, content)
+        for table in _read_kind(label, kind, content, limits):
+            tables.append(table)
+    if not tables:
+        known = ", ".join(sorted(set(KNOWN_SUFFIXES) - {".zip"}))
+        raise FileRejectedError(
+            f"{name} holds no file that can be imported (looked for {known} and shapefiles)"
+        )
+    return tuple(tables)
+
+
+# -- text ------------------------------------------------------------------------------
+
+
+def decode_text(data: bytes) -> tuple[str, TextEncoding]:
+    """Decode a text file strictly; see the module docstring for the order tried.
+
+    Returns
+    -------
+    text, encoding
+        The text (without a byte-order mark) and how it was decoded.
+    """
+    if data.startswith(_UTF8_BOM):
+        try:
+            return data[len(_UTF8_BOM) :].decode("utf-8"), UTF8_BOM
+        except UnicodeDecodeError:
+            pass
+    try:
+        return data.decode("utf-8"), UTF8
+    except UnicodeDecodeError:
+        pass
+    return _decode_windows(data)
+
+
+def _decode_windows(data: bytes) -> tuple[str, TextEncoding]:
+    try:
+        western: str | None = data.decode("cp1252")
+    except UnicodeDecodeError:
+        # Five bytes are undefined in Windows-1252 (0x81 0x8D 0x8F 0x90 0x9D) but are
+        # letters in Windows-1256.
+        western = None
+    arabic = data.decode("cp1256")
+    if western is None or _arabic_score(data) > 0:
+        return arabic, CP1256
+    return western, CP1252
+
+
+def _arabic_score(data: bytes) -> int:
+    """Positive when high bytes read as Arabic words rather than Western accents.
+
+    Counts high bytes (0xC0-0xFF, letters in both code pages) next to another high byte
+    (an Arabic word) against those between ASCII letters (an accented Latin word).
+    """
+    high = np.frombuffer(data, dtype=np.uint8)
+    if not len(high):
+        return 0
+    is_high = high >= 0xC0
+    is_ascii_letter = ((high >= 0x41) & (high <= 0x5A)) | ((high >= 0x61) & (high <= 0x7A))
+    before = np.concatenate([[False], is_high[:-1]])
+    after = np.concatenate([is_high[1:], [False]])
+    letter_before = np.concatenate([[False], is_ascii_letter[:-1]])
+    letter_after = np.concatenate([is_ascii_letter[1:], [False]])
+    in_run = is_high & (before | after)
+    latin = is_high & ~(before | after) & (letter_before | letter_after)
+    return int(in_run.sum()) - int(latin.sum())
+
+
+def _sniff_delimiter(text: str) -> str:
+    header = text.split("\n", 1)[0]
+    counts = {d: header.count(d) for d in _DELIMITERS}
+    best = max(_DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def read_csv_bytes(data: bytes, name: str) -> RawTable:
+    """Read a delimited text file (CSV, semicolon-separated or TSV) into a :class:`RawTable`.
+
+    Raises
+    ------
+    InputError
+        When the file has no header row or its quoting is broken (an opening quote that
+        never closes), naming the row where the broken value starts.
+    """
+    text, encoding = decode_text(data)
+    delimiter = _sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    records: list[list[str]] = []
+    try:
+        for record in reader:
+            records.append(record)
+    except csv.Error as exc:
+        raise InputError(
+            f"{name}, row {len(records) + 1}: the file cannot be read as CSV ({exc}); a value "
+            'probably opens a quote (") that never closes, or has text after its closing '
+            "quote: check the quotes of that row and the rows below"
+        ) from exc
+    notes = [f"read as text encoded in {encoding.label}"]
+    if delimiter != ",":
+        notes.append("values separated by " + ("semicolons" if delimiter == ";" else "tabs"))
+    return _table_from_records(name, records, list(range(1, len(records) + 1)), encoding, notes)
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, datetime):
+        if value.time() == time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    return str(value)
+
+
+def read_xlsx_bytes(data: bytes, name: str) -> RawTable:
+    """Read the first non-empty sheet of an Excel workbook into a :class:`RawTable`.
+
+    Dates stored as dates become ``YYYY-MM-DD`` (with the time when there is one); whole
+    numbers lose their ``.0``. Other sheets are named in the notes.
+
+    Raises
+    ------
+    InputError
+        When the workbook cannot be opened or every sheet is empty.
+    """
+    import openpyxl  # imported here: only Excel uploads need it
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise InputError(
+            f"{name} cannot be opened as an Excel workbook ({exc}); save it again as .xlsx "
+            "or as CSV UTF-8"
+        ) from exc
+    try:
+        for sheet in workbook.worksheets:
+            records: list[list[str]] = []
+            numbers: list[int] = []
+            for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+                records.append([_cell_text(v) for v in row])
+                numbers.append(number)
+            if any(any(cell.strip() for cell in record) for record in records):
+                others = [s.title for s in workbook.worksheets if s.title != sheet.title]
+                notes = [f"read sheet '{sheet.title}'"]
+                if others:
+                    notes.append(f"other sheets not read: {', '.join(others)}")
+                label = name if len(workbook.worksheets) == 1 else f"{name} › {sheet.title}"
+                return _table_from_records(label, records, numbers, None, notes)
+    finally:
+        workbook.close()
+    raise InputError(f"{name}: every sheet of the workbook is empty; fill in the first sheet")
+
+
+def _is_hxl_row(values: Sequence[str]) -> bool:
+    filled = [v.strip() for v in values if v.strip()]
+    tags = [v for v in filled if _HXL_TAG.match(v)]
+    return len(tags) >= 2 and len(tags) * 2 >= len(filled)
+
+
+def _table_from_records(
+    name: str,
+    records: list[list[str]],
+    numbers: list[int],
+    encoding: TextEncoding | None,
+    notes: list[str],
+) -> RawTable:
+    """Build a table from parsed records: header, HXL row, blank and ragged rows."""
+    problems: list[Problem] = []
+    start = next((i for i, r in enumerate(records) if any(c.strip() for c in r)), None)
+    if start is None:
+        raise InputError(f"{name} is empty: it has no header row; add one (see the templates)")
+    header = [c.strip().lstrip("\ufeff") for c in records[start]]
+    body = records[start + 1 :]
+    body_numbers = numbers[start + 1 :]
+    hxl_tags: list[str] | None = None
+    if _is_hxl_row(header):
+        hxl_tags = list(header)
+        notes.append("the header row holds HXL hashtags")
+    elif body and _is_hxl_row(body[0]):
+        hxl_tags = [c.strip() for c in body[0]]
+        notes.append(f"row {body_numbers[0]} holds HXL hashtags; read as tags, not data")
+        body, body_numbers = body[1:], body_numbers[1:]
+    width = max([len(header), *(len(r) for r in body)])
+    header += [""] * (width - len(header))
+    if hxl_tags is not None:
+        hxl_tags += [""] * (width - len(hxl_tags))
+    blank = np.array([not any(c.strip() for c in r) for r in body], dtype=bool)
+    body = [r for r, is_blank in zip(body, blank, strict=True) if not is_blank]
+    row_numbers = np.asarray(body_numbers, dtype=np.int64)[~blank]
+    padded = [r + [""] * (width - len(r)) if len(r) < width else r for r in body]
+    columns_values: list[tuple[str, ...]] = (
+        list(zip(*padded, strict=True)) if padded else [() for _ in range(width)]
+    )
+    keep: list[int] = []
+    dropped = 0
+    ragged: dict[int, int] = {}
+    for i in range(width):
+        if not header[i] and hxl_tags and hxl_tags[i]:
+            header[i] = hxl_tags[i]
+        if header[i]:
+            keep.append(i)
+            continue
+        filled = [j for j, v in enumerate(columns_values[i]) if v.strip()]
+        if not filled:
+            dropped += 1
+        elif 2 * len(filled) >= len(padded):
+            header[i] = f"column_{i + 1}"
+            keep.append(i)
+            problems.append(
+                Problem(
+                    name,
+                    None,
+                    header[i],
+                    f"column {i + 1} has values but no name in the header; it was read as "
+                    f"'{header[i]}': give it a name",
+                    "warning",
+                )
+            )
+        else:
+            for j in filled:
+                ragged.setdefault(j, i)
+    if dropped:
+        notes.append(f"{dropped} empty column(s) without a name left out")
+    for j, i in sorted(ragged.items()):
+        problems.append(
+            Problem(
+                name,
+                int(row_numbers[j]),
+                None,
+                f"the row has a value ('{_shorten(padded[j][i])}') in column {i + 1}, which "
+                "has no name in the header; a value probably contains an unquoted delimiter: "
+                "put that value in double quotes",
+            )
+        )
+    names = _unique_names([header[i] for i in keep], name, problems)
+    frame = pd.DataFrame(
+        {n: pd.Series(columns_values[i], dtype="str") for n, i in zip(names, keep, strict=True)},
+        index=pd.RangeIndex(len(padded)),
+    )
+    return RawTable(
+        name=name,
+        frame=frame,
+        row_numbers=row_numbers,
+        encoding=encoding,
+        hxl_tags=tuple(hxl_tags[i] for i in keep) if hxl_tags else None,
+        problems=tuple(problems),
+        notes=tuple(notes),
+    )
+
+
+def _shorten(text: str, limit: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _unique_names(names: Iterable[str], table: str, problems: list[Problem]) -> list[str]:
+    seen: dict[str, int] = {}
+    out: list[str] = []
+    for column in names:
+        if column in seen:
+            seen[column] += 1
+            renamed = f"{column}.{seen[column]}"
+            problems.append(
+                Problem(
+                    table,
+                    None,
+                    column,
+                    f"the header names '{column}' twice; the second one was read as "
+                    f"'{renamed}': rename one of them",
+                    "warning",
+                )
+            )
+            out.append(renamed)
+        else:
+            seen[column] = 1
+            out.append(column)
+    return out
+
+
+# -- GIS -------------------------------------------------------------------------------
+
+
+def _read_gis(path: Path, name: str, *, single_label: bool = False) -> tuple[RawTable, ...]:
+    try:
+        layers = pyogrio.list_layers(path)
+    except (DataSourceError, DataLayerError) as exc:
+        raise InputError(f"{name} cannot be read as a GIS file ({exc})") from exc
+    tables: list[RawTable] = []
+    for layer_name, _geometry_type in layers:
+        label = name if single_label or len(layers) == 1 else f"{name} › {layer_name}"
+        try:
+            frame = pyogrio.read_dataframe(path, layer=layer_name)
+        except (DataSourceError, DataLayerError) as exc:
+            raise InputError(f"{label} cannot be read ({exc})") from exc
+        tables.append(_table_from_gis(label, frame))
+    return tuple(tables)
+
+
+def _gis_text(values: pd.Series) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(values):
+        text = values.dt.strftime("%Y-%m-%d")
+    elif pd.api.types.is_float_dtype(values):
+        text = values.map(lambda v: "" if pd.isna(v) else _cell_text(float(v)))
+    else:
+        text = values.map(
+            lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v)) else _cell_text(v)
+        )
+    return text.fillna("").astype("str")
+
+
+def _table_from_gis(name: str, frame: pd.DataFrame) -> RawTable:
+    geometry: gpd.GeoSeries | None = None
+    attributes = pd.DataFrame(frame)
+    if isinstance(frame, gpd.GeoDataFrame):
+        geometry = frame.geometry.reset_index(drop=True)
+        attributes = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    text = pd.DataFrame(
+        {str(c): _gis_text(attributes[c]).to_numpy() for c in attributes.columns},
+        index=pd.RangeIndex(len(attributes)),
+    )
+    numbers = np.arange(1, len(text) + 1, dtype=np.int64)
+    notes = [f"{len(text):,} feature(s)"]
+    return RawTable(name, text, numbers, row_label="feature", geometry=geometry, notes=tuple(notes))
+
+
+# -- writing ---------------------------------------------------------------------------
+
+
+def iter_row_ranges(rows: Iterable[int]) -> Iterator[tuple[int, int]]:
+    """Yield (first, last) of each run of consecutive numbers in sorted ``rows``."""
+    ordered = sorted(set(rows))
+    if not ordered:
+        return
+    start = prev = ordered[0]
+    for number in ordered[1:]:
+        if number == prev + 1:
+            prev = number
+            continue
+        yield start, prev
+        start = prev = number
+    yield start, prev
+
+
+def describe_rows(rows: Iterable[int], *, limit: int = 8) -> str:
+    """Write row numbers compactly: ``2-7, 9, 12-15`` (at most ``limit`` runs, then "…")."""
+    runs = list(iter_row_ranges(rows))
+    parts = [str(a) if a == b else f"{a}-{b}" for a, b in runs[:limit]]
+    if len(runs) > limit:
+        parts.append("…")
+    return ", ".join(parts)
+
+
+# -- dates -----------------------------------------------------------------------------
+
+#: Excel's day zero for serial dates (1900 date system, with its 1900 leap-year bug).
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+_ISO_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+_SLASHED = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
+_NAMED_MONTH = re.compile(r"^\d{1,2}[ -][A-Za-z]{3,9}\.?[ -]\d{2,4}$")
+_SERIAL = re.compile(r"^\d{4,5}(?:\.\d+)?$")
+#: Excel serials accepted as dates: 1954-10-03 (20000) to 2119-01-13 (80000).
+SERIAL_RANGE = (20_000, 80_000)
+
+DateOrder = Literal["day-first", "month-first"]
+
+
+@dataclass(frozen=True)
+class ParsedDates:
+    """Dates read from text, with what could not be read and how the rest were read.
+
+    ``values`` are ``datetime64`` (NaT where blank or unreadable); ``bad`` marks non-blank
+    values that are not dates; ``styles`` counts the values per written style
+    (``"YYYY-MM-DD"``, ``"DD/MM/YYYY"``, ``"16 May 2025"``, ``"Excel serial"``); ``order``
+    says how slashed dates were read.
+    """
+
+    values: pd.Series
+    bad: NDArray[np.bool_]
+    styles: Mapping[str, int]
+    order: DateOrder = "day-first"
+
+
+def parse_dates(text: pd.Series) -> ParsedDates:
+    """Read dates written as ``YYYY-MM-DD``, ``DD/MM/YYYY``, ``16 May 2025`` or Excel serials.
+
+    Slashed dates are read day first (as in Libya, and in ACLED's older files) unless some
+    value can only be month first (``05/16/2025``) and none only day first, in which case
+    all are read month first. Two-digit years in ``16 May 25`` are read as 20YY.
+
+    Parameters
+    ----------
+    text
+        Values as text (blank as ``""`` or missing).
+
+    Returns
+    -------
+    ParsedDates
+        Dates and what could not be read, positionally aligned with ``text``.
+    """
+    values = text.astype("string").fillna("").str.strip()
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ms]")
+    styles: dict[str, int] = {}
+    iso = values.str.match(_ISO_DATE).fillna(False).to_numpy(dtype=bool)
+    if iso.any():
+        out[iso] = pd.to_datetime(values[iso], errors="coerce", format="ISO8601")
+        styles["YYYY-MM-DD"] = int(iso.sum())
+    parts = values.str.extract(_SLASHED)
+    slashed = parts[0].notna().to_numpy(dtype=bool)
+    order: DateOrder = "day-first"
+    if slashed.any():
+        first = pd.to_numeric(parts.loc[slashed, 0])
+        second = pd.to_numeric(parts.loc[slashed, 1])
+        if bool((second > 12).any()) and not bool((first > 12).any()):
+            order = "month-first"
+        day, month = (first, second) if order == "day-first" else (second, first)
+        frame = pd.DataFrame(
+            {"year": pd.to_numeric(parts.loc[slashed, 2]), "month": month, "day": day}
+        )
+        out[slashed] = pd.to_datetime(frame, errors="coerce")
+        styles["DD/MM/YYYY" if order == "day-first" else "MM/DD/YYYY"] = int(slashed.sum())
+    named = values.str.match(_NAMED_MONTH).fillna(False).to_numpy(dtype=bool)
+    if named.any():
+        cleaned = (
+            values[named].str.replace(r"[-.]", " ", regex=True).str.replace(r"\s+", " ", regex=True)
+        )
+        parsed = pd.Series(pd.NaT, index=cleaned.index, dtype="datetime64[ms]")
+        for style in ("%d %B %Y", "%d %b %Y", "%d %B %y", "%d %b %y"):
+            missing = parsed.isna()
+            if not missing.any():
+                break
+            parsed[missing] = pd.to_datetime(cleaned[missing], format=style, errors="coerce")
+        out[named] = parsed
+        styles["16 May 2025"] = int(named.sum())
+    serial = values.str.match(_SERIAL).fillna(False).to_numpy(dtype=bool) & ~iso
+    if serial.any():
+        numbers = pd.to_numeric(values[serial], errors="coerce")
+        usable = numbers.between(*SERIAL_RANGE)
+        days = pd.to_timedelta(numbers.where(usable).floordiv(1), unit="D")
+        out[serial] = EXCEL_EPOCH + days
+        styles["Excel serial"] = int(usable.sum())
+    blank = (values == "").to_numpy(dtype=bool)
+    bad = ~blank & out.isna().to_numpy(dtype=bool)
+    return ParsedDates(out.reset_index(drop=True), bad, styles, order)

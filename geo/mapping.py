@@ -1,0 +1,524 @@
+"""How a file's columns become a layer's: targets, header synonyms, HXL hashtags, mappings.
+
+A *target* is a column the importer fills: every schema column of the layer
+(:mod:`geo.schema`) plus a few that are read and then turned into schema columns:
+
+- ``longitude`` and ``latitude`` (degrees WGS84) make the point of a point layer;
+- ``wkt`` holds a polygon as Well-Known Text when a table (not a GIS file) carries polygons;
+- ``municipality_name`` names the municipality when no P-code is given; the importer
+  looks it up among the workspace's municipalities (Arabic or English, spelling-tolerant).
+
+:func:`suggest_mapping` proposes, for each target, the file column whose header matches it:
+the canonical name, the English or Arabic template header (:data:`ARABIC_HEADERS`), a
+common synonym (:data:`SYNONYMS`), or an HXL hashtag (:data:`HXL_RULES`). Headers are
+compared by :func:`header_key` (case, spaces, punctuation and articles ignored). Users
+correct the proposal in the mapping step; :func:`apply_mapping` then builds a
+:class:`Conversion`, the common shape every format adapter (ACLED, HNEC, COD-AB, generic)
+hands to :func:`geo.imports.prepare_import`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from geo.errors import InputError
+from geo.io import RawTable
+from geo.names import normalise_name
+from geo.schema import LAYERS, Problem
+
+FormatName = Literal["cod-ab", "hnec", "acled", "hxl", "generic"]
+FORMAT_NAMES: tuple[FormatName, ...] = ("cod-ab", "hnec", "acled", "hxl", "generic")
+FORMAT_LABELS: Mapping[str, str] = {
+    "cod-ab": "OCHA COD-AB administrative boundaries",
+    "hnec": "HNEC SmartElect centre list",
+    "acled": "ACLED event export",
+    "hxl": "HXL-tagged table",
+    "generic": "table or GIS file with a column mapping",
+}
+
+LONGITUDE = "longitude"
+LATITUDE = "latitude"
+WKT = "wkt"
+MUNICIPALITY_NAME = "municipality_name"
+PSEUDO_TARGETS = (LONGITUDE, LATITUDE, WKT, MUNICIPALITY_NAME)
+
+#: Arabic headers of the templates (and accepted on import), by target.
+ARABIC_HEADERS: Mapping[str, str] = {
+    "pcode": "الرمز",
+    "name_en": "الاسم بالإنجليزية",
+    "name_ar": "الاسم بالعربية",
+    "region_pcode": "رمز الإقليم",
+    "district_pcode": "رمز الشعبية",
+    "municipality_pcode": "رمز البلدية",
+    "population": "عدد السكان",
+    "boundary_kind": "نوع الحدود",
+    "seat_lon": "خط طول مقر البلدية",
+    "seat_lat": "خط عرض مقر البلدية",
+    "source": "المصدر",
+    "centre_id": "رقم المركز",
+    "centre_type": "نوع المركز",
+    "stations_male": "محطات الرجال",
+    "stations_female": "محطات النساء",
+    "stations_mixed": "محطات مختلطة",
+    "registered_voters": "الناخبون المسجلون",
+    "voters_male": "الناخبون الرجال",
+    "voters_female": "الناخبات النساء",
+    "status": "الحالة",
+    "audit_id": "رقم التدقيق",
+    "audit_date": "تاريخ التدقيق",
+    "step_free_entrance": "مدخل بدون درج",
+    "ramp": "منحدر",
+    "ground_floor_voting": "اقتراع في الطابق الأرضي",
+    "accessible_toilet": "دورة مياه ميسرة",
+    "parking_near": "موقف سيارات قريب",
+    "notes": "ملاحظات",
+    "unit_id": "رقم الوحدة",
+    "agency": "الجهة",
+    "unit_type": "نوع الوحدة",
+    "assigned_centre_id": "رقم المركز المكلفة به",
+    "officers": "عدد العناصر",
+    "female_officers": "العناصر النسائية",
+    "vehicles": "المركبات",
+    "response_radius_km": "نطاق الاستجابة كم",
+    "incident_id": "رقم الحادثة",
+    "date": "التاريخ",
+    "election": "الانتخابات",
+    "category": "الفئة",
+    "severity": "درجة الخطورة",
+    "fatalities": "القتلى",
+    "injuries": "الجرحى",
+    "verified": "تم التحقق",
+    "description": "الوصف",
+    LONGITUDE: "خط الطول",
+    LATITUDE: "خط العرض",
+    WKT: "الشكل WKT",
+    MUNICIPALITY_NAME: "اسم البلدية",
+}
+
+#: Other headers commonly used for a target (any layer); compared by :func:`header_key`.
+SYNONYMS: Mapping[str, tuple[str, ...]] = {
+    LONGITUDE: ("lon", "long", "lng", "x", "longitude_dd", "center_lon", "centre_lon", "gps_lon"),
+    LATITUDE: ("lat", "y", "latitude_dd", "center_lat", "centre_lat", "gps_lat"),
+    WKT: ("geometry", "geom", "the_geom", "shape", "wkt_geom"),
+    "pcode": ("p_code", "admin_pcode", "code"),
+    "name_en": ("name", "english_name", "name_english", "name (english)"),
+    "name_ar": ("arabic_name", "name_arabic", "name (arabic)", "الاسم", "اسم"),
+    "centre_id": ("center_id", "centre_code", "center_code", "polling_centre_id", "pc_id"),
+    "municipality_pcode": (
+        "municipality_code",
+        "baladiya_pcode",
+        "adm3_pcode",
+        "admin3_pcode",
+        "muni_pcode",
+    ),
+    MUNICIPALITY_NAME: ("municipality", "baladiya", "baladiyah", "admin3", "adm3_en", "البلدية"),
+    "district_pcode": ("district_code", "adm2_pcode", "admin2_pcode", "mantika_pcode"),
+    "region_pcode": ("region_code", "adm1_pcode", "admin1_pcode"),
+    "centre_type": ("center_type", "type"),
+    "registered_voters": ("voters", "registered", "total_voters", "الناخبون"),
+    "stations_male": ("male_stations", "stations_men"),
+    "stations_female": ("female_stations", "stations_women"),
+    "stations_mixed": ("mixed_stations",),
+    "assigned_centre_id": ("assigned_center_id", "centre", "center"),
+    "response_radius_km": ("radius_km", "response_radius"),
+    "incident_id": ("event_id", "id_incident"),
+    "date": ("event_date", "incident_date", "date_occurred"),
+    "fatalities": ("killed", "deaths"),
+    "injuries": ("injured", "wounded"),
+    "description": ("notes_incident", "details", "summary"),
+    "audit_date": ("date_audit", "visit_date"),
+    "officers": ("personnel", "staff"),
+    "female_officers": ("women_officers", "policewomen"),
+}
+
+
+@dataclass(frozen=True)
+class HxlRule:
+    """An HXL hashtag (with the attributes it must carry) and the target it fills."""
+
+    hashtag: str
+    attributes: frozenset[str]
+    target: str
+
+
+def _rule(tag: str, target: str) -> HxlRule:
+    parts = tag.lstrip("#").split("+")
+    return HxlRule(parts[0], frozenset(parts[1:]), target)
+
+
+#: HXL hashtags understood, most specific first (see hxlstandard.org for the vocabulary).
+HXL_RULES: tuple[HxlRule, ...] = tuple(
+    _rule(tag, target)
+    for tag, target in (
+        ("#geo+lat", LATITUDE),
+        ("#geo+lon", LONGITUDE),
+        ("#loc+name+i_ar", "name_ar"),
+        ("#loc+name+i_en", "name_en"),
+        ("#loc+name", "name_en"),
+        ("#loc+code", "centre_id"),
+        ("#loc+id", "centre_id"),
+        ("#loc+type", "centre_type"),
+        ("#adm3+code", "municipality_pcode"),
+        ("#adm3+name", MUNICIPALITY_NAME),
+        ("#adm2+code", "district_pcode"),
+        ("#adm1+code", "region_pcode"),
+        ("#event+id", "incident_id"),
+        ("#event+code", "incident_id"),
+        ("#event+category", "category"),
+        ("#event+type", "category"),
+        ("#date+occurred", "date"),
+        ("#date", "date"),
+        ("#severity", "severity"),
+        ("#affected+killed", "fatalities"),
+        ("#affected+injured", "injuries"),
+        ("#description", "description"),
+        ("#meta+source", "source"),
+        ("#status", "status"),
+        ("#org+name", "agency"),
+        ("#org", "agency"),
+        ("#population+voters+m", "voters_male"),
+        ("#population+voters+f", "voters_female"),
+        ("#population+voters", "registered_voters"),
+        ("#indicator+stations+m", "stations_male"),
+        ("#indicator+stations+f", "stations_female"),
+        ("#indicator+stations+mixed", "stations_mixed"),
+    )
+)
+
+
+def targets_of(layer: str) -> tuple[str, ...]:
+    """Return the targets a file can fill for ``layer``, schema columns first."""
+    schema = LAYERS[layer]
+    extra: list[str] = []
+    if schema.geometry == "point":
+        extra += [LONGITUDE, LATITUDE]
+    elif schema.geometry == "polygon":
+        extra.append(WKT)
+    if "municipality_pcode" in schema.column_names:
+        extra.append(MUNICIPALITY_NAME)
+    return (*schema.column_names, *extra)
+
+
+def header_key(header: str) -> str:
+    """Return ``header`` reduced for comparison: ``"Centre ID"`` and ``"centre_id"`` agree."""
+    return re.sub(r"[\W_]+", "", normalise_name(header))
+
+
+def parse_hxl_tag(tag: str) -> tuple[str, frozenset[str]] | None:
+    """Split ``#loc+name+i_ar`` into (``"loc"``, {``"name"``, ``"i_ar"``}); None if not a tag."""
+    text = re.sub(r"\s+", "", tag or "").lower()
+    if not text.startswith("#") or len(text) < 2:
+        return None
+    parts = text[1:].split("+")
+    return parts[0], frozenset(p for p in parts[1:] if p)
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """Which file column fills which target: ``pairs`` of (target, source column)."""
+
+    pairs: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def from_dict(cls, mapping: Mapping[str, str | None]) -> ColumnMapping:
+        """Build a mapping from ``{target: source}``; empty sources are left out."""
+        return cls(tuple((t, s) for t, s in mapping.items() if s))
+
+    def as_dict(self) -> dict[str, str]:
+        """Return ``{target: source}``."""
+        return dict(self.pairs)
+
+    def source_of(self, target: str) -> str | None:
+        """Return the file column that fills ``target``, or None."""
+        return self.as_dict().get(target)
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        """The targets filled, in order."""
+        return tuple(t for t, _ in self.pairs)
+
+    def describe(self) -> pd.DataFrame:
+        """Return the mapping as a table (``column in the file``, ``imported as``)."""
+        return pd.DataFrame(
+            {"column in the file": [s for _, s in self.pairs], "imported as": list(self.targets)}
+        )
+
+
+@dataclass(frozen=True)
+class FillDefault:
+    """A value given to new rows when the file has no column for ``column``; said so."""
+
+    column: str
+    value: object
+    reason: str
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """A file table turned into a layer's columns, before validation.
+
+    Attributes
+    ----------
+    layer
+        Target layer.
+    format
+        The format adapter that made it.
+    table
+        The source table (its rows, row numbers and original values).
+    frame
+        One row per table row (same positions): target columns (values as text, or
+        already canonical), plus ``extras`` (kept in the layer).
+    mapping
+        Target → source column, to name the user's columns in messages.
+    geometry
+        Geometries of a GIS source, in the file's CRS (``None`` for tables).
+    keep
+        Rows that belong to the import; the others are left out (with a note), not
+        rejected. ``None`` keeps every row.
+    defaults
+        Values for new rows when the file lacks a column.
+    extras
+        Columns outside the schema that are stored with the layer.
+    problems
+        What the adapter found, with the user's row numbers.
+    notes
+        Facts to tell the user.
+    label
+        A readable name of the format (e.g. the ACLED generation); the format's own name
+        when empty.
+    """
+
+    layer: str
+    format: FormatName
+    table: RawTable
+    frame: pd.DataFrame
+    mapping: ColumnMapping
+    geometry: gpd.GeoSeries | None = None
+    keep: NDArray[np.bool_] | None = None
+    defaults: tuple[FillDefault, ...] = ()
+    extras: tuple[str, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    notes: tuple[str, ...] = field(default_factory=tuple)
+    label: str = ""
+
+
+def _candidates(target: str) -> set[str]:
+    names = {target, *SYNONYMS.get(target, ())}
+    if target in ARABIC_HEADERS:
+        names.add(ARABIC_HEADERS[target])
+    return {header_key(n) for n in names}
+
+
+def suggest_mapping(table: RawTable, layer: str) -> ColumnMapping:
+    """Propose a mapping of ``table``'s columns onto the targets of ``layer``.
+
+    HXL hashtags are matched first (the most specific rule wins), then headers: the
+    canonical name or its Arabic template header before synonyms. Each column fills at
+    most one target and each target at most one column; the layer's key may also be
+    matched by a column called ``id``.
+
+    Parameters
+    ----------
+    table
+        The file's table.
+    layer
+        A layer of :data:`geo.schema.LAYERS`.
+
+    Returns
+    -------
+    ColumnMapping
+        The proposal, in target order.
+    """
+    targets = targets_of(layer)
+    chosen: dict[str, str] = {}
+    used: set[str] = set()
+    if table.hxl_tags is not None:
+        for column, tag in zip(table.columns, table.hxl_tags, strict=True):
+            parsed = parse_hxl_tag(tag)
+            if parsed is None:
+                continue
+            hashtag, attributes = parsed
+            for rule in HXL_RULES:
+                if rule.target not in targets or rule.target in chosen:
+                    continue
+                if rule.hashtag == hashtag and rule.attributes <= attributes:
+                    chosen[rule.target] = column
+                    used.add(column)
+                    break
+    keys = {column: header_key(column) for column in table.columns}
+    key_column = LAYERS[layer].key
+    for strict in (True, False):
+        for target in targets:
+            if target in chosen:
+                continue
+            wanted = (
+                {header_key(target), header_key(ARABIC_HEADERS.get(target, target))}
+                if strict
+                else _candidates(target) | ({"id"} if target == key_column else set())
+            )
+            for column in table.columns:
+                if column not in used and keys[column] in wanted:
+                    chosen[target] = column
+                    used.add(column)
+                    break
+    return ColumnMapping(tuple((t, chosen[t]) for t in targets if t in chosen))
+
+
+def guess_layer(table: RawTable) -> str | None:
+    """Return the layer whose columns a table fills best, or None when none fits.
+
+    Each layer scores the number of its targets that :func:`suggest_mapping` fills, plus 3
+    when its key is among them; a layer needs its key and at least three targets.
+    """
+    best: tuple[int, str] | None = None
+    for layer, schema in LAYERS.items():
+        mapped = suggest_mapping(table, layer).targets
+        if schema.key not in mapped or len(mapped) < 3:
+            continue
+        score = len(mapped) + 3
+        if best is None or score > best[0]:
+            best = (score, layer)
+    return None if best is None else best[1]
+
+
+def check_mapping(table: RawTable, layer: str, mapping: ColumnMapping) -> None:
+    """Raise :class:`InputError` when ``mapping`` names unknown targets or columns.
+
+    A column may fill several targets (e.g. one name column for both languages), but a
+    target is filled by one column.
+    """
+    problems: list[str] = []
+    targets = set(targets_of(layer))
+    seen: set[str] = set()
+    for target, source in mapping.pairs:
+        if target not in targets:
+            problems.append(f"'{target}' is not a column of layer '{layer}'")
+        if source not in table.columns:
+            problems.append(f"the file has no column '{source}' (mapped to '{target}')")
+        if target in seen:
+            problems.append(f"'{target}' is mapped twice; keep one file column for it")
+        seen.add(target)
+    if problems:
+        raise InputError(
+            "the column mapping cannot be used: " + "; ".join(problems) + ". Correct the mapping."
+        )
+
+
+#: Values given to new rows of a layer when a generic file lacks the column.
+GENERIC_DEFAULTS: Mapping[str, tuple[FillDefault, ...]] = {
+    "centres": (
+        FillDefault("status", "open", "the file has no status column"),
+        FillDefault("stations_mixed", 0, "the file has no column of mixed stations"),
+    ),
+    "incidents": (
+        FillDefault("fatalities", 0, "the file has no fatalities column"),
+        FillDefault("injuries", 0, "the file has no injuries column"),
+    ),
+    "units": (FillDefault("vehicles", 0, "the file has no vehicles column"),),
+    "municipalities": (FillDefault("boundary_kind", "imported", "polygons from a file"),),
+}
+
+
+def apply_mapping(
+    table: RawTable,
+    layer: str,
+    mapping: ColumnMapping,
+    *,
+    format_name: FormatName = "generic",
+) -> Conversion:
+    """Build the :class:`Conversion` of a generic (or HXL) table with ``mapping``.
+
+    Columns not in the mapping are not imported; the notes list them.
+
+    Raises
+    ------
+    InputError
+        When the mapping names a column the file lacks or a target the layer lacks.
+    """
+    check_mapping(table, layer, mapping)
+    frame = pd.DataFrame(
+        {target: table.frame[source].to_numpy() for target, source in mapping.pairs},
+        index=table.frame.index,
+    )
+    unused = [c for c in table.columns if c not in set(mapping.as_dict().values())]
+    notes = list(table.notes)
+    if unused:
+        notes.append(
+            f"column(s) not imported (not mapped): {', '.join(unused[:12])}"
+            + (" …" if len(unused) > 12 else "")
+        )
+    return Conversion(
+        layer=layer,
+        format=format_name,
+        table=table,
+        frame=frame,
+        mapping=mapping,
+        geometry=table.geometry,
+        defaults=GENERIC_DEFAULTS.get(layer, ()),
+        notes=tuple(notes),
+    )
+
+
+def template_headers(layer: str, lang: Literal["en", "ar"] = "en") -> list[str]:
+    """Return the header row of the layer's template, in English or Arabic.
+
+    Point layers get ``longitude``/``latitude``; polygon layers a ``wkt`` column;
+    ``municipality_name`` is left out (the P-code is the reference).
+    """
+    names = [t for t in targets_of(layer) if t != MUNICIPALITY_NAME]
+    if lang == "ar":
+        return [ARABIC_HEADERS.get(n, n) for n in names]
+    return names
+
+
+def describe_targets(layer: str) -> pd.DataFrame:
+    """One row per target of ``layer``: kind, required, allowed values (for the template)."""
+    schema = LAYERS[layer]
+    rows = []
+    for target in targets_of(layer):
+        if target in schema.column_names:
+            col = schema.column(target)
+            kind = {
+                "str": "text",
+                "int": "whole number",
+                "float": "number",
+                "bool": "yes/no",
+                "date": "date YYYY-MM-DD",
+            }[col.kind]
+            required = "yes" if col.must_be_present else "no"
+            allowed = ", ".join(col.allowed) if col.allowed else ""
+        else:
+            kind = {
+                LONGITUDE: "number, degrees east (WGS84)",
+                LATITUDE: "number, degrees north (WGS84)",
+                WKT: "polygon as WKT, WGS84",
+                MUNICIPALITY_NAME: "text (Arabic or English)",
+            }[target]
+            required = "yes" if target in (LONGITUDE, LATITUDE) else "no"
+            allowed = ""
+        if target == "source" or (target, layer) in {("status", "centres")}:
+            required = "no"
+        rows.append(
+            {
+                "column": target,
+                "arabic header": ARABIC_HEADERS.get(target, ""),
+                "kind": kind,
+                "required": required,
+                "allowed values": allowed,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def mapping_from_columns(columns: Iterable[str], mapping: Mapping[str, str]) -> ColumnMapping:
+    """Keep the pairs of ``{target: source}`` whose source is among ``columns``."""
+    present = set(columns)
+    return ColumnMapping(tuple((t, s) for t, s in mapping.items() if s in present))

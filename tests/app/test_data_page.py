@@ -1,0 +1,178 @@
+"""AppTest of the Data page: upload, recognised format, report, commit, versions, edits."""
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geo.permissions import Viewer
+from geo.store import GeoPackageStore
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+PAGE = "pages/4_Data.py"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "imports"
+BAD_CENTRES = (
+    "centre_id,name_ar,name_en,municipality_pcode,centre_type,stations_male,stations_female,"
+    "stations_mixed,registered_voters,status,longitude,latitude\n"
+    "90601,مدرسة,School A,DM-TB-09,general,2,1,0,1400,open,13.18733,32.88743\n"
+    "90602,مدرسة ب,School B,DM-TB-09,general,1,1,0,-5,open,13.18733,32.88743\n"
+)
+
+
+@pytest.fixture
+def workspace(demo_workspace, tmp_path, monkeypatch):
+    """A private copy of the demo workspace (these tests write)."""
+    path = tmp_path / "workspace.gpkg"
+    shutil.copyfile(demo_workspace, path)
+    monkeypatch.setenv("PSP_WORKSPACE", str(path))
+    return path
+
+
+def open_page(viewer: Viewer | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    if viewer is not None:
+        at.session_state["viewer"] = viewer
+    at.run()
+    return at.switch_page(PAGE).run()
+
+
+def table_with(at: AppTest, column: str):
+    """The first table shown that has ``column`` (AppTest does not expose table keys)."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def upload(at: AppTest, name: str, content: bytes) -> AppTest:
+    at.file_uploader(key="data_upload").set_value((name, content, "text/csv"))
+    return at.run()
+
+
+def test_the_page_opens_with_its_tabs_and_no_exception(workspace):
+    at = open_page()
+    assert not at.exception
+    assert at.title[0].value == "Data"
+    assert [tab.label for tab in at.tabs] == [
+        "Import a file",
+        "Versions",
+        "Edit a record",
+        "Templates",
+        "Municipality crosswalk",
+    ]
+
+
+def test_an_uploaded_acled_export_is_recognised_and_previewed(workspace):
+    at = upload(open_page(), "acled.csv", (FIXTURES / "acled_2023_africa.csv").read_bytes())
+    assert not at.exception
+    assert any("ACLED export, 2023 and later columns" in i.value for i in at.info)
+    assert at.selectbox(key="data_layer").value == "incidents"
+    figures = {m.label: m.value for m in at.metric}
+    assert (figures["Rows read"], figures["Accepted"], figures["Rejected"]) == ("8", "5", "0")
+    assert any("3 row(s) outside Libya were left out" in c.value for c in at.caption)
+
+
+def test_a_bad_file_gets_an_error_naming_file_row_and_column(workspace):
+    at = upload(open_page(), "centres_bad.csv", BAD_CENTRES.encode())
+    assert not at.exception
+    (error,) = at.error
+    assert error.value.startswith("centres_bad.csv: 1 row(s) cannot be imported.")
+    assert "row 3, column 'registered_voters': -5 is below the minimum 0" in error.value
+    report = table_with(at, "severity")
+    assert report[["row", "column", "severity"]].values.tolist() == [
+        [3, "registered_voters", "error"]
+    ]
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Download the rejected rows (CSV with a reason column)" in labels
+
+
+def test_committing_writes_a_new_version_and_says_so(workspace):
+    at = upload(open_page(), "centres_bad.csv", BAD_CENTRES.encode())
+    at.button(key="data_commit").click().run()
+    assert not at.exception
+    assert any("centres: version 2 stored" in s.value for s in at.success)
+    stored = GeoPackageStore(workspace).read_layer("centres")
+    assert "90601" in set(stored["centre_id"])
+    assert "90602" not in set(stored["centre_id"])
+
+
+def test_swapped_coordinates_are_offered_as_a_checkbox(workspace, real_fixtures):
+    data = (real_fixtures / "hnec_smartelect_centres" / "valid_center_types.csv").read_bytes()
+    at = upload(open_page(), "valid_center_types.csv", data)
+    assert any("13 row(s) have latitude and longitude swapped" in w.value for w in at.warning)
+    assert at.button(key="data_commit").disabled
+    at.checkbox(key="data_swap").check().run()
+    figures = {m.label: m.value for m in at.metric}
+    assert figures["Accepted"] == "13"
+    assert not at.button(key="data_commit").disabled
+
+
+def test_a_version_can_be_restored_from_the_versions_tab(workspace):
+    at = upload(open_page(), "centres_bad.csv", BAD_CENTRES.encode())
+    at.button(key="data_commit").click().run()
+    at.selectbox(key="data_versions_layer").select("centres").run()
+    assert at.selectbox(key="data_restore_version").options == ["1"]
+    at.button(key="data_restore").click().run()
+    assert not at.exception
+    assert any("centres: version 1 restored as version 3" in s.value for s in at.success)
+    assert GeoPackageStore(workspace).current_version("centres") == 3
+
+
+def test_templates_are_offered_in_both_languages_and_formats(workspace):
+    at = open_page()
+    labels = {b.proto.label for b in at.get("download_button")}
+    assert {"CSV · English", "CSV · العربية", "XLSX · English", "XLSX · العربية"} <= labels
+
+
+def test_a_record_added_through_the_form_is_checked_then_saved(workspace):
+    at = open_page()
+    at.selectbox(key="data_edit_layer").select("incidents").run()
+    for name, value in (("incident_id", "INC-F1"), ("date", "2025-05-16"), ("severity", "2"),
+                        ("latitude", "32.88743"), ("longitude", "13.18733")):  # fmt: skip
+        at.text_input(key=f"data_edit_incidents_{name}").input(value)
+    at.selectbox(key="data_edit_incidents_category").select("intimidation").run()
+    assert not at.exception
+    assert not at.button(key="data_edit_save").disabled
+    at.button(key="data_edit_save").click().run()
+    assert any("incidents INC-F1: add" in s.value for s in at.success)
+    versions = GeoPackageStore(workspace).versions("incidents")
+    assert versions["author"].iloc[-1] == "local admin"
+
+
+def test_an_analyst_may_import_centres_and_audits_only(workspace):
+    at = open_page(Viewer("Salem", "analyst"))
+    assert at.selectbox(key="data_template_layer").options == ["centres", "access_audits"]
+
+
+def test_a_viewer_is_told_they_may_not_change_data(workspace):
+    at = open_page(Viewer("Nadia", "viewer"))
+    assert not at.exception
+    assert "may not change data" in at.info[-1].value
+
+
+def test_the_crosswalk_tab_matches_the_reach_list(workspace, real_fixtures):
+    at = open_page()
+    data = (real_fixtures / "reach_admin_lists" / "lby_municipalities.csv").read_bytes()
+    at.file_uploader(key="data_crosswalk").set_value(("reach.csv", data, "text/csv")).run()
+    assert not at.exception
+    assert any("matched (" in i.value and "2 skipped" in i.value for i in at.info)
+    table = table_with(at, "source_code")
+    assert table.set_index("source_code").loc["LBY020704", "pcode"] == "DM-MI-02"
+
+
+def test_the_column_mapping_step_maps_unusual_headers(workspace):
+    content = (
+        "code,arabic,kind,men,women,mixed,voters,x,y\n"
+        "90801,مدرسة,general,2,1,0,1400,13.18733,32.88743\n"
+    ).encode()
+    at = upload(open_page(), "ministry_list.csv", content)
+    at.selectbox(key="data_layer").select("centres").run()
+    digest = hashlib.sha256(content).hexdigest()[:10]
+    for target, column in (("centre_id", "code"), ("name_ar", "arabic"), ("centre_type", "kind"),
+                           ("stations_male", "men"), ("stations_female", "women"),
+                           ("stations_mixed", "mixed"), ("registered_voters", "voters"),
+                           ("longitude", "x"), ("latitude", "y")):  # fmt: skip
+        at.selectbox(key=f"data_map_{digest}_centres_{target}").select(column)
+    at.run()
+    assert not at.exception
+    figures = {m.label: m.value for m in at.metric}
+    assert (figures["Accepted"], figures["Rejected"]) == ("1", "0")

@@ -1,0 +1,430 @@
+"""Cached wrappers and blocks of the Data page: upload, preview, report, versions, edits.
+
+Parsing and previews are cached by the upload's identity and the choices made, so a rerun
+(a click elsewhere on the page) never parses a file twice. Writes are never cached.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
+
+import ui
+from geo.crosswalk import CrosswalkResult, crosswalk_table
+from geo.errors import PlannerError
+from geo.export import to_csv_bytes
+from geo.imports import (
+    PERMISSION_BY_LAYER,
+    FormatChoice,
+    FormatGuess,
+    ImportMode,
+    ImportOptions,
+    ImportPreview,
+    RecordAction,
+    build_pick_map,
+    build_preview_map,
+    commit_import,
+    detect_format,
+    layer_template,
+    prepare_import,
+    prepare_record,
+    rejected_csv,
+    report_csv,
+    restore_layer,
+)
+from geo.io import KNOWN_SUFFIXES, ImportLimits, SourceFile, read_upload
+from geo.mapping import LATITUDE, LONGITUDE, ColumnMapping, suggest_mapping, targets_of
+from geo.permissions import Viewer
+from geo.schema import LAYER_NAMES, LAYERS
+from geo.store import GeoPackageStore, LayerVersion
+from geo.workspace import Workspace
+
+Translate = Callable[[str], str]
+
+#: Upload limit in MB (``$PSP_MAX_UPLOAD_MB``, default 100; the server's own limit is in
+#: .streamlit/config.toml).
+MAX_UPLOAD_ENV = "PSP_MAX_UPLOAD_MB"
+UPLOAD_TYPES = sorted(s.lstrip(".") for s in KNOWN_SUFFIXES if s != ".shp")
+EDITABLE_LAYERS = ("centres", "units", "incidents", "access_audits")
+PICK_KEY = "data_edit_pick"
+
+
+def limits() -> ImportLimits:
+    """Return the import limits of this deployment."""
+    megabytes = int(os.environ.get(MAX_UPLOAD_ENV, "100"))
+    return ImportLimits(max_file_bytes=megabytes * 1024 * 1024)
+
+
+def importable_layers(viewer: Viewer) -> list[str]:
+    """Return the layers ``viewer`` may import or edit, in workspace order."""
+    return [name for name in LAYER_NAMES if viewer.can(PERMISSION_BY_LAYER[name])]
+
+
+@st.cache_data(max_entries=4, show_spinner="Reading the file…")
+def _read(key: str, _data: bytes, name: str, max_bytes: int) -> SourceFile:
+    del key  # the upload's identity is the cache key
+    return read_upload(_data, name, limits=ImportLimits(max_file_bytes=max_bytes))
+
+
+def read(uploaded: UploadedFile) -> SourceFile:
+    """Return the uploaded file read (checked against the limits first), cached per upload."""
+    key = f"{uploaded.file_id}|{uploaded.name}|{uploaded.size}"
+    return _read(key, uploaded.getvalue(), uploaded.name, limits().max_file_bytes)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _detect(key: str, _source: SourceFile) -> FormatGuess:
+    del key
+    return detect_format(_source)
+
+
+def detect(source: SourceFile) -> FormatGuess:
+    """Return what the file was recognised as (cached)."""
+    return _detect(source.sha256, source)
+
+
+def suggested_mapping(source: SourceFile, layer: str, table: str | None) -> ColumnMapping:
+    """Return the proposed column mapping of a generic or HXL file."""
+    return suggest_mapping(source.table(table), layer)
+
+
+@st.cache_data(max_entries=8, show_spinner="Checking every row…")
+def _preview(
+    key: str,
+    _source: SourceFile,
+    layer: str,
+    fmt: FormatChoice,
+    pairs: tuple[tuple[str, str], ...] | None,
+    swap: bool,
+    mode: ImportMode | None,
+    table: str | None,
+    _workspace: Workspace,
+    _viewer: Viewer,
+) -> ImportPreview:
+    del key
+    mapping = None if pairs is None else ColumnMapping(pairs)
+    options = ImportOptions(swap_coordinates=swap, mode=mode, table=table)
+    return prepare_import(
+        _source, layer, _workspace, _viewer, fmt=fmt, mapping=mapping, options=options
+    )
+
+
+def preview(
+    source: SourceFile,
+    layer: str,
+    workspace: Workspace,
+    viewer: Viewer,
+    *,
+    fmt: FormatChoice,
+    mapping: ColumnMapping | None,
+    swap: bool,
+    mode: ImportMode | None,
+    table: str | None,
+) -> ImportPreview:
+    """Return the preview of importing ``source`` (cached per file, choices and version)."""
+    pairs = None if mapping is None else mapping.pairs
+    key = "|".join(
+        [source.sha256, layer, fmt, repr(pairs), str(swap), str(mode), str(table),
+         workspace.stamp, viewer.name, viewer.role]
+    )  # fmt: skip
+    return _preview(key, source, layer, fmt, pairs, swap, mode, table, workspace, viewer)
+
+
+def commit(preview_: ImportPreview, viewer: Viewer) -> LayerVersion:
+    """Store the preview as the next version of its layer (never cached)."""
+    return commit_import(GeoPackageStore(ui.workspace_path()), preview_, viewer)
+
+
+def restore(layer: str, version: int, viewer: Viewer) -> LayerVersion:
+    """Store an old version of ``layer`` again as its newest version."""
+    return restore_layer(GeoPackageStore(ui.workspace_path()), layer, version, viewer)
+
+
+def history(layer: str) -> pd.DataFrame:
+    """Return the versions of ``layer``, newest first."""
+    versions = GeoPackageStore(ui.workspace_path()).versions(layer)
+    return versions.iloc[::-1].reset_index(drop=True)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def template(layer: str, kind: str, lang: str) -> bytes:
+    """Return a layer's template as CSV or XLSX with English or Arabic headers (cached)."""
+    return layer_template(layer, kind=kind, lang=lang)  # type: ignore[arg-type]
+
+
+@st.cache_data(max_entries=4, show_spinner="Matching the list…")
+def _crosswalk(key: str, _source: SourceFile, _workspace: Workspace) -> CrosswalkResult:
+    del key
+    return crosswalk_table(_source.table(), _workspace.layer("municipalities"))
+
+
+def crosswalk(source: SourceFile, workspace: Workspace) -> CrosswalkResult:
+    """Return the crosswalk of an uploaded municipality list (cached)."""
+    return _crosswalk(f"{source.sha256}|{workspace.stamp}", source, workspace)
+
+
+def show_mapping_editor(
+    source: SourceFile, layer: str, table: str | None, t: Translate
+) -> ColumnMapping:
+    """Let the user map the file's columns onto the layer's columns; return the mapping."""
+    proposal = suggested_mapping(source, layer, table).as_dict()
+    columns = ["", *source.table(table).columns]
+    chosen: dict[str, str] = {}
+    targets = targets_of(layer)
+    grid = st.columns(4)
+    for i, target in enumerate(targets):
+        default = proposal.get(target, "")
+        chosen[target] = grid[i % 4].selectbox(
+            target,
+            columns,
+            index=columns.index(default) if default in columns else 0,
+            key=f"data_map_{source.sha256[:10]}_{layer}_{target}",
+        )
+    return ColumnMapping.from_dict(chosen)
+
+
+def show_report(preview_: ImportPreview, t: Translate) -> None:
+    """Show the report: a friendly error box, filters by severity and column, the table."""
+    report = preview_.report
+    errors, warnings = report.errors, report.warnings
+    if errors and preview_.row_label == "record":
+        st.error(
+            t("The record cannot be saved")
+            + ": "
+            + "; ".join(f"{p.column}: {p.message}" if p.column else p.message for p in errors)
+        )
+    elif errors:
+        first = "; ".join(
+            p.message
+            if p.row is None
+            else f"{preview_.row_label} {p.row}, column '{p.column}': {p.message}"
+            for p in errors[:3]
+        )
+        st.error(
+            f"{preview_.filename}: {len(preview_.rejected):,} {t('row(s) cannot be imported')}. "
+            f"{first}"
+        )
+    frame = report.to_frame()
+    if frame.empty:
+        st.success(t("No problem found."))
+        return
+    left, right = st.columns(2)
+    severities = left.multiselect(
+        t("Show"), ["error", "warning"], default=["error", "warning"], key="data_report_severity"
+    )
+    columns = sorted(c for c in frame["column"].dropna().unique())
+    only = right.multiselect(t("Columns"), columns, key="data_report_columns")
+    shown = frame[frame["severity"].isin(severities)]
+    if only:
+        shown = shown[shown["column"].isin(only)]
+    st.caption(f"{len(errors):,} {t('error(s)')}, {len(warnings):,} {t('warning(s)')}")
+    st.dataframe(
+        shown.drop(columns="layer"),
+        hide_index=True,
+        column_config={"message": st.column_config.TextColumn(width="large")},
+        key="data_report_table",
+    )
+    st.download_button(
+        t("Download the report (CSV)"),
+        report_csv(preview_),
+        file_name=f"report_{preview_.layer}.csv",
+        mime="text/csv",
+        key="data_report_download",
+    )
+
+
+def show_preview(preview_: ImportPreview, t: Translate) -> None:
+    """Show the figures, the difference, the rejected rows and the map of a preview."""
+    cols = st.columns(5)
+    cols[0].metric(t("Rows read"), f"{preview_.rows_read:,}")
+    cols[1].metric(t("Accepted"), f"{len(preview_.accepted):,}")
+    cols[2].metric(t("Rejected"), f"{len(preview_.rejected):,}")
+    cols[3].metric(
+        t("Added / changed"), f"{len(preview_.diff.added):,} / {len(preview_.diff.changed):,}"
+    )
+    cols[4].metric(t("Removed"), f"{len(preview_.diff.removed):,}")
+    for note in preview_.notes:
+        st.caption(f"ℹ️ {note}")
+    show_report(preview_, t)
+    if len(preview_.rejected):
+        st.download_button(
+            t("Download the rejected rows (CSV with a reason column)"),
+            rejected_csv(preview_),
+            file_name=f"rejected_{preview_.filename.rsplit('.', 1)[0]}.csv",
+            mime="text/csv",
+            key="data_rejected_download",
+        )
+    with st.expander(t("Difference from the current version") + f": {preview_.diff.summary()}"):
+        st.dataframe(preview_.diff.table(limit=1_000), hide_index=True, key="data_diff")
+    if LAYERS[preview_.layer].geometry is not None and len(preview_.accepted):
+        with st.expander(t("Preview on a map"), expanded=False):
+            ui.show_map(lambda: build_preview_map(preview_), key="data_preview_map", height=420)
+
+
+def record_fields(workspace: Workspace, layer: str, key_value: str | None) -> None:
+    """Fill the edit form's session state from the record ``key_value`` (or empty it)."""
+    current = workspace.layer(layer)
+    schema = LAYERS[layer]
+    row = None
+    if key_value is not None and len(current):
+        match = current[current[schema.key].astype(str) == key_value]
+        row = match.iloc[0] if len(match) else None
+    for name in (*schema.column_names, LONGITUDE, LATITUDE):
+        value = ""
+        if row is not None and name in row.index and pd.notna(row[name]):
+            cell = row[name]
+            if hasattr(cell, "strftime"):
+                value = cell.strftime("%Y-%m-%d")
+            elif isinstance(cell, bool | np.bool_):
+                value = "yes" if cell else "no"
+            else:
+                value = str(cell)
+        if row is not None and name in (LONGITUDE, LATITUDE) and schema.geometry == "point":
+            point = row.geometry
+            if point is not None and not point.is_empty:
+                value = f"{point.x:.6f}" if name == LONGITUDE else f"{point.y:.6f}"
+        st.session_state[f"data_edit_{layer}_{name}"] = value
+
+
+def show_record_form(
+    workspace: Workspace, layer: str, action: RecordAction, t: Translate
+) -> dict[str, str]:
+    """Show the fields of one record; return what was typed (field → text)."""
+    schema = LAYERS[layer]
+    names = [n for n in schema.column_names if n != "source"]
+    if schema.geometry == "point":
+        names += [LATITUDE, LONGITUDE]
+    values: dict[str, str] = {}
+    grid = st.columns(3)
+    for i, name in enumerate(names):
+        key = f"data_edit_{layer}_{name}"
+        st.session_state.setdefault(key, "")
+        column = schema.column(name) if name in schema.column_names else None
+        disabled = action == "retire" or (action == "update" and name == schema.key)
+        choices = column.allowed if column is not None else None
+        if column is not None and column.kind == "bool":
+            choices = ("yes", "no")
+        if choices:
+            options = ["", *choices]
+            if st.session_state[key] not in options:
+                st.session_state[key] = ""
+            values[name] = grid[i % 3].selectbox(name, options, key=key, disabled=disabled)
+        else:
+            values[name] = grid[i % 3].text_input(name, key=key, disabled=disabled)
+    return values
+
+
+def pick_location(workspace: Workspace, layer: str) -> None:
+    """Show a map whose last click sets the form's latitude and longitude.
+
+    Call it before :func:`show_record_form`: the fields take the clicked point in the same
+    run. A click is applied once, so typing coordinates afterwards is not overridden.
+    """
+    lat_key, lon_key = f"data_edit_{layer}_{LATITUDE}", f"data_edit_{layer}_{LONGITUDE}"
+    try:
+        chosen = (
+            float(st.session_state.get(lat_key, "")),
+            float(st.session_state.get(lon_key, "")),
+        )
+    except ValueError:
+        chosen = None
+    result = ui.show_map(
+        lambda: build_pick_map(workspace.layer("districts"), point=chosen),
+        key=PICK_KEY,
+        height=380,
+        returned_objects=["last_clicked"],
+    )
+    clicked = (result or {}).get("last_clicked")
+    if not isinstance(clicked, dict) or clicked.get("lat") is None:
+        return
+    point = (round(float(clicked["lat"]), 6), round(float(clicked["lng"]), 6))
+    if st.session_state.get(f"{PICK_KEY}_applied") != point:
+        st.session_state[f"{PICK_KEY}_applied"] = point
+        st.session_state[lat_key], st.session_state[lon_key] = f"{point[0]}", f"{point[1]}"
+        st.rerun()  # draw the marker where the user clicked
+
+
+def record_preview(
+    workspace: Workspace, layer: str, action: RecordAction, values: dict[str, str], viewer: Viewer
+) -> ImportPreview:
+    """Check one record like an imported row (not cached: it is small)."""
+    return prepare_record(workspace, layer, action, values, viewer)
+
+
+def crosswalk_csv(result: CrosswalkResult) -> bytes:
+    """Return the crosswalk as formula-safe CSV (UTF-8 with BOM)."""
+    return to_csv_bytes(result.matches)
+
+
+def show_editor(workspace: Workspace, layers: list[str], viewer: Viewer, t: Translate) -> None:
+    """Add, correct or retire one record: form, map click, live report, save as a version."""
+    left, right = st.columns(2)
+    layer = left.selectbox(t("Layer"), layers, key="data_edit_layer")
+    action = right.radio(
+        t("Action"), ["add", "update", "retire"], horizontal=True, format_func=t,
+        key="data_edit_action",
+    )  # fmt: skip
+    key_name = LAYERS[layer].key
+    if action != "add":
+        ids = workspace.layer(layer)[key_name].astype(str).tolist()
+        picked = st.selectbox(key_name, ids, index=None, key="data_edit_id")
+        if (layer, picked) != st.session_state.get("data_edit_loaded"):
+            st.session_state["data_edit_loaded"] = (layer, picked)
+            record_fields(workspace, layer, picked)
+    if LAYERS[layer].geometry == "point" and action != "retire":
+        st.caption(t("Click the map to place the record, or type its coordinates."))
+        pick_location(workspace, layer)
+    values = show_record_form(workspace, layer, action, t)
+    if action != "add":
+        values[key_name] = st.session_state.get("data_edit_id") or ""
+    if not values.get(key_name):
+        st.caption(t("Give the record's ID to check it."))
+        return
+    try:
+        checked = record_preview(workspace, layer, action, values, viewer)
+        show_report(checked, t)
+        if st.button(
+            t("Save as a new version"), disabled=not checked.can_commit, type="primary",
+            key="data_edit_save",
+        ):  # fmt: skip
+            saved = commit(checked, viewer)
+            st.session_state["data_flash"] = (
+                f"{layer} {values[key_name]}: {t(action)} — {t('version')} {saved.version}."
+            )
+            st.rerun()
+    except PlannerError as exc:
+        st.error(str(exc))
+
+
+def show_crosswalk(workspace: Workspace, t: Translate) -> None:
+    """Match an uploaded municipality list to the workspace; show and offer the result."""
+    st.caption(
+        t(
+            "Match a municipality list with other codes (REACH, ISO, names only) to the "
+            "workspace's municipalities: by code, then name, then location."
+        )
+    )
+    listing = st.file_uploader(t("Municipality list"), type=["csv", "xlsx"], key="data_crosswalk")
+    if listing is None:
+        return
+    try:
+        found = crosswalk(read(listing), workspace)
+    except PlannerError as exc:
+        st.error(str(exc))
+        return
+    st.info(found.summary())
+    st.dataframe(found.matches, hide_index=True, key="data_crosswalk_table")
+    with st.expander(t("Unmatched rows") + f" ({len(found.unmatched)})"):
+        st.dataframe(found.unmatched, hide_index=True, key="data_crosswalk_unmatched")
+    st.download_button(
+        t("Download the crosswalk (CSV)"),
+        crosswalk_csv(found),
+        file_name="crosswalk.csv",
+        mime="text/csv",
+        key="data_crosswalk_download",
+    )
