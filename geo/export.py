@@ -34,10 +34,14 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
     """Return ``frame`` as CSV: UTF-8 with BOM (Excel shows Arabic), formula-safe, no index.
 
+    Rows end with CRLF; cells containing a line break are quoted.
+
     Geometry columns are written as WKT text.
     """
     table = pd.DataFrame(frame).copy()
     for name in table.columns:
         if isinstance(table[name].dtype, GeometryDtype):
             table[name] = gpd.GeoSeries(table[name]).to_wkt()
-    return neutralise_formulas(table).to_csv(index=False).encode("utf-8-sig")
+    # CRLF rows (RFC 4180, as Excel writes): the csv writer then quotes every cell holding
+    # a CR or LF, so a lone CR inside a cell cannot start a new row beginning with "=".
+    return neutralise_formulas(table).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
