@@ -23,7 +23,7 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import branca.colormap
@@ -34,8 +34,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import shapely
-from branca.element import CssLink, Element, Figure, JavascriptLink
+from branca.element import CssLink, Element, Figure, JavascriptLink, MacroElement
 from folium.elements import JSCSSMixin
+from folium.template import Template
 
 from geo.errors import InputError, PlannerError
 
@@ -93,6 +94,7 @@ BOUNDARY_NOTES: Mapping[str, str] = MappingProxyType(
 )
 
 _DASHED = "_dashed"
+_FILL = "_fill"
 # Rows are [lat, lon, code per label column]; LABELS holds, per label column, the
 # distinct escaped values the codes point into (names repeat a lot: this keeps a
 # 19,000-centre page small).
@@ -130,14 +132,14 @@ class PolygonStyle:
     fill_opacity: float = 0.15
     dash_pattern: str = "6 4"
 
-    def to_leaflet(self, *, dashed: bool = False) -> dict[str, Any]:
-        """Return the Leaflet style of a feature, dashed or solid."""
+    def to_leaflet(self, *, dashed: bool = False, fill_color: str | None = None) -> dict[str, Any]:
+        """Return the Leaflet style of a feature, dashed or solid, with its own fill."""
         return {
             "color": self.color,
             "weight": self.weight,
             "opacity": self.opacity,
             "fill": self.fill,
-            "fillColor": self.fill_color,
+            "fillColor": fill_color or self.fill_color,
             "fillOpacity": self.fill_opacity,
             "dashArray": self.dash_pattern if dashed else None,
         }
@@ -305,6 +307,8 @@ def new_map(
     zoom: int = 5,
     tiles: str | None = None,
     tile_attribution: str | None = None,
+    keyboard: bool = True,
+    zoom_snap: float = 1.0,
 ) -> folium.Map:
     """Return an empty offline map: no CDN, no web tiles, a scale bar.
 
@@ -319,6 +323,14 @@ def new_map(
         ``"/app/static/tiles/{z}/{x}/{y}.png"``; ``None`` for no basemap.
     tile_attribution
         Attribution of ``tiles`` (required with them).
+    keyboard
+        Leaflet's keyboard navigation. It focuses the map on every mouse press, and the
+        browser then scrolls a map iframe that is partly off screen into view, between
+        the press and the release, so the click lands on another spot; pass False for
+        maps whose clicks matter.
+    zoom_snap
+        Leaflet's ``zoomSnap``: 0.5 lets the map open at zoom 5.5, so Libya fills more
+        of a mid-sized map.
 
     Returns
     -------
@@ -337,23 +349,74 @@ def new_map(
         tiles=None,
         control_scale=True,
         maxZoom=MAX_ZOOM,
+        keyboard=keyboard,
+        zoomSnap=zoom_snap,
     )
     if tiles is not None:
-        if is_external_url(tiles):
-            raise InputError(
-                f"tiles must be served by the app (e.g. /app/static/tiles/{{z}}/{{x}}/{{y}}.png),"
-                f" not fetched from another host: {tiles}"
-            )
-        if not tile_attribution:
-            raise InputError("give tile_attribution with tiles (the data source and licence)")
-        folium.TileLayer(
-            tiles=tiles,
-            attr=tile_attribution,
-            name="Basemap",
-            max_zoom=MAX_ZOOM,
-            overlay=False,
-        ).add_to(m)
+        add_tiles(m, TileSource(tiles, tile_attribution or ""))
     return m
+
+
+#: Hosts a tile URL may name: the planner's own machine.
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
+#: A transparent 1×1 GIF shown where a tile cannot load (no broken-image icons).
+BLANK_TILE = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
+
+
+@dataclass(frozen=True)
+class TileSource:
+    """A basemap of local tiles: a URL template served by the app or this machine.
+
+    Attributes
+    ----------
+    url
+        ``{z}/{x}/{y}`` template, e.g. ``/app/static/tiles/{z}/{x}/{y}.png`` (a folder
+        served by the app) or ``http://localhost:8080/{z}/{x}/{y}.png`` (a tile server
+        on this machine). Other hosts are refused: the product runs offline.
+    attribution
+        Data source and licence of the tiles (shown on the map).
+    name
+        Name in the layer control.
+    """
+
+    url: str
+    attribution: str
+    name: str = "Basemap (local tiles)"
+
+    def __post_init__(self) -> None:
+        """Refuse tiles from another host and tiles without attribution."""
+        host = urlsplit(self.url.strip()).hostname
+        if is_external_url(self.url) and (host or "") not in LOOPBACK_HOSTS:
+            raise InputError(
+                f"tiles must be served by the app (e.g. /app/static/tiles/{{z}}/{{x}}/{{y}}.png)"
+                f" or by a tile server on this machine, not fetched from another host: {self.url}"
+            )
+        if not all(part in self.url for part in ("{z}", "{x}", "{y}")):
+            raise InputError(
+                f"the tile URL {self.url} lacks {{z}}, {{x}} or {{y}}; write it like "
+                "/app/static/tiles/{z}/{x}/{y}.png"
+            )
+        if not self.attribution.strip():
+            raise InputError("give tile_attribution with tiles (the data source and licence)")
+
+
+def add_tiles(m: folium.Map, source: TileSource, *, show: bool = True) -> folium.TileLayer:
+    """Add a local tile basemap as a layer that can be switched off.
+
+    Tiles that cannot load are drawn transparent, so the vector layers stay readable
+    on the plain background when the tile folder or server is missing.
+    """
+    layer = folium.TileLayer(
+        tiles=source.url,
+        attr=html.escape(source.attribution),
+        name=source.name,
+        max_zoom=MAX_ZOOM,
+        overlay=True,
+        show=show,
+        errorTileUrl=BLANK_TILE,
+    )
+    layer.add_to(m)
+    return layer
 
 
 def _require_columns(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
@@ -429,6 +492,7 @@ def add_polygons(
     label_aliases: Sequence[str] | None = None,
     style: PolygonStyle | None = None,
     dashed: Sequence[bool] | npt.NDArray[np.bool_] | pd.Series | None = None,
+    fill_colors: Sequence[str | None] | None = None,
     interactive: bool = True,
     show: bool = True,
     simplify_tolerance_deg: float = 0.0,
@@ -453,6 +517,10 @@ def add_polygons(
         Line and fill; :class:`PolygonStyle` defaults when ``None``.
     dashed
         One flag per row: True rows are outlined with ``style.dash_pattern``.
+    fill_colors
+        One fill colour per row (a choropleth); ``None`` entries use ``style.fill_color``.
+        Colours are written into the page as they are: pass palette constants, not text
+        from data.
     interactive
         False draws a layer that ignores the mouse (no tooltip).
     show
@@ -475,18 +543,25 @@ def add_polygons(
     flags = np.zeros(len(frame), dtype=bool) if dashed is None else np.asarray(dashed, dtype=bool)
     if flags.shape != (len(frame),):
         raise InputError(f"{name}: 'dashed' has {flags.size} values for {len(frame)} rows")
+    drawn = style or PolygonStyle()
+    fills = (
+        np.full(len(frame), drawn.fill_color, dtype=object)
+        if fill_colors is None
+        else np.array([c or drawn.fill_color for c in fill_colors], dtype=object)
+    )
+    if fills.shape != (len(frame),):
+        raise InputError(f"{name}: 'fill_colors' has {fills.size} values for {len(frame)} rows")
     geoms = frame.geometry.to_numpy()
     keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     props = pd.DataFrame(
         {c: escape_text(frame[c].iloc[keep]).to_numpy() for c in label_columns}
-        | {_DASHED: flags[keep]}
+        | {_DASHED: flags[keep], _FILL: [html.escape(str(c)) for c in fills[keep]]}
     )
     data = gpd.GeoDataFrame(
         props,
         geometry=simplify_polygons(geoms[keep], simplify_tolerance_deg),
         crs="EPSG:4326",
     )
-    drawn = style or PolygonStyle()
     tooltip = None
     if label_columns and interactive:
         aliases = list(label_aliases) if label_aliases is not None else list(label_columns)
@@ -498,7 +573,9 @@ def add_polygons(
     layer = folium.GeoJson(
         data.to_geo_dict(show_bbox=False),
         name=name,
-        style_function=lambda feature: drawn.to_leaflet(dashed=feature["properties"][_DASHED]),
+        style_function=lambda feature: drawn.to_leaflet(
+            dashed=feature["properties"][_DASHED], fill_color=feature["properties"][_FILL]
+        ),
         tooltip=tooltip,
         show=show,
         interactive=interactive,
@@ -529,8 +606,10 @@ def encode_labels(
     tables: list[list[str]] = []
     codes: list[list[int]] = []
     for column in label_columns:
-        row_codes, distinct = pd.factorize(escape_text(points[column]))
-        tables.append([str(v) for v in distinct])
+        # Escaping is one-to-one, so escaping the distinct values alone gives the same
+        # tables at a fraction of the cost (names repeat a lot).
+        row_codes, distinct = pd.factorize(points[column].astype("string").fillna(""))
+        tables.append(escape_text(pd.Series(distinct, dtype="string")).tolist())
         codes.append(row_codes.tolist())
     return tables, codes
 
@@ -712,3 +791,993 @@ def build_overview_map(
         m.fit_bounds([[lat_min, lon_min], [lat_max, lon_max]])
     use_offline_assets(m)
     return m
+
+
+# --- class breaks and palettes ------------------------------------------------------------
+
+#: ColorBrewer sequential palettes (9 classes, light to dark), by Cynthia Brewer
+#: (Apache-2.0 licence); :func:`palette` picks evenly from them.
+SEQUENTIAL_PALETTES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "YlOrRd": (
+            "#ffffcc",
+            "#ffeda0",
+            "#fed976",
+            "#feb24c",
+            "#fd8d3c",
+            "#fc4e2a",
+            "#e31a1c",
+            "#bd0026",
+            "#800026",
+        ),
+        "Blues": (
+            "#f7fbff",
+            "#deebf7",
+            "#c6dbef",
+            "#9ecae1",
+            "#6baed6",
+            "#4292c6",
+            "#2171b5",
+            "#08519c",
+            "#08306b",
+        ),
+        "Greens": (
+            "#f7fcf5",
+            "#e5f5e0",
+            "#c7e9c0",
+            "#a1d99b",
+            "#74c476",
+            "#41ab5d",
+            "#238b45",
+            "#006d2c",
+            "#00441b",
+        ),
+        "Purples": (
+            "#fcfbfd",
+            "#efedf5",
+            "#dadaeb",
+            "#bcbddc",
+            "#9e9ac8",
+            "#807dba",
+            "#6a51a3",
+            "#54278f",
+            "#3f007d",
+        ),
+    }
+)
+#: Qualitative colours (ColorBrewer Set1/Dark2-like) for categories without an own colour.
+CATEGORY_COLOURS: tuple[str, ...] = (
+    "#1f78b4",
+    "#e6550d",
+    "#31a354",
+    "#756bb1",
+    "#d6616b",
+    "#8c6d31",
+    "#17becf",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#393b79",
+    "#843c39",
+)
+#: Fill of areas without a value.
+NO_DATA_COLOUR = "#eeeeee"
+
+
+def palette(name: str, classes: int) -> tuple[str, ...]:
+    """Return ``classes`` colours of a sequential palette, light to dark.
+
+    The palest colour of the 9 is skipped (it vanishes on a white background).
+
+    Raises
+    ------
+    InputError
+        Unknown palette, or fewer than 1 or more than 8 classes.
+    """
+    if name not in SEQUENTIAL_PALETTES:
+        raise InputError(f"unknown palette {name!r}; use one of {', '.join(SEQUENTIAL_PALETTES)}")
+    if not 1 <= classes <= 8:
+        raise InputError(f"a palette has 1 to 8 classes, not {classes}")
+    colours = SEQUENTIAL_PALETTES[name]
+    if classes == 1:
+        return (colours[5],)
+    picks = np.round(np.linspace(1, 8, classes)).astype(int)
+    return tuple(colours[i] for i in picks)
+
+
+def round_significant(value: float, digits: int = 2) -> float:
+    """Round ``value`` to ``digits`` significant figures (1,234 -> 1,200; 0.4567 -> 0.46)."""
+    if value == 0 or not np.isfinite(value):
+        return float(value)
+    magnitude = int(np.floor(np.log10(abs(value))))
+    return float(round(value, digits - 1 - magnitude))
+
+
+def class_breaks(
+    values: npt.ArrayLike,
+    *,
+    classes: int = 5,
+    integer: bool = False,
+    digits: int = 2,
+) -> tuple[float, ...]:
+    """Return readable class boundaries for a choropleth: rounded quantiles.
+
+    The inner boundaries are the ``1/classes, 2/classes, …`` quantiles of the values
+    (linear interpolation), each rounded to ``digits`` significant figures (to a whole
+    number when ``integer``); boundaries that coincide after rounding are merged, so
+    fewer classes may come back. The outer boundaries are the minimum and maximum.
+    A value ``v`` falls in class ``i`` when ``b[i] <= v < b[i+1]``; the maximum falls
+    in the last class (see :func:`classify`).
+
+    Parameters
+    ----------
+    values
+        The values to classify; missing (NaN) values are ignored.
+    classes
+        Wanted number of classes.
+    integer
+        The values are counts: round the boundaries to whole numbers.
+    digits
+        Significant figures of the inner boundaries.
+
+    Returns
+    -------
+    tuple of float
+        Increasing boundaries ``(b0, …, bk)``; ``()`` when no value is finite and
+        ``(v, v)`` when all values equal ``v``.
+
+    Examples
+    --------
+    >>> class_breaks(range(101), classes=4, integer=True)
+    (0.0, 25.0, 50.0, 75.0, 100.0)
+    >>> class_breaks([120, 340, 560, 1234, 5678, 9100], classes=3, integer=True)
+    (120.0, 490.0, 2700.0, 9100.0)
+    """
+    if classes < 1:
+        raise InputError(f"a choropleth needs at least one class, not {classes}")
+    data = np.asarray(values, dtype=float)
+    data = data[np.isfinite(data)]
+    if not len(data):
+        return ()
+    low, high = float(data.min()), float(data.max())
+    if low == high:
+        return (low, high)
+    quantiles = np.quantile(data, np.arange(1, classes) / classes)
+    inner: list[float] = []
+    for q in quantiles:
+        rounded = round_significant(float(q), digits)
+        if integer:
+            rounded = float(round(rounded))
+        if low < rounded < high and (not inner or rounded > inner[-1]):
+            inner.append(rounded)
+    return (low, *inner, high)
+
+
+def classify(values: npt.ArrayLike, breaks: Sequence[float]) -> npt.NDArray[np.intp]:
+    """Return the class of each value for :func:`class_breaks` boundaries; -1 if missing.
+
+    Class ``i`` holds ``breaks[i] <= v < breaks[i+1]``; the last class also holds its
+    upper boundary. Values outside the boundaries go to the nearest end class.
+    """
+    data = np.asarray(values, dtype=float)
+    out = np.full(data.shape, -1, dtype=np.intp)
+    if len(breaks) < 2:
+        out[np.isfinite(data)] = 0
+        return out
+    finite = np.isfinite(data)
+    out[finite] = np.searchsorted(np.asarray(breaks[1:-1], dtype=float), data[finite], "right")
+    return out
+
+
+def format_number(value: float, *, percent: bool = False, decimals: int = 0) -> str:
+    """Format a figure for a legend or tooltip: ``12,345``, ``12.5``, ``45%``."""
+    if not np.isfinite(value):
+        return "–"
+    if percent:
+        return f"{value * 100:.{decimals}f}%"
+    return f"{value:,.{decimals}f}"
+
+
+def _decimals_needed(values: Sequence[float], most: int) -> int:
+    """Fewest decimals (up to ``most``) that write every value exactly."""
+    for decimals in range(most + 1):
+        if all(abs(round(v, decimals) - v) < 1e-9 for v in values):
+            return decimals
+    return most
+
+
+def class_labels(
+    breaks: Sequence[float], *, integer: bool = False, percent: bool = False
+) -> list[str]:
+    """Return one readable label per class of :func:`class_breaks` boundaries.
+
+    Counts read ``0 – 24``, ``25 – 49``, …, ``75 – 100`` (whole numbers, so each
+    class ends one below the next one's start); other values read ``0.2 – 0.4`` or,
+    with ``percent``, ``20% – 40%`` (the lower boundary belongs to the class), with
+    as many decimals as the inner boundaries need (at most 2, or 1 for percentages).
+    """
+    if len(breaks) < 2:
+        return []
+    labels = []
+    last = len(breaks) - 2
+    inner = [b * 100 if percent else b for b in breaks[1:-1]]
+    decimals = 0 if integer else _decimals_needed(inner, 1 if percent else 2)
+    for i in range(len(breaks) - 1):
+        low, high = breaks[i], breaks[i + 1]
+        if integer:
+            top = high if i == last else max(low, high - 1)
+            if top == low:
+                labels.append(format_number(low))
+            else:
+                labels.append(f"{format_number(low)} – {format_number(top)}")
+        else:
+            labels.append(
+                f"{format_number(low, percent=percent, decimals=decimals)} – "
+                f"{format_number(high, percent=percent, decimals=decimals)}"
+            )
+    return labels
+
+
+# --- legend ---------------------------------------------------------------------------------
+
+LegendSwatch = Literal[
+    "fill", "line", "dashed", "circle", "square", "diamond", "triangle", "cross", "gradient"
+]
+
+#: SVG shapes in a 16 × 16 box, for point symbols and their legend.
+SHAPES: Mapping[str, str] = MappingProxyType(
+    {
+        "circle": '<circle cx="8" cy="8" r="5.5"/>',
+        "square": '<rect x="2.5" y="2.5" width="11" height="11"/>',
+        "diamond": '<path d="M8 1.5 14.5 8 8 14.5 1.5 8Z"/>',
+        "triangle": '<path d="M8 2 14.5 14H1.5Z"/>',
+        "cross": '<path d="M6 1.5h4v4.5h4.5v4H10v4.5H6V10H1.5V6H6Z"/>',
+    }
+)
+
+
+@dataclass(frozen=True)
+class Symbol:
+    """How one kind of point is drawn: a shape, its fill and its outline."""
+
+    shape: str = "circle"
+    color: str = "#1f78b4"
+    stroke: str = "#ffffff"
+    stroke_width: float = 1.5
+    size: int = 14
+
+    def __post_init__(self) -> None:
+        """Refuse shapes that are not in :data:`SHAPES`."""
+        if self.shape not in SHAPES:
+            raise InputError(f"unknown shape {self.shape!r}; use one of {', '.join(SHAPES)}")
+
+    def svg(self) -> str:
+        """Return the symbol as inline SVG (fixed markup: no text from data)."""
+        return (
+            f'<svg width="{self.size}" height="{self.size}" viewBox="0 0 16 16" '
+            f'style="display:block;overflow:visible"><g fill="{html.escape(self.color)}" '
+            f'stroke="{html.escape(self.stroke)}" stroke-width="{self.stroke_width:g}">'
+            f"{SHAPES[self.shape]}</g></svg>"
+        )
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    """One line of a legend: a swatch and its label (plain text, escaped when drawn)."""
+
+    label: str
+    color: str = "#999999"
+    swatch: LegendSwatch = "fill"
+    outline: str = "#555555"
+    size: int = 12
+    stroke_width: float = 1.0
+
+
+@dataclass(frozen=True)
+class LegendSection:
+    """The legend of one map layer, shown while that layer is on.
+
+    Attributes
+    ----------
+    layer
+        The layer's name in the layer control; the section follows its visibility.
+    title
+        Heading, e.g. "Registered voters (persons)".
+    entries
+        Lines of the section.
+    note
+        A line of small text under the entries.
+    shown
+        Whether the layer is on when the map opens.
+    """
+
+    layer: str
+    title: str
+    entries: tuple[LegendEntry, ...] = ()
+    note: str = ""
+    shown: bool = True
+
+
+def _swatch_html(entry: LegendEntry) -> str:
+    color = html.escape(entry.color)
+    outline = html.escape(entry.outline)
+    if entry.swatch in SHAPES:
+        symbol = Symbol(
+            shape=entry.swatch,
+            color=entry.color,
+            stroke=entry.outline,
+            stroke_width=entry.stroke_width,
+            size=entry.size,
+        )
+        return symbol.svg()
+    if entry.swatch in ("line", "dashed"):
+        dash = ' stroke-dasharray="4 3"' if entry.swatch == "dashed" else ""
+        return (
+            f'<svg width="22" height="12"><line x1="1" y1="6" x2="21" y2="6" stroke="{color}" '
+            f'stroke-width="{entry.stroke_width:g}"{dash}/></svg>'
+        )
+    if entry.swatch == "gradient":
+        return (
+            '<span class="psp-swatch" style="width:60px;background:linear-gradient(to right,'
+            'rgba(0,0,255,.6),cyan,lime,yellow,red)"></span>'
+        )
+    return f'<span class="psp-swatch" style="background:{color};border-color:{outline}"></span>'
+
+
+def legend_html(section: LegendSection) -> str:
+    """Return the HTML of a legend section; every text is escaped."""
+    rows = "".join(
+        f'<div class="psp-row">{_swatch_html(e)}'
+        f'<span dir="auto">{html.escape(e.label)}</span></div>'
+        for e in section.entries
+    )
+    note = (
+        f'<div class="psp-note" dir="auto">{html.escape(section.note)}</div>'
+        if section.note
+        else ""
+    )
+    return f'<div class="psp-title" dir="auto">{html.escape(section.title)}</div>{rows}{note}'
+
+
+_LEGEND_CSS = """
+<style>
+.psp-legend { background: rgba(255,255,255,.94); padding: 6px 9px; border-radius: 6px;
+  box-shadow: 0 1px 5px rgba(0,0,0,.35); font: 12px/1.35 system-ui, "Noto Sans", "DejaVu Sans",
+  sans-serif; color: #222; max-height: 46vh; overflow-y: auto; max-width: 240px; }
+.psp-legend summary { cursor: pointer; font-weight: 600; }
+.psp-legend .psp-section { margin-top: 5px; }
+.psp-legend .psp-title { font-weight: 600; margin-bottom: 2px; }
+.psp-legend .psp-row { display: flex; align-items: center; gap: 6px; min-height: 16px; }
+.psp-legend .psp-row svg { flex: none; }
+.psp-legend .psp-swatch { display: inline-block; flex: none; width: 16px; height: 12px;
+  border: 1px solid #555; }
+.psp-legend .psp-note { color: #555; font-size: 11px; margin-top: 2px; }
+.psp-pt { background: none; border: none; }
+.psp-badge { background: rgba(38,50,56,.85); color: #fff; border: 1.5px solid #fff;
+  border-radius: 9px; font: 600 10px/14px system-ui, sans-serif; padding: 0 5px;
+  white-space: nowrap; box-shadow: 0 1px 3px rgba(0,0,0,.4); display: inline-block;
+  transform: translate(-50%, -50%); }
+.psp-cluster { border-radius: 50%; display: flex; align-items: center; justify-content: center;
+  box-shadow: 0 1px 4px rgba(0,0,0,.45); }
+.psp-cluster span { background: #fff; border-radius: 50%; display: flex; align-items: center;
+  justify-content: center; font: 600 11px system-ui, sans-serif; color: #222; }
+.psp-unit-cluster { background: rgba(55,71,79,.82); color: #fff; border: 1.5px solid #fff;
+  border-radius: 5px; display: flex; align-items: center; justify-content: center;
+  font: 600 10px system-ui, sans-serif; box-shadow: 0 1px 3px rgba(0,0,0,.35); }
+</style>
+"""
+
+
+class MapLegend(MacroElement):
+    """A legend control with one section per layer, each shown while its layer is on.
+
+    The HTML is built here from escaped text (:func:`legend_html`) and handed to the
+    browser as JSON; sections follow the layer control through Leaflet's
+    ``overlayadd``/``overlayremove`` events, by layer name.
+
+    Parameters
+    ----------
+    sections
+        The sections, top to bottom.
+    title
+        Summary line of the collapsible legend.
+    position
+        Corner of the map.
+    open_min_width_px
+        The legend opens unfolded on maps at least this wide, folded on narrower ones.
+    """
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}{{ this.css }}{% endmacro %}
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }};
+            var sections = {{ this.sections_json }};
+            var legend = L.control({position: {{ this.position_json }}});
+            var nodes = {};
+            legend.onAdd = function () {
+                var div = L.DomUtil.create('div', 'psp-legend');
+                var box = L.DomUtil.create('details', '', div);
+                var summary = L.DomUtil.create('summary', '', box);
+                summary.textContent = {{ this.title_json }};
+                // Open on maps wide enough to keep most of the map free, until the user
+                // folds or unfolds it (the map may be resized while the page settles).
+                var touched = false;
+                summary.addEventListener('click', function () { touched = true; });
+                function fit() {
+                    if (!touched) { box.open = map.getSize().x >= {{ this.open_min_width_px }}; }
+                }
+                fit();
+                map.on('resize', fit);
+                sections.forEach(function (s) {
+                    var el = L.DomUtil.create('div', 'psp-section', box);
+                    el.innerHTML = s.html;
+                    el.style.display = s.shown ? '' : 'none';
+                    (nodes[s.layer] = nodes[s.layer] || []).push(el);
+                });
+                L.DomEvent.disableClickPropagation(div);
+                L.DomEvent.disableScrollPropagation(div);
+                return div;
+            };
+            legend.addTo(map);
+            function show(name, on) {
+                (nodes[name] || []).forEach(function (el) { el.style.display = on ? '' : 'none'; });
+            }
+            map.on('overlayadd', function (e) { show(e.name, true); });
+            map.on('overlayremove', function (e) { show(e.name, false); });
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self,
+        sections: Sequence[LegendSection],
+        *,
+        title: str = "Legend",
+        position: str = "bottomright",
+        open_min_width_px: int = 640,
+    ):
+        super().__init__()
+        self._name = "MapLegend"
+        self.open_min_width_px = int(open_min_width_px)
+        self.sections = tuple(sections)
+        self.css = _LEGEND_CSS
+        self.sections_json = script_json(
+            [{"layer": s.layer, "html": legend_html(s), "shown": s.shown} for s in self.sections]
+        )
+        self.title_json = script_json(title)
+        self.position_json = script_json(position)
+
+
+# --- compact point layers -------------------------------------------------------------------
+
+# Shared by the compact layers: build a tooltip from dictionary-encoded, escaped labels the
+# first time a point is hovered or clicked (binding 19,000 tooltips up front costs time and
+# memory for nothing). The click handler runs before streamlit-folium's, which reads the
+# tooltip of the clicked point.
+_LAZY_TOOLTIP_JS = """
+    function pspPane(map, cfg) {
+        if (!cfg.pane || !map || !map.createPane) { return undefined; }
+        if (!map.getPane(cfg.pane)) { map.createPane(cfg.pane).style.zIndex = cfg.paneZ; }
+        return cfg.pane;
+    }
+    function pspTooltip(group, labels, offset, boldFirst) {
+        function text(row) {
+            var lines = [];
+            for (var i = 0; i < labels.length; i++) {
+                var t = labels[i][row[offset + i]];
+                if (t) {
+                    lines.push((i === 0 && boldFirst ? '<b dir="auto">' : '<span dir="auto">')
+                        + t + (i === 0 && boldFirst ? '</b>' : '</span>'));
+                }
+            }
+            return lines.join('<br>\\n');
+        }
+        function bind(e) {
+            var layer = e.layer || e.sourceTarget;
+            if (layer && layer.pspRow && !layer.getTooltip()) {
+                var t = text(layer.pspRow);
+                if (t) {
+                    layer.bindTooltip(t, {direction: 'top', offset: [0, -6]});
+                    if (e.type === 'mouseover') { layer.openTooltip(); }
+                }
+            }
+        }
+        group.on('mouseover', bind);
+        group.on('click', bind);
+    }
+"""
+
+_SYMBOL_LAYER_JS = (
+    """function (cfg, map) {
+    """
+    + _LAZY_TOOLTIP_JS
+    + """
+    var icons = cfg.symbols.map(function (s) {
+        return L.divIcon({className: 'psp-pt', html: s.html, iconSize: [s.size, s.size],
+                          iconAnchor: [s.size / 2, s.size / 2]});
+    });
+    function donut(cluster) {
+        var markers = cluster.getAllChildMarkers(), n = markers.length, counts = {};
+        for (var i = 0; i < n; i++) {
+            var g = cfg.symbols[markers[i].pspRow[2]].group;
+            counts[g] = (counts[g] || 0) + 1;
+        }
+        var stops = [], angle = 0;
+        for (var k = 0; k < cfg.groups.length; k++) {
+            if (counts[k]) {
+                var start = angle;
+                angle += counts[k] / n * 360;
+                stops.push(cfg.groups[k] + ' ' + start.toFixed(1) + 'deg '
+                           + angle.toFixed(1) + 'deg');
+            }
+        }
+        var size = n < 10 ? 30 : n < 100 ? 36 : n < 1000 ? 42 : 48;
+        var inner = size - 12;
+        return L.divIcon({
+            className: 'marker-cluster ' + cfg.clusterClass,
+            iconSize: L.point(size, size),
+            html: '<div class="psp-cluster" style="width:' + size + 'px;height:' + size
+                + 'px;margin:0;background:conic-gradient(' + stops.join(',')
+                + ')"><span style="width:'
+                + inner + 'px;height:' + inner + 'px;line-height:' + inner + 'px">' + n
+                + '</span></div>'
+        });
+    }
+    function box(cluster) {
+        var n = cluster.getChildCount(), size = n < 10 ? 20 : n < 100 ? 24 : 28;
+        return L.divIcon({
+            className: 'marker-cluster ' + cfg.clusterClass, iconSize: L.point(size, size),
+            html: '<div class="psp-unit-cluster" style="width:' + size + 'px;height:' + size
+                + 'px;margin:0">' + n + '</div>'
+        });
+    }
+    var pane = pspPane(map, cfg);
+    var group;
+    if (cfg.cluster) {
+        var options = cfg.clusterOptions;
+        if (pane) { options.clusterPane = pane; }
+        options.iconCreateFunction = cfg.clusterStyle === 'donut' ? donut : box;
+        group = L.markerClusterGroup(options);
+    } else {
+        group = L.featureGroup();
+    }
+    pspTooltip(group, cfg.labels, 3, cfg.boldFirst);
+    var rows = cfg.rows, markers = new Array(rows.length);
+    for (var i = 0; i < rows.length; i++) {
+        var row = rows[i];
+        var marker = L.marker([row[0], row[1]], {icon: icons[row[2]], keyboard: false,
+                                                 zIndexOffset: cfg.symbols[row[2]].z || 0,
+                                                 pane: pane || 'markerPane'});
+        marker.pspRow = row;
+        markers[i] = marker;
+    }
+    if (cfg.cluster) {
+        group.addLayers(markers);
+    } else {
+        markers.forEach(function (marker) { group.addLayer(marker); });
+    }
+    return group;
+}"""
+)
+
+_CIRCLE_LAYER_JS = (
+    """function (cfg, map) {
+    """
+    + _LAZY_TOOLTIP_JS
+    + """
+    var renderer = L.canvas({padding: 0.4});
+    var group = L.featureGroup();
+    pspTooltip(group, cfg.labels, 4, cfg.boldFirst);
+    var rows = cfg.rows;
+    for (var i = 0; i < rows.length; i++) {
+        var row = rows[i], style = cfg.styles[row[2]];
+        var options = {renderer: renderer, color: style.stroke, weight: style.weight,
+                       opacity: style.opacity, fillColor: style.fill,
+                       fillOpacity: style.fillOpacity, interactive: cfg.interactive};
+        var shape;
+        if (cfg.metres) {
+            options.radius = row[3];
+            shape = L.circle([row[0], row[1]], options);
+        } else {
+            options.radius = row[3];
+            shape = L.circleMarker([row[0], row[1]], options);
+        }
+        shape.pspRow = row;
+        group.addLayer(shape);
+    }
+    return group;
+}"""
+)
+
+_BADGE_LAYER_JS = (
+    """function (cfg, map) {
+    """
+    + _LAZY_TOOLTIP_JS
+    + """
+    var pane = pspPane(map, cfg) || 'markerPane';
+    var group = L.featureGroup();
+    pspTooltip(group, cfg.labels, 3, cfg.boldFirst);
+    var rows = cfg.rows;
+    for (var i = 0; i < rows.length; i++) {
+        var row = rows[i];
+        var icon = L.divIcon({className: 'psp-pt', iconSize: null,
+                              html: '<span class="psp-badge">' + cfg.texts[row[2]] + '</span>'});
+        var marker = L.marker([row[0], row[1]], {icon: icon, keyboard: false, pane: pane});
+        marker.pspRow = row;
+        group.addLayer(marker);
+    }
+    return group;
+}"""
+)
+
+
+class CompactLayer(JSCSSMixin, folium.map.Layer):
+    """A map layer drawn in the browser from compact JSON rows by a fixed JS factory.
+
+    Subclasses set the factory (``js_factory``); the configuration (coordinates,
+    dictionary-encoded escaped labels, styles) travels as one JSON object made with
+    :func:`script_json`, so no text from data is ever interpreted as HTML or script.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = ({{ this.js_factory }})(
+            {{ this.config_json }}, {{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+    js_factory = "function (cfg, map) { return L.featureGroup(); }"
+
+    def __init__(self, config: Mapping[str, Any], *, name: str, show: bool = True):
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = type(self).__name__
+        self.config = dict(config)
+        self.config_json = script_json(self.config)
+
+    @property
+    def rows(self) -> list[list[Any]]:
+        """The rows sent to the browser."""
+        return list(self.config.get("rows", []))
+
+
+class SymbolLayer(CompactLayer):
+    """Points drawn as SVG symbols, optionally clustered (Leaflet.markercluster).
+
+    Clusters are drawn as donuts whose segments show the share of each symbol group
+    (``clusterStyle="donut"``), or as plain dark boxes (``"box"``).
+    """
+
+    js_factory = _SYMBOL_LAYER_JS
+
+    def __init__(self, config: Mapping[str, Any], *, name: str, show: bool = True):
+        super().__init__(config, name=name, show=show)
+        if self.config.get("cluster"):
+            self.default_js = list(folium.plugins.MarkerCluster.default_js)
+            self.default_css = list(folium.plugins.MarkerCluster.default_css)
+        else:
+            self.default_js = []
+            self.default_css = []
+
+
+class CircleLayer(CompactLayer):
+    """Circles on a canvas: fixed pixel radius (``metres=False``) or ground radius."""
+
+    js_factory = _CIRCLE_LAYER_JS
+
+
+class BadgeLayer(CompactLayer):
+    """Small dark labels with a short text (e.g. a count) at given points."""
+
+    js_factory = _BADGE_LAYER_JS
+
+
+def _point_columns(
+    points: gpd.GeoDataFrame, name: str
+) -> tuple[npt.NDArray[np.bool_], list[float], list[float]]:
+    frame = _in_wgs84(points, name)
+    geoms = frame.geometry.to_numpy()
+    keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    lat = np.round(shapely.get_y(geoms[keep]), COORDINATE_DECIMALS).tolist()
+    lon = np.round(shapely.get_x(geoms[keep]), COORDINATE_DECIMALS).tolist()
+    return keep, lat, lon
+
+
+def _codes(values: npt.ArrayLike, count: int, what: str) -> list[int]:
+    codes = np.asarray(values, dtype=np.int64)
+    if codes.size and (codes.min() < 0 or codes.max() >= count):
+        raise InputError(f"{what}: codes must lie in 0..{count - 1}")
+    return codes.tolist()
+
+
+def add_symbols(
+    m: folium.Map | folium.FeatureGroup,
+    points: gpd.GeoDataFrame,
+    *,
+    name: str,
+    symbols: Sequence[Symbol],
+    symbol_codes: npt.ArrayLike,
+    groups: Sequence[str] = (),
+    symbol_groups: Sequence[int] | None = None,
+    label_columns: Sequence[str] = (),
+    cluster: bool = True,
+    cluster_style: Literal["donut", "box"] = "donut",
+    cluster_class: str = "psp-cluster-icon",
+    cluster_radius_px: int = 60,
+    uncluster_zoom: int | None = None,
+    bold_first_label: bool = True,
+    pane: tuple[str, int] | None = None,
+    show: bool = True,
+) -> SymbolLayer:
+    """Add points drawn as symbols, clustered, with escaped lazy tooltips.
+
+    Fast for tens of thousands of points: one compact row per point
+    (``[lat, lon, symbol, label codes…]``), symbols and distinct labels sent once,
+    markers added to the cluster in bulk.
+
+    Parameters
+    ----------
+    m
+        Map or feature group.
+    points
+        Points with a CRS; rows without geometry are skipped.
+    name
+        Layer name in the layer control.
+    symbols
+        The symbols used; ``symbol_codes`` index into them.
+    symbol_codes
+        One symbol index per row of ``points``.
+    groups
+        Colours of the donut segments of clusters, one per group.
+    symbol_groups
+        Group (donut segment) of each symbol; symbol ``i`` is group ``i`` by default.
+    label_columns
+        Tooltip lines, in order (escaped); the first is bold when ``bold_first_label``.
+    cluster
+        Cluster the points (Leaflet.markercluster) or draw every one.
+    cluster_style
+        ``"donut"`` (segments by group) or ``"box"`` (a dark box with the count).
+    cluster_class
+        CSS class of the cluster icons (tests count them by it).
+    cluster_radius_px
+        Leaflet.markercluster's ``maxClusterRadius``.
+    uncluster_zoom
+        Zoom from which every point is drawn on its own (``disableClusteringAtZoom``).
+    pane
+        ``(name, z-index)`` of a Leaflet pane for the points and clusters, e.g.
+        ``("units", 590)`` to draw them under the markers pane (600); ``None`` for the
+        markers pane.
+    show
+        Whether the layer is on when the map opens.
+
+    Returns
+    -------
+    SymbolLayer
+        The layer.
+    """
+    _require_columns(points, label_columns, name)
+    keep, lat, lon = _point_columns(points, name)
+    codes = np.asarray(symbol_codes)
+    if codes.shape != (len(points),):
+        raise InputError(f"{name}: {codes.size} symbol codes for {len(points)} rows")
+    symbol_list = list(symbols)
+    code_list = _codes(codes[keep], len(symbol_list), name)
+    tables, label_codes = encode_labels(points.iloc[keep], label_columns)
+    sym_groups = list(symbol_groups) if symbol_groups is not None else list(range(len(symbols)))
+    rows = [
+        [y, x, c, *rest] for y, x, c, *rest in zip(lat, lon, code_list, *label_codes, strict=True)
+    ]
+    options: dict[str, Any] = {
+        "showCoverageOnHover": False,
+        "maxClusterRadius": cluster_radius_px,
+        "chunkedLoading": True,
+        "spiderfyOnMaxZoom": True,
+    }
+    if uncluster_zoom is not None:
+        options["disableClusteringAtZoom"] = uncluster_zoom
+    config = {
+        "symbols": [
+            {"html": s.svg(), "size": s.size, "group": g, "z": 100 * g}
+            for s, g in zip(symbol_list, sym_groups, strict=True)
+        ],
+        "groups": list(groups) or [s.color for s in symbol_list],
+        "labels": tables,
+        "rows": rows,
+        "cluster": cluster,
+        "clusterOptions": options,
+        "clusterStyle": cluster_style,
+        "clusterClass": cluster_class,
+        "boldFirst": bold_first_label,
+        "pane": pane[0] if pane else None,
+        "paneZ": pane[1] if pane else None,
+    }
+    layer = SymbolLayer(config, name=name, show=show)
+    layer.add_to(m)
+    return layer
+
+
+@dataclass(frozen=True)
+class CircleStyle:
+    """Leaflet path style of a circle."""
+
+    fill: str
+    stroke: str = "#333333"
+    weight: float = 0.8
+    opacity: float = 0.9
+    fill_opacity: float = 0.8
+
+    def to_leaflet(self) -> dict[str, Any]:
+        """Return the style as the browser code reads it."""
+        return {
+            "fill": self.fill,
+            "stroke": self.stroke,
+            "weight": self.weight,
+            "opacity": self.opacity,
+            "fillOpacity": self.fill_opacity,
+        }
+
+
+def add_circles(
+    m: folium.Map | folium.FeatureGroup,
+    points: gpd.GeoDataFrame,
+    *,
+    name: str,
+    styles: Sequence[CircleStyle],
+    style_codes: npt.ArrayLike,
+    radii: npt.ArrayLike,
+    metres: bool = False,
+    label_columns: Sequence[str] = (),
+    interactive: bool = True,
+    bold_first_label: bool = False,
+    show: bool = True,
+) -> CircleLayer:
+    """Add circles drawn on a canvas: sized in pixels (symbols) or in metres (ranges).
+
+    Parameters
+    ----------
+    m
+        Map or feature group.
+    points
+        Centres of the circles, with a CRS; rows without geometry are skipped.
+    name
+        Layer name in the layer control.
+    styles, style_codes
+        The styles, and one style index per row.
+    radii
+        One radius per row: pixels, or metres on the ground with ``metres``.
+    metres
+        Radii are ground distances in metres (``L.circle``), not pixels.
+    label_columns
+        Tooltip lines (escaped); ignored when not ``interactive``.
+    interactive
+        Whether the circles react to the mouse.
+    show
+        Whether the layer is on when the map opens.
+    """
+    _require_columns(points, label_columns, name)
+    keep, lat, lon = _point_columns(points, name)
+    codes = np.asarray(style_codes)
+    sizes = np.asarray(radii, dtype=float)
+    if codes.shape != (len(points),) or sizes.shape != (len(points),):
+        raise InputError(f"{name}: give one style code and one radius per row")
+    code_list = _codes(codes[keep], len(styles), name)
+    size_list = np.round(sizes[keep], 1).tolist()
+    columns = label_columns if interactive else ()
+    tables, label_codes = encode_labels(points.iloc[keep], columns)
+    rows = [
+        [y, x, c, r, *rest]
+        for y, x, c, r, *rest in zip(lat, lon, code_list, size_list, *label_codes, strict=True)
+    ]
+    config = {
+        "styles": [s.to_leaflet() for s in styles],
+        "labels": tables,
+        "rows": rows,
+        "metres": metres,
+        "interactive": interactive,
+        "boldFirst": bold_first_label,
+    }
+    layer = CircleLayer(config, name=name, show=show)
+    layer.add_to(m)
+    return layer
+
+
+def add_badges(
+    m: folium.Map | folium.FeatureGroup,
+    points: gpd.GeoDataFrame,
+    *,
+    name: str,
+    text_column: str,
+    label_columns: Sequence[str] = (),
+    pane: tuple[str, int] | None = None,
+    show: bool = True,
+) -> BadgeLayer:
+    """Add small dark labels showing ``text_column`` (escaped) at each point.
+
+    ``pane`` is as for :func:`add_symbols`.
+    """
+    _require_columns(points, (text_column, *label_columns), name)
+    keep, lat, lon = _point_columns(points, name)
+    texts, (text_codes,) = encode_labels(points.iloc[keep], [text_column])
+    tables, label_codes = encode_labels(points.iloc[keep], label_columns)
+    rows = [
+        [y, x, t, *rest] for y, x, t, *rest in zip(lat, lon, text_codes, *label_codes, strict=True)
+    ]
+    config = {
+        "texts": texts[0],
+        "labels": tables,
+        "rows": rows,
+        "boldFirst": True,
+        "pane": pane[0] if pane else None,
+        "paneZ": pane[1] if pane else None,
+    }
+    layer = BadgeLayer(config, name=name, show=show)
+    layer.add_to(m)
+    return layer
+
+
+def add_heat(
+    m: folium.Map | folium.FeatureGroup,
+    points: gpd.GeoDataFrame,
+    *,
+    name: str,
+    weights: npt.ArrayLike,
+    show: bool = False,
+    radius_px: int = 18,
+) -> folium.plugins.HeatMap:
+    """Add a heat map of weighted points (folium's vendored Leaflet.heat)."""
+    keep, lat, lon = _point_columns(points, name)
+    values = np.asarray(weights, dtype=float)
+    if values.shape != (len(points),):
+        raise InputError(f"{name}: {values.size} weights for {len(points)} rows")
+    data = [[y, x, w] for y, x, w in zip(lat, lon, np.round(values[keep], 3).tolist(), strict=True)]
+    layer = folium.plugins.HeatMap(
+        data, name=name, show=show, radius=radius_px, blur=15, min_opacity=0.35, max_zoom=12
+    )
+    layer.add_to(m)
+    return layer
+
+
+class FillFade(MacroElement):
+    """Fade polygon fills as the map zooms in, so points and streets stay readable.
+
+    Applies to features drawn by :func:`add_polygons` with a fill: at zoom ``z`` their
+    fill opacity becomes the original one times the factor of the highest step
+    ``(zoom, factor)`` with ``zoom <= z`` (1 below the first step).
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }};
+            var steps = {{ this.steps_json }};
+            function factor(z) {
+                var f = 1;
+                steps.forEach(function (s) { if (z >= s[0]) { f = s[1]; } });
+                return f;
+            }
+            function fade() {
+                var f = factor(map.getZoom());
+                map.eachLayer(function (layer) {
+                    var props = layer.feature && layer.feature.properties;
+                    if (!props || props._fill === undefined || !layer.options.fill) { return; }
+                    if (layer.pspFill === undefined) { layer.pspFill = layer.options.fillOpacity; }
+                    layer.setStyle({fillOpacity: layer.pspFill * f});
+                });
+            }
+            map.on('zoomend', fade);
+            map.on('overlayadd', fade);
+            map.whenReady(fade);
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, steps: Sequence[tuple[int, float]] = ((9, 0.7), (11, 0.45), (13, 0.25))):
+        super().__init__()
+        self._name = "FillFade"
+        self.steps = tuple(steps)
+        self.steps_json = script_json([list(s) for s in self.steps])

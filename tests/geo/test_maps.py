@@ -15,18 +15,38 @@ from shapely.geometry import Point, box
 from geo.errors import InputError
 from geo.maps import (
     ASSET_URL_PREFIX,
+    BLANK_TILE,
     LAYER_CENTRES,
     LAYER_DISTRICTS,
     LAYER_MUNICIPALITIES,
     LAYER_OUTLINE,
     LOCAL_ASSETS,
     MAX_ZOOM,
+    SEQUENTIAL_PALETTES,
+    CircleStyle,
+    LegendEntry,
+    LegendSection,
+    MapLegend,
     OfflineAssetError,
+    PolygonStyle,
+    Symbol,
+    TileSource,
+    add_badges,
+    add_circles,
+    add_heat,
     add_points,
     add_polygons,
+    add_symbols,
+    add_tiles,
     build_overview_map,
+    class_breaks,
+    class_labels,
+    classify,
     encode_labels,
+    legend_html,
     new_map,
+    palette,
+    round_significant,
     script_json,
     simplify_polygons,
     use_offline_assets,
@@ -302,3 +322,240 @@ def test_simplify_keeps_neighbours_sharing_their_edge():
     gap = shapely.union_all(simplified).area - (simplified[0].area + simplified[1].area)
     assert abs(gap) < 1e-9
     assert shapely.intersection(simplified[0], simplified[1]).area == pytest.approx(0, abs=1e-9)
+
+
+# --- class breaks, palettes and labels (computed by hand) ------------------------------------
+
+
+def test_class_breaks_of_0_to_100_in_quarters():
+    assert class_breaks(range(101), classes=4, integer=True) == (0, 25, 50, 75, 100)
+
+
+def test_class_breaks_are_rounded_quantiles():
+    # quantiles 1/3 and 2/3 of the six values (linear interpolation):
+    # position 5/3 -> 340 + 2/3 * 220 = 486.7 -> 490; position 10/3 -> 1234 + 1/3 * 4444
+    # = 2715.3 -> 2700
+    values = [120, 340, 560, 1234, 5678, 9100]
+    breaks = class_breaks(values, classes=3, integer=True)
+    assert breaks == (120, 490, 2700, 9100)
+    assert list(classify(values, breaks)) == [0, 0, 1, 1, 2, 2]
+    assert class_labels(breaks, integer=True) == ["120 – 489", "490 – 2,699", "2,700 – 9,100"]
+
+
+def test_class_breaks_merge_boundaries_that_round_to_the_same_value():
+    # quantiles 0.25/0.5/0.75 of [0, 1, 1, 1, 1, 1, 10] are all 1: one inner boundary
+    assert class_breaks([0, 1, 1, 1, 1, 1, 10], classes=4) == (0, 1, 10)
+
+
+def test_class_breaks_ignore_missing_values_and_handle_constants():
+    assert class_breaks([float("nan"), 5, 5]) == (5, 5)
+    assert class_breaks([float("nan")]) == ()
+    assert class_breaks([]) == ()
+
+
+def test_classify_puts_the_maximum_in_the_last_class_and_missing_at_minus_one():
+    breaks = (0.0, 10.0, 20.0)
+    assert list(classify([0, 9.99, 10, 20, 25, -1, float("nan")], breaks)) == [
+        0,
+        0,
+        1,
+        1,
+        1,
+        0,
+        -1,
+    ]
+
+
+def test_round_significant():
+    assert round_significant(1234) == 1200
+    assert round_significant(0.4567) == 0.46
+    assert round_significant(-987) == -990
+    assert round_significant(0) == 0
+
+
+def test_share_labels_are_percentages_with_the_decimals_they_need():
+    assert class_labels((0.1, 0.25, 0.5, 0.9), percent=True) == [
+        "10% – 25%",
+        "25% – 50%",
+        "50% – 90%",
+    ]
+    assert class_labels((3.2, 3.9, 4.8, 45.0)) == ["3.2 – 3.9", "3.9 – 4.8", "4.8 – 45.0"]
+
+
+def test_palette_is_light_to_dark_and_skips_the_palest():
+    colours = palette("Blues", 5)
+    assert len(colours) == 5
+    assert colours[0] != SEQUENTIAL_PALETTES["Blues"][0]
+    assert colours[-1] == SEQUENTIAL_PALETTES["Blues"][-1]
+    with pytest.raises(InputError, match="unknown palette"):
+        palette("Rainbow", 3)
+
+
+# --- legend ----------------------------------------------------------------------------------
+
+
+def test_legend_text_is_escaped():
+    section = LegendSection("Units", EVIL, (LegendEntry(EVIL, "#ff0000"),), note=EVIL)
+    html = legend_html(section)
+    assert "<img" not in html
+    assert html.count("&lt;img src=x onerror=alert(1)&gt;") == 3
+
+
+def test_legend_reaches_the_page_only_as_escaped_json():
+    m = new_map()
+    MapLegend([LegendSection("Units", "Agencies", (LegendEntry(EVIL, "#ff0000"),))]).add_to(m)
+    html = m.get_root().render()
+    assert "<img src=x" not in html
+    assert "L.control(" in html
+    assert "overlayadd" in html  # sections follow the layer control
+
+
+def test_legend_sections_remember_which_layers_open_hidden():
+    legend = MapLegend(
+        [LegendSection("A", "A"), LegendSection("B", "B", shown=False)], title="Legend"
+    )
+    sections = json.loads(legend.sections_json)
+    assert [(s["layer"], s["shown"]) for s in sections] == [("A", True), ("B", False)]
+
+
+# --- compact point layers ---------------------------------------------------------------------
+
+
+def symbols() -> list[Symbol]:
+    return [Symbol("circle", "#1a9850"), Symbol("square", "#d73027", stroke="#000000")]
+
+
+def test_symbols_travel_as_compact_rows_with_escaped_labels():
+    m = new_map()
+    layer = add_symbols(
+        m,
+        centres(),
+        name="Centres",
+        symbols=symbols(),
+        symbol_codes=[0, 1, 0],
+        label_columns=["centre_id", "name_ar"],
+    )
+    assert layer.rows[0] == [32.87654, 13.12346, 0, 0, 0]
+    assert [row[2] for row in layer.rows] == [0, 1, 0]
+    assert "&lt;img src=x onerror=alert(1)&gt;" in layer.config["labels"][1]
+    html = m.get_root().render()
+    assert "<img src=x" not in html
+    assert "L.markerClusterGroup" in html
+
+
+def test_clustered_symbols_load_markercluster_from_the_app():
+    m = new_map()
+    add_symbols(m, centres(), name="Centres", symbols=symbols(), symbol_codes=[0, 0, 0])
+    urls = asset_urls(m.get_root().render())
+    assert f"{ASSET_URL_PREFIX}/{LOCAL_ASSETS['markerclusterjs']}" in urls
+    assert all(u.startswith(f"{ASSET_URL_PREFIX}/") for u in urls), urls
+
+
+def test_symbol_codes_must_name_a_symbol():
+    with pytest.raises(InputError, match="codes must lie in 0..1"):
+        add_symbols(new_map(), centres(), name="C", symbols=symbols(), symbol_codes=[0, 1, 2])
+    with pytest.raises(InputError, match="3 rows"):
+        add_symbols(new_map(), centres(), name="C", symbols=symbols(), symbol_codes=[0, 1])
+
+
+def test_unknown_shape_is_refused():
+    with pytest.raises(InputError, match="unknown shape"):
+        Symbol("star")
+
+
+def test_symbols_can_be_drawn_in_their_own_pane():
+    layer = add_symbols(
+        new_map(),
+        centres(),
+        name="Units",
+        symbols=symbols(),
+        symbol_codes=[0, 0, 0],
+        pane=("pspUnits", 590),
+    )
+    assert (layer.config["pane"], layer.config["paneZ"]) == ("pspUnits", 590)
+
+
+def test_circles_carry_style_and_radius_per_row():
+    layer = add_circles(
+        new_map(),
+        centres(),
+        name="Incidents",
+        styles=[CircleStyle("#ff0000"), CircleStyle("#0000ff")],
+        style_codes=[1, 0, 1],
+        radii=[4.5, 6.0, 10.5],
+        label_columns=["name_ar"],
+    )
+    assert [row[2:4] for row in layer.rows] == [[1, 4.5], [0, 6.0], [1, 10.5]]
+    assert layer.config["metres"] is False
+    assert layer.config["styles"][0]["fill"] == "#ff0000"
+
+
+def test_ground_circles_ignore_the_mouse_and_send_no_labels():
+    layer = add_circles(
+        new_map(),
+        centres(),
+        name="Radii",
+        styles=[CircleStyle("#1f78b4")],
+        style_codes=[0, 0, 0],
+        radii=[7692.3, 7692.3, 23076.9],
+        metres=True,
+        interactive=False,
+        label_columns=["name_ar"],
+    )
+    assert layer.config["labels"] == []
+    assert layer.rows[2] == [32.11, 20.07, 0, 23076.9]
+
+
+def test_badges_show_escaped_text():
+    points = centres().assign(count=["12", EVIL, "3"])
+    layer = add_badges(new_map(), points, name="Counts", text_column="count")
+    assert "&lt;img src=x onerror=alert(1)&gt;" in layer.config["texts"]
+    assert EVIL not in json.dumps(layer.config)
+
+
+def test_heat_map_uses_the_vendored_script_and_weights():
+    m = new_map()
+    heat = add_heat(m, centres(), name="Heat", weights=[1.0, 0.5, 0.2])
+    assert heat.data[1][2] == 0.5
+    urls = asset_urls(m.get_root().render())
+    assert f"{ASSET_URL_PREFIX}/{LOCAL_ASSETS['leaflet-heat.js']}" in urls
+
+
+def test_polygons_take_one_fill_colour_per_row():
+    layer = add_polygons(new_map(), districts(), name="d", fill_colors=["#111111", None, "#333333"])
+    fills = [layer.style_function(f)["fillColor"] for f in layer.data["features"]]
+    assert fills == ["#111111", PolygonStyle().fill_color, "#333333"]
+    with pytest.raises(InputError, match="fill_colors"):
+        add_polygons(new_map(), districts(), name="d", fill_colors=["#111111"])
+
+
+# --- local tiles --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/app/static/tiles/{z}/{x}/{y}.png",
+        "http://localhost:8080/{z}/{x}/{y}.png",
+        "http://127.0.0.1:8080/tiles/{z}/{x}/{y}.pbf.png",
+    ],
+)
+def test_tiles_from_the_app_or_this_machine_are_accepted(url):
+    assert TileSource(url, "© OSM contributors").url == url
+
+
+def test_tiles_from_another_host_or_without_placeholders_are_refused():
+    with pytest.raises(InputError, match="another host"):
+        TileSource("https://tile.openstreetmap.org/{z}/{x}/{y}.png", "OSM")
+    with pytest.raises(InputError, match=r"\{z\}"):
+        TileSource("/app/static/tiles/map.png", "OSM")
+    with pytest.raises(InputError, match="tile_attribution"):
+        TileSource("/app/static/tiles/{z}/{x}/{y}.png", " ")
+
+
+def test_tiles_can_be_switched_off_and_failures_show_nothing():
+    m = new_map()
+    layer = add_tiles(m, TileSource("/app/static/tiles/{z}/{x}/{y}.png", "<b>OSM</b>"))
+    assert layer.overlay is True
+    assert layer.options["errorTileUrl"] == BLANK_TILE
+    assert "<b>OSM" not in m.get_root().render()

@@ -1,0 +1,184 @@
+"""Security units as each viewer may see them: positions for some roles, counts for the rest.
+
+Exact positions of security units, and which unit guards which centre, are sensitive
+(``DESIGN.md``). A viewer whose role has ``see_unit_positions``
+(:attr:`geo.permissions.Viewer.can_see_unit_positions`) gets the units layer as it is;
+every other viewer gets per-municipality counts only: no coordinates, no unit IDs and no
+unit-to-centre assignment. Every page, export and report that shows units goes through
+this module.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo.errors import AccessDeniedError, InputError
+from geo.permissions import Viewer
+from geo.schema import UNIT_TYPES
+
+#: Municipality code given to units whose municipality is not known.
+UNKNOWN_MUNICIPALITY = "unknown"
+
+#: Columns of :func:`unit_counts_by_municipality`, in order.
+COUNT_COLUMNS: tuple[str, ...] = (
+    "municipality_pcode",
+    "units",
+    *(f"units_{t}" for t in UNIT_TYPES),
+    "officers",
+    "female_officers",
+    "vehicles",
+)
+
+#: Columns of the per-centre coverage table that measure distances to units; combined,
+#: they locate units, so they are withheld from viewers without ``see_unit_positions``.
+UNIT_DISTANCE_COLUMNS: tuple[str, ...] = (
+    "nearest_static_km",
+    "nearest_patrol_km",
+    "nearest_rapid_km",
+    "nearest_unit_km",
+    "patrol_road_km",
+    "rapid_road_km",
+    "patrol_response_min",
+    "rapid_response_min",
+)
+
+
+def _unit_municipality(units: pd.DataFrame, centres: pd.DataFrame | None) -> pd.Series:
+    """Municipality of each unit: its own code, else that of its assigned centre."""
+    if "municipality_pcode" in units.columns:
+        place = units["municipality_pcode"].astype("str")
+    else:
+        place = pd.Series(pd.NA, index=units.index, dtype="str")
+    if (
+        centres is not None
+        and "assigned_centre_id" in units.columns
+        and {"centre_id", "municipality_pcode"}.issubset(centres.columns)
+    ):
+        unique = centres.drop_duplicates("centre_id")
+        lookup = pd.Series(
+            unique["municipality_pcode"].astype("str").to_numpy(),
+            index=unique["centre_id"].astype("str").to_numpy(),
+        )
+        place = place.fillna(units["assigned_centre_id"].astype("str").map(lookup))
+    return place.fillna(UNKNOWN_MUNICIPALITY)
+
+
+def unit_counts_by_municipality(
+    units: pd.DataFrame, *, centres: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Count units, officers and vehicles per municipality, without any position.
+
+    Parameters
+    ----------
+    units
+        The ``units`` layer (``unit_type``, ``officers``, ``female_officers``,
+        ``vehicles`` and ``municipality_pcode``; missing counts are taken as 0).
+    centres
+        The ``centres`` layer (``centre_id``, ``municipality_pcode``), to place units
+        that have no ``municipality_pcode`` by their assigned centre; optional.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`COUNT_COLUMNS`, one row per municipality with at least one unit, sorted
+        by P-code; units with no known municipality are counted under
+        :data:`UNKNOWN_MUNICIPALITY`. A plain table: no geometry, no unit IDs, no
+        assignment.
+    """
+    if "unit_type" not in units.columns:
+        raise InputError(
+            "units: column 'unit_type' missing; re-import the units with the layer template"
+        )
+    frame = pd.DataFrame(
+        {
+            "municipality_pcode": _unit_municipality(units, centres).to_numpy(),
+            "units": np.ones(len(units), dtype=np.int64),
+        }
+    )
+    unit_type = units["unit_type"].astype("str").to_numpy()
+    for kind in UNIT_TYPES:
+        frame[f"units_{kind}"] = (unit_type == kind).astype(np.int64)
+    for column in ("officers", "female_officers", "vehicles"):
+        values = units[column] if column in units.columns else pd.Series(0, index=units.index)
+        frame[column] = pd.to_numeric(values).fillna(0).to_numpy(dtype=np.int64)
+    if frame.empty:
+        return pd.DataFrame({c: pd.Series([], dtype="int64") for c in COUNT_COLUMNS}).astype(
+            {"municipality_pcode": "str"}
+        )
+    counts = frame.groupby("municipality_pcode", sort=True).sum().reset_index()
+    return pd.DataFrame(counts[list(COUNT_COLUMNS)])
+
+
+def require_unit_positions(viewer: Viewer) -> None:
+    """Raise :class:`AccessDeniedError` unless ``viewer`` may see unit positions."""
+    if not viewer.can_see_unit_positions:
+        raise AccessDeniedError(
+            f"{viewer.name} (role '{viewer.role}') may not see the positions of security units; "
+            "per-municipality counts are shown instead. Ask an administrator for the planner "
+            "role if you need positions"
+        )
+
+
+def unit_positions(units: pd.DataFrame, viewer: Viewer) -> gpd.GeoDataFrame:
+    """Return the units with positions and assignments, for a viewer allowed to see them.
+
+    Raises
+    ------
+    AccessDeniedError
+        The viewer's role does not have ``see_unit_positions``.
+    """
+    require_unit_positions(viewer)
+    if isinstance(units, gpd.GeoDataFrame):
+        return units.copy()
+    return gpd.GeoDataFrame(units.copy())
+
+
+def units_for_viewer(
+    units: pd.DataFrame, viewer: Viewer, *, centres: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Return the units as ``viewer`` may see them.
+
+    Parameters
+    ----------
+    units
+        The ``units`` layer.
+    viewer
+        Who is looking.
+    centres
+        The ``centres`` layer, to place units without ``municipality_pcode`` (see
+        :func:`unit_counts_by_municipality`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``units`` (a GeoDataFrame with positions) when the viewer may see
+        unit positions; otherwise :func:`unit_counts_by_municipality`, a plain table with
+        no coordinates, no unit IDs and no assignment to centres.
+    """
+    if viewer.can_see_unit_positions:
+        return unit_positions(units, viewer)
+    return unit_counts_by_municipality(units, centres=centres)
+
+
+def coverage_for_viewer(table: pd.DataFrame, viewer: Viewer) -> pd.DataFrame:
+    """Return a per-centre coverage table without unit distances unless allowed.
+
+    Parameters
+    ----------
+    table
+        :attr:`geo.coverage.CoverageResult.centres` (or any frame with some of
+        :data:`UNIT_DISTANCE_COLUMNS`).
+    viewer
+        Who is looking.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``table`` for viewers who may see unit positions; otherwise a copy without
+        :data:`UNIT_DISTANCE_COLUMNS` (statuses, risk and staffing stay).
+    """
+    if viewer.can_see_unit_positions:
+        return table
+    return table.drop(columns=[c for c in UNIT_DISTANCE_COLUMNS if c in table.columns])
