@@ -15,6 +15,21 @@ figures = summarise_workspace(
     ws.layer("centres"), ws.layer("units"), ws.layer("incidents"), ws.layer("access_audits")
 )
 
+st.subheader(t("Where next"))
+links = st.columns(4)
+for i, (path, label, icon) in enumerate(
+    (
+        ("pages/1_Map.py", "Map: every layer, filters, details", "🗺️"),
+        ("pages/2_Coverage.py", "Coverage, staffing and risk", "🛡️"),
+        ("pages/3_Plan.py", "Plan deployments and compare scenarios", "🧭"),
+        ("pages/4_Data.py", "Import and correct data", "📥"),
+        ("pages/5_Reports.py", "Reports and exports", "📄"),
+        ("pages/6_Briefing.py", "Briefing for the Security Track", "📽️"),
+        ("pages/7_Admin.py", "Users and audit log", "🔐"),
+    )
+):
+    links[i % 4].page_link(path, label=t(label), icon=icon)
+
 st.subheader(t("Key figures"))
 row1 = st.columns(4)
 row1[0].metric(t("Polling centres"), f"{figures.centres:,}")

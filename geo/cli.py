@@ -11,6 +11,39 @@ from geo.errors import PlannerError
 EXIT_USAGE = 2
 
 
+def _cli_actor() -> str:
+    import getpass
+
+    return f"cli:{getpass.getuser()}"
+
+
+def _record_export(
+    workspace: str,
+    out: str,
+    *,
+    details: dict[str, str],
+    rows: int | None = None,
+    actor: str | None = None,
+) -> None:
+    """Record a file written by the command line in the workspace's audit log."""
+    from pathlib import Path
+
+    from geo.audit import record
+    from geo.errors import StoreError
+
+    try:
+        record(
+            workspace,
+            actor=actor or _cli_actor(),
+            action="export",
+            target=Path(out).name,
+            details=details,
+            rows=rows,
+        )
+    except StoreError as exc:
+        print(f"warning: the export was not recorded in the audit log: {exc}", file=sys.stderr)
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from geo.demo import write_demo
 
@@ -79,6 +112,16 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
             regions=ws.layer("regions"),
         ).areas
     Path(args.out).write_bytes(to_csv_bytes(table))
+    _record_export(
+        args.workspace,
+        args.out,
+        details={
+            "format": "csv",
+            "table": f"coverage by {args.by}",
+            "as_of": f"{result.as_of:%Y-%m-%d}",
+        },
+        rows=len(table),
+    )
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     counts = result.centres["status"].value_counts()
@@ -89,6 +132,226 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
         )
     )
     print(f"{len(table):,} rows ({args.by}) written to {args.out}")
+    return 0
+
+
+def _cmd_plan(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from geo.coverage import analyse_coverage
+    from geo.export import to_csv_bytes
+    from geo.optimise import PlanRequest, candidate_sites, plan_units, read_candidates
+    from geo.workspace import open_workspace
+
+    ws = open_workspace(args.workspace)
+    centres, units = ws.require("centres"), ws.require("units")
+    coverage = analyse_coverage(
+        centres,
+        units,
+        ws.layer("incidents"),
+        ws.layer("access_audits"),
+        ws.layer("municipalities"),
+        as_of=args.as_of,
+    )
+    uploaded = None
+    if args.candidates:
+        found = read_candidates(Path(args.candidates).read_bytes(), file_name=args.candidates)
+        for problem in found.report.problems:
+            print(f"warning: {problem}", file=sys.stderr)
+        uploaded = found.sites
+    request = PlanRequest(
+        unit_type=args.unit_type,
+        count=args.count,
+        radius_km=args.radius_km,
+        keep_existing=args.keep_existing,
+        method=args.method,
+        time_limit_s=args.time_limit,
+    )
+    candidates = candidate_sites(
+        "uploaded" if uploaded is not None else "centres",
+        centres=centres,
+        units=units,
+        unit_type=args.unit_type,
+        uploaded=uploaded,
+    )
+    plan = plan_units(
+        centres,
+        units,
+        coverage,
+        candidates,
+        request=request,
+        municipalities=ws.layer("municipalities"),
+        districts=ws.layer("districts"),
+    )
+    Path(args.out).write_bytes(to_csv_bytes(plan.sites.drop(columns="geometry")))
+    _record_export(
+        args.workspace,
+        args.out,
+        details={"format": "csv", "table": f"planned {args.unit_type} sites"},
+        rows=len(plan.sites),
+    )
+    for warning in plan.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    s = plan.solution
+    gap = "n/a (heuristic, no bound)" if s.gap is None else f"{s.gap:.4%}"
+    print(f"objective: {s.objective:,.1f} of {s.total_weight:,.1f} demand ({s.share:.1%})")
+    print(f"status: {s.status} ({s.method}); gap: {gap}; {s.build_time_s + s.solve_time_s:.2f} s")
+    print(
+        f"voters within reach: {plan.voters_covered_after:,} "
+        f"(current {args.unit_type} units: {plan.voters_covered_before:,})"
+    )
+    print(f"{len(plan.sites):,} sites written to {args.out}")
+    return 0
+
+
+def _read_new_password(args: argparse.Namespace) -> str:
+    """Read a new password from stdin (``--password-stdin``) or a prompt, never from argv."""
+    import getpass
+
+    from geo.errors import InputError
+
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise InputError("no terminal to ask for the password; pipe it in with --password-stdin")
+    first = getpass.getpass(f"New password for {args.username}: ")
+    if first != getpass.getpass("Type it again: "):
+        raise InputError("the two passwords differ; nothing was changed")
+    return first
+
+
+def _cmd_users(args: argparse.Namespace) -> int:
+    import getpass
+    from pathlib import Path
+
+    from geo import users
+    from geo.audit import record
+    from geo.errors import InputError, StoreError
+    from geo.permissions import Viewer
+
+    path, action = args.file, args.users_action
+    repository = Path(__file__).resolve().parents[1]
+    if Path(path).expanduser().resolve().is_relative_to(repository):
+        raise InputError(
+            f"{path} is inside the application folder {repository}; keep the users file "
+            "outside the repository (e.g. /etc/psp/users.yaml) so it is never committed"
+        )
+    if args.workspace and not Path(args.workspace).is_file():
+        raise StoreError(
+            f"no workspace at {args.workspace} to record the change in; nothing was changed"
+        )
+    # The command line acts with the rights of whoever may write the users file.
+    operator = Viewer(name=f"cli:{getpass.getuser()}", role="admin")
+    if action == "list":
+        table = users.list_users(path, by=operator)
+        print(table.to_string(index=False) if len(table) else f"{path}: no users")
+        return 0
+    if action == "create-admin":
+        admin = users.create_first_admin(
+            path, args.username, name=args.name, password=_read_new_password(args)
+        )
+        if args.workspace:
+            record(
+                args.workspace,
+                actor=operator.name,
+                action="user_create_admin",
+                target=admin.username,
+                details={"name": admin.name},
+            )
+        print(f"Administrator '{admin.username}' created in {path} (mode 0600).")
+        return 0
+    password = _read_new_password(args) if action in ("add", "reset") else None
+    changed = users.change_user(
+        path,
+        args.change,
+        args.username,
+        by=operator,
+        name=getattr(args, "name", None),
+        role=getattr(args, "role", None),
+        password=password,
+        audit_workspace=args.workspace,
+    )
+    print(
+        f"{action}: {changed.username} (role {changed.role}"
+        f"{', disabled' if changed.disabled else ''})"
+    )
+    return 0
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    import getpass
+
+    from geo.imports import ImportOptions, import_path
+    from geo.io import ImportLimits
+    from geo.permissions import Viewer
+
+    # The command line runs as the machine's operator, who holds every right (no --role).
+    operator = Viewer(name=f"cli:{getpass.getuser()}", role="admin")
+    options = ImportOptions(swap_coordinates=args.swap_coordinates, mode=args.mode)
+    run = import_path(
+        args.workspace,
+        args.layer,
+        args.file,
+        operator,
+        fmt=args.format,
+        options=options,
+        rejected_path=args.rejected,
+        dry_run=args.dry_run,
+        limits=ImportLimits(max_file_bytes=args.max_mb * 1024 * 1024),
+    )
+    print(run.describe())
+    return 0 if run.imported else EXIT_USAGE
+
+
+def _cmd_restore(args: argparse.Namespace) -> int:
+    import getpass
+
+    from geo.imports import restore_layer
+    from geo.permissions import Viewer
+    from geo.store import GeoPackageStore
+
+    operator = Viewer(name=f"cli:{getpass.getuser()}", role="admin")
+    version = restore_layer(GeoPackageStore(args.workspace), args.layer, args.version, operator)
+    print(
+        f"{version.layer}: version {args.version} restored as version {version.version} "
+        f"({version.rows:,} rows)"
+    )
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from geo.permissions import Viewer
+    from geo.reports import ReportOptions, export_report, parse_scope
+    from geo.workspace import open_workspace
+
+    # --role sets what the file may reveal: the default (analyst) gets no unit positions.
+    viewer = Viewer(name=_cli_actor(), role=args.role)
+    ws = open_workspace(args.workspace)
+    options = ReportOptions(
+        viewer=viewer, scope=parse_scope(args.scope), lang=args.lang, as_of=args.as_of
+    )
+    content = export_report(ws, args.format, options, table=args.table)
+    Path(args.out).write_bytes(content)
+    units = "included" if viewer.can_see_unit_positions else "withheld (counts per municipality)"
+    _record_export(
+        args.workspace,
+        args.out,
+        actor=viewer.name,
+        details={
+            "format": args.format,
+            "scope": str(options.scope),
+            "language": args.lang,
+            "role": args.role,
+            "table": args.table or "",
+            "unit_positions": "included" if viewer.can_see_unit_positions else "withheld",
+        },
+    )
+    print(
+        f"{args.format} report of {options.scope} ({args.lang}, role {args.role}; unit "
+        f"positions {units}) written to {args.out} ({len(content):,} bytes)"
+    )
     return 0
 
 
@@ -134,6 +397,124 @@ def build_parser() -> argparse.ArgumentParser:
     cov.add_argument("--circuity", type=float, help="road km per straight-line km (default 1.3)")
     cov.add_argument("--as-of", help="date of the analysis, YYYY-MM-DD (default today)")
     cov.set_defaults(run=_cmd_coverage)
+
+    plan = sub.add_parser("plan", help="optimise where patrols or rapid-response units stand")
+    plan.add_argument("--workspace", required=True, help="GeoPackage workspace file")
+    plan.add_argument("--unit-type", choices=("patrol", "rapid_response"), default="patrol")
+    plan.add_argument("--count", type=int, required=True, help="units to place (besides kept)")
+    plan.add_argument("--radius-km", type=float, help="reach in road km (default by unit type)")
+    plan.add_argument(
+        "--keep-existing", action="store_true", help="keep current units of the type in place"
+    )
+    plan.add_argument("--candidates", help="CSV of candidate sites (site_id, lat, lon)")
+    plan.add_argument("--out", required=True, help="CSV of the chosen sites to write")
+    plan.add_argument("--method", choices=("auto", "exact", "greedy"), default="auto")
+    plan.add_argument("--time-limit", type=float, default=20.0, help="seconds (default 20)")
+    plan.add_argument("--as-of", help="date of the risk analysis, YYYY-MM-DD (default today)")
+    plan.set_defaults(run=_cmd_plan)
+
+    from geo import permissions
+
+    usr = sub.add_parser(
+        "users",
+        help="manage the users file of a team deployment (no password on the command line)",
+        allow_abbrev=False,
+    )
+    usr.add_argument("--file", required=True, help="users file (YAML), outside the repository")
+    usr.add_argument("--workspace", help="record the change in this workspace's audit log")
+    actions = usr.add_subparsers(dest="users_action", required=True)
+    for name, change, text in (
+        ("create-admin", None, "create the first administrator of an empty users file"),
+        ("add", "add", "add a user with a role"),
+        ("disable", "disable", "disable a user (ends their sessions)"),
+        ("enable", "enable", "enable a disabled user"),
+        ("reset", "reset_password", "set a new password (unlocks, ends sessions)"),
+        ("unlock", "unlock", "lift a lockout after failed sign-ins"),
+        ("set-role", "set_role", "give a user another role"),
+        ("logout-everywhere", "end_sessions", "end every session of a user"),
+    ):
+        action = actions.add_parser(name, help=text, allow_abbrev=False)
+        action.set_defaults(change=change)
+        action.add_argument("username")
+        if name in ("create-admin", "add"):
+            action.add_argument("--name", required=True, help='display name, e.g. "Amal Ben Ali"')
+        if name in ("add", "set-role"):
+            action.add_argument("--role", required=True, choices=permissions.ROLES)
+        if name in ("create-admin", "add", "reset"):
+            action.add_argument(
+                "--password-stdin",
+                action="store_true",
+                help="read the password from the first line of stdin instead of a prompt",
+            )
+    actions.add_parser("list", help="list users (no password hashes)", allow_abbrev=False)
+    usr.set_defaults(run=_cmd_users)
+
+    from geo.schema import LAYER_NAMES
+
+    imp = sub.add_parser(
+        "import",
+        help="import a file into a layer as a new version (runs as the machine's operator, "
+        "an administrator: no --role)",
+        description="Check a file, print the report and store the accepted rows as a new "
+        "version of the layer. Exit 0 when rows were imported, 2 when none could be (the "
+        "workspace is then unchanged). The command line runs as the machine's operator, "
+        "who holds every right: there is no --role.",
+    )
+    imp.add_argument("--workspace", required=True, help="GeoPackage workspace (created if absent)")
+    imp.add_argument("--layer", required=True, choices=LAYER_NAMES, help="layer to fill")
+    imp.add_argument("file", help="CSV, XLSX, GeoJSON, GPKG, ZIP, .shp or a folder of shapefiles")
+    imp.add_argument(
+        "--format",
+        choices=("auto", "cod-ab", "hnec", "acled", "hxl", "generic"),
+        default="auto",
+        help="file format (default: recognise it)",
+    )
+    imp.add_argument("--rejected", metavar="OUT.csv", help="write rejected rows with a reason")
+    imp.add_argument("--dry-run", action="store_true", help="check and report; write nothing")
+    imp.add_argument(
+        "--swap-coordinates",
+        action="store_true",
+        help="exchange latitude and longitude in rows where they look swapped",
+    )
+    imp.add_argument(
+        "--mode",
+        choices=("replace", "upsert"),
+        help="replace the layer, or add/update rows by ID (default: replace boundaries, "
+        "upsert the rest)",
+    )
+    imp.add_argument("--max-mb", type=int, default=100, help="largest file accepted (default 100)")
+    imp.set_defaults(run=_cmd_import)
+
+    res = sub.add_parser("restore", help="store an old version of a layer again as the newest")
+    res.add_argument("--workspace", required=True, help="GeoPackage workspace file")
+    res.add_argument("--layer", required=True, choices=LAYER_NAMES, help="layer to restore")
+    res.add_argument("--version", required=True, type=int, help="version number to bring back")
+    res.set_defaults(run=_cmd_restore)
+
+    rep = sub.add_parser(
+        "report", help="coverage report or export (xlsx, pdf, csv, geojson, gpkg) of an area"
+    )
+    rep.add_argument("--workspace", required=True, help="GeoPackage workspace file")
+    rep.add_argument("--format", required=True, choices=("xlsx", "pdf", "csv", "geojson", "gpkg"))
+    rep.add_argument("--lang", choices=("en", "ar"), default="en", help="language (default en)")
+    rep.add_argument(
+        "--scope",
+        default="national",
+        help="national (default), region:P, district:P or municipality:P, e.g. district:LY-TB",
+    )
+    rep.add_argument(
+        "--role",
+        choices=("admin", "planner", "analyst", "briefer", "viewer"),
+        default="analyst",
+        help="role the file is made for (default analyst: units only as counts per "
+        "municipality; planner or admin include unit positions)",
+    )
+    rep.add_argument(
+        "--table", help="csv: table (default municipalities); geojson: layer (default centres)"
+    )
+    rep.add_argument("--as-of", help="date of the analysis, YYYY-MM-DD (default today)")
+    rep.add_argument("--out", required=True, help="file to write")
+    rep.set_defaults(run=_cmd_report)
     return parser
 
 

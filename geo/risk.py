@@ -491,12 +491,14 @@ def explain_risk(
         elif column == "risk_size":
             text = f"{int(row['registered_voters']):,} voters"
         elif column == "risk_remoteness":
-            km = float(row["nearest_unit_km"])
-            text = (
-                "no security unit anywhere"
-                if not math.isfinite(km)
-                else f"{km:,.0f} km from the nearest unit"
-            )
+            # Without the distance (withheld from viewers who may not locate units).
+            km = float(row["nearest_unit_km"]) if "nearest_unit_km" in row else math.nan
+            if math.isnan(km):
+                text = "far from security units"
+            elif not math.isfinite(km):
+                text = "no security unit anywhere"
+            else:
+                text = f"{km:,.0f} km from the nearest unit"
         else:
             years = weights.context_window_days / 365.0
             rate = float(row["municipality_incidents_per_10k"])

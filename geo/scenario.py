@@ -32,6 +32,7 @@ import shapely
 from numpy.typing import NDArray
 from scipy.optimize import linear_sum_assignment
 
+from geo.audit import record
 from geo.coverage import STATUSES, CoverageParams, CoverageResult, analyse_coverage
 from geo.distance import distance_m, points_xy
 from geo.errors import InputError
@@ -349,6 +350,18 @@ def save_scenario(store: GeoPackageStore, scenario: Scenario, *, viewer: Viewer)
         note=scenario.note,
         derived_from=scenario.derived_from,
     )
+    record(
+        store.path,
+        actor=viewer.name,
+        action="scenario_save",
+        target=scenario.name,
+        details={
+            "version": str(row["version"]),
+            "scenario_id": str(row["scenario_id"]),
+            "derived_from": str(scenario.derived_from or ""),
+        },
+        rows=len(scenario.units),
+    )
     return replace(
         scenario,
         author=str(row["author"]),
@@ -409,6 +422,7 @@ def delete_scenario(store: GeoPackageStore, name: str, *, viewer: Viewer) -> Non
     """Mark scenario ``name`` deleted (by ``viewer``, now); earlier versions stay stored."""
     require(viewer, "plan")
     store.delete_scenario(name, author=viewer.name)
+    record(store.path, actor=viewer.name, action="scenario_delete", target=name)
 
 
 # -- evaluation and comparison ------------------------------------------------------------

@@ -9,6 +9,7 @@ import ui
 from geo.coverage import gap_list, summarise_coverage
 from geo.errors import PlannerError
 from geo.export import to_csv_bytes
+from geo.redaction import coverage_for_viewer
 from geo.risk import COMPONENT_LABELS, COMPONENTS, explain_risk
 from ui.coverage import CoverageSettings, current_settings, rollup, save_settings
 from ui.coverage import coverage as analyse
@@ -87,7 +88,7 @@ for warning in result.warnings:
 gaps_tab, bars_tab, explain_tab = st.tabs(
     [t("Gap list"), t("By municipality"), t("Explain a centre")]
 )
-gaps = gap_list(result, ws.layer("centres"))
+gaps = coverage_for_viewer(gap_list(result, ws.layer("centres")), page.viewer)
 with gaps_tab:
     st.caption(t("Centres with a gap or an officer shortfall, ranked by risk × voters."))
     shown = [
@@ -107,13 +108,18 @@ with gaps_tab:
     st.dataframe(
         gaps[shown], hide_index=True, key="coverage_gaps", column_config={"risk_score": score}
     )
-    st.download_button(
-        t("Download the gap list (CSV)"),
-        to_csv_bytes(gaps),
-        file_name="gap_list.csv",
-        mime="text/csv",
-        key="coverage_gaps_csv",
-    )
+    if page.viewer.can("export_coverage"):
+        ui.audited_download(
+            t("Download the gap list (CSV)"),
+            lambda: to_csv_bytes(gaps),
+            workspace=ws,
+            viewer=page.viewer,
+            file_name="gap_list.csv",
+            mime="text/csv",
+            key="coverage_gaps_csv",
+            rows=len(gaps),
+            details={"as_of": f"{result.as_of:%Y-%m-%d}"},
+        )
 
 with bars_tab:
     areas = rollup(ws, result, "municipality").areas.set_index("name_en")
@@ -137,7 +143,7 @@ with explain_tab:
         key="coverage_centre",
         format_func=lambda c: f"{c} — {names.get(c, '')}",
     )
-    row = result.centres.set_index("centre_id").loc[centre]
+    row = coverage_for_viewer(result.centres, page.viewer).set_index("centre_id").loc[centre]
     st.markdown(f"**{explain_risk(row, weights=result.weights)}**")
     st.dataframe(
         {

@@ -7,7 +7,7 @@ this module holds what every page uses.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,10 +15,12 @@ import folium
 import streamlit as st
 from streamlit_folium import st_folium
 
+from geo.audit import record
 from geo.errors import PlannerError
 from geo.i18n import LANGUAGES, Language, is_rtl, translate
 from geo.permissions import Viewer
 from geo.workspace import Workspace, open_workspace, workspace_stamp
+from ui.auth import require_login
 
 APP_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WORKSPACE = APP_ROOT / "workspace" / "demo.gpkg"
@@ -70,7 +72,12 @@ def load_workspace() -> Workspace:
 def current_viewer() -> Viewer:
     """Return who is looking: the signed-in user, or the local admin in single-user mode."""
     viewer = st.session_state.get("viewer")
-    return viewer if isinstance(viewer, Viewer) else LOCAL_ADMIN
+    if isinstance(viewer, Viewer):
+        return viewer
+    # Fail closed: in team mode nobody is the local admin, whatever happened before.
+    from ui.auth import SIGNED_OUT, USERS_ENV
+
+    return SIGNED_OUT if os.environ.get(USERS_ENV, "").strip() else LOCAL_ADMIN
 
 
 def _choose_language() -> Language:
@@ -118,7 +125,7 @@ def setup_page(title: str) -> PageContext:
     lang = _choose_language()
     if is_rtl(lang):
         st.markdown(_RTL_CSS, unsafe_allow_html=True)
-    viewer = current_viewer()
+    viewer = require_login(lang)
     st.sidebar.caption(
         f"{translate('Signed in as', lang)} **{viewer.name}** "
         f"({translate('role', lang)}: {viewer.role})"
@@ -156,6 +163,35 @@ def show_map(
         returned_objects=returned_objects or [],
     )
     return result
+
+
+def audited_download(
+    label: str,
+    make: Callable[[], bytes],
+    *,
+    workspace: Workspace,
+    viewer: Viewer,
+    file_name: str,
+    mime: str,
+    key: str,
+    rows: int,
+    details: Mapping[str, str] | None = None,
+) -> None:
+    """Show a download button whose file is made, and the export recorded, on click."""
+
+    def produce() -> bytes:
+        content = make()
+        record(
+            workspace.path,
+            actor=viewer.name,
+            action="export",
+            target=file_name,
+            details=details,
+            rows=rows,
+        )
+        return content
+
+    st.download_button(label, produce, file_name=file_name, mime=mime, key=key)
 
 
 def show_error(exc: PlannerError) -> None:

@@ -210,12 +210,16 @@ def show_unit_plan(plan: UnitPlan, workspace: Workspace, t: Translate) -> None:
     )
     sites = pd.DataFrame(plan.sites.drop(columns="geometry"))
     st.dataframe(_label(sites, t), hide_index=True, key="plan_sites_table")
-    st.download_button(
+    ui.audited_download(
         t("Download chosen sites (CSV)"),
-        to_csv_bytes(sites),
+        lambda: to_csv_bytes(sites),
+        workspace=workspace,
+        viewer=ui.current_viewer(),
         file_name=f"plan_{plan.request.unit_type}_sites.csv",
         mime="text/csv",
         key="plan_sites_download",
+        rows=len(sites),
+        details={"unit_type": plan.request.unit_type},
     )
     with st.expander(t("By municipality")):
         st.dataframe(_label(plan.municipalities, t), hide_index=True, key="plan_units_munis")

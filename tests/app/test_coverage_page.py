@@ -85,3 +85,17 @@ def test_missing_units_layer_gives_a_clear_message(demo_layers, tmp_path, monkey
     at = AppTest.from_file(APP, default_timeout=90).run().switch_page(PAGE).run()
     assert not at.exception
     assert "'units'" in at.error[0].value
+
+
+def test_briefer_sees_no_distances_to_units(demo_workspace, monkeypatch):
+    from geo.permissions import Viewer
+    from geo.redaction import UNIT_DISTANCE_COLUMNS
+
+    monkeypatch.setenv("PSP_WORKSPACE", str(demo_workspace))
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.session_state["viewer"] = Viewer("Amal", "briefer")
+    at = at.run().switch_page(PAGE).run()
+    assert not at.exception
+    shown = at.dataframe[0].value
+    assert not set(UNIT_DISTANCE_COLUMNS) & set(shown.columns)
+    assert not any(" km from the nearest unit" in m.value for m in at.markdown)

@@ -92,3 +92,11 @@ def test_missing_workspace_gives_instructions(monkeypatch, tmp_path):
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
     assert "python -m geo demo --out" in at.error[0].value
+
+
+def test_home_links_to_every_page(home):
+    at = home.run()
+    linked = {link.proto.page for link in at.get("page_link")}
+    pages = Path(APP).parent / "pages"
+    # A page's name is its file name without the number prefix: pages/1_Map.py -> "Map".
+    assert {p.stem.split("_", 1)[1] for p in pages.glob("*.py")} == linked

@@ -265,3 +265,18 @@ def test_scores_stay_within_0_and_100(rows, weights, voters):
     risk = score_risk(centres, None, make_incidents(rows), weights=model, as_of=AS_OF)
     assert risk["risk_score"].between(0, 100).all()
     assert np.allclose(risk[COMPONENT_COLUMNS].sum(axis=1), risk["risk_score"])
+
+
+def test_explanation_without_unit_distance_does_not_quote_one():
+    from geo.risk import explain_risk
+
+    row = {
+        "risk_score": 5.0,
+        "risk_tier": "low",
+        "risk_incidents_nearby": 0.0,
+        "risk_incidents_at_centre": 0.0,
+        "risk_size": 0.0,
+        "risk_remoteness": 5.0,
+        "risk_context": 0.0,
+    }
+    assert explain_risk(row) == "5/100 (low): far from security units (+5)"
