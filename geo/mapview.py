@@ -860,6 +860,7 @@ def _unit_count_layer(
     if not len(counts) or not {"seat_lon", "seat_lat"}.issubset(seats.columns):
         return None
     place = seats.loc[counts["municipality_pcode"]]
+    type_labels = [t(UNIT_SHAPES[k][1]) for k in UNIT_TYPES]
     frame = gpd.GeoDataFrame(
         {
             "count": counts["units"].map(lambda n: f"{n:,}").to_numpy(),
@@ -872,12 +873,8 @@ def _unit_count_layer(
                 )
             ],
             "types": [
-                " · ".join(
-                    f"{t(UNIT_SHAPES[k][1])} {row[f'units_{k}']:,}"
-                    for k in UNIT_TYPES
-                    if row[f"units_{k}"]
-                )
-                for _, row in counts.iterrows()
+                " · ".join(f"{label} {n:,}" for label, n in zip(type_labels, row, strict=True) if n)
+                for row in counts[[f"units_{k}" for k in UNIT_TYPES]].to_numpy().tolist()
             ],
         },
         geometry=gpd.points_from_xy(place["seat_lon"], place["seat_lat"]),

@@ -190,6 +190,9 @@ def test_briefer_gets_unit_counts_and_no_unit_position():
         point = f"[{round(unit.geometry.y, 5)},{round(unit.geometry.x, 5)}"
         assert point not in html
     badges = layer(m, LAYER_UNIT_COUNTS)
+    summaries = set(badges.config["labels"][2]) | set(badges.config["labels"][3])
+    assert "1 units, 4 officers (0 women)" in summaries
+    assert {"Static guard 1", "Patrol 1"} <= summaries
     # badges stand at municipal seats: M1 (U1), M3 (U2), M4 (U3 through its centre 30001)
     assert sorted(row[:2] for row in badges.rows) == [
         [32.11, 20.07],
