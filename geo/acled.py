@@ -121,8 +121,21 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from geo.errors import InputError
-from geo.io import RawTable, describe_rows, parse_dates
-from geo.mapping import LATITUDE, LONGITUDE, ColumnMapping, Conversion, FillDefault
+from geo.io import (
+    RawTable,
+    column_or_blank,
+    describe_rows,
+    header_lookup,
+    not_a_format,
+    parse_dates,
+)
+from geo.mapping import (
+    LATITUDE,
+    LONGITUDE,
+    Conversion,
+    FillDefault,
+    mapping_from_columns,
+)
 from geo.schema import Problem
 
 Generation = Literal["acled-2023", "acled-2019", "acled-legacy"]
@@ -404,29 +417,19 @@ def classify_events(
     return AcledEvents(category, severity.astype(np.int64), election, unknown)
 
 
-def _column(table: RawTable, name: str) -> pd.Series:
-    lookup = {c.strip().lower(): c for c in table.columns}
-    source = lookup.get(name)
-    if source is None:
-        return pd.Series("", index=table.frame.index, dtype="str")
-    return table.frame[source]
+def _is_libya(table: RawTable, lookup: Mapping[str, str]) -> NDArray[np.bool_]:
+    def column(name: str) -> pd.Series:
+        return column_or_blank(table, lookup, name)
 
-
-def _is_libya(table: RawTable) -> NDArray[np.bool_]:
-    lower = {c.strip().lower() for c in table.columns}
-    if "country" in lower:
-        return (_column(table, "country").str.strip().str.casefold() == LIBYA.casefold()).to_numpy(
+    if "country" in lookup:
+        return (column("country").str.strip().str.casefold() == LIBYA.casefold()).to_numpy(
             dtype=bool
         )
     for name, value in (("iso3", "LBY"), ("iso", LIBYA_ISO_NUMERIC), ("gwno", LIBYA_GWNO)):
-        if name in lower:
-            return (_column(table, name).str.strip().str.upper() == value).to_numpy(dtype=bool)
+        if name in lookup:
+            return (column(name).str.strip().str.upper() == value).to_numpy(dtype=bool)
     return (
-        _column(table, "event_id_cnty")
-        .str.strip()
-        .str.upper()
-        .str.startswith("LBY")
-        .to_numpy(dtype=bool)
+        column("event_id_cnty").str.strip().str.upper().str.startswith("LBY").to_numpy(dtype=bool)
     )
 
 
@@ -455,30 +458,28 @@ def convert_acled(table: RawTable, *, layer: str = "incidents") -> Conversion:
     """
     generation = detect_generation(table.columns)
     if generation is None:
-        missing = [c for c in SIGNATURE if c not in {x.strip().lower() for x in table.columns}]
-        raise InputError(
-            f"{table.name} is not an ACLED export: it lacks {', '.join(missing)}; choose "
-            "the generic format and map the columns instead"
-        )
+        raise not_a_format(table, "an ACLED export", SIGNATURE)
     if layer != "incidents":
         raise InputError(
             f"an ACLED export holds events: import it as the layer 'incidents', not '{layer}'"
         )
-    lookup = {c.strip().lower(): c for c in table.columns}
-    event_ids = _column(table, "event_id_cnty").str.strip()
-    notes = _column(table, "notes")
-    events = classify_events(
-        _column(table, "event_type"),
-        _column(table, "sub_event_type"),
-        notes,
-        _column(table, "tags"),
-        _column(table, "fatalities"),
-    )
-    dates = parse_dates(_column(table, "event_date"))
+    lookup = header_lookup(table.columns)
+
+    def column(name: str) -> pd.Series:
+        return column_or_blank(table, lookup, name)
+
+    event_ids = column("event_id_cnty").str.strip()
+    notes = column("notes")
+    event_type = column("event_type")
+    sub_event_type = column("sub_event_type")
+    fatalities = column("fatalities")
+    events = classify_events(event_type, sub_event_type, notes, column("tags"), fatalities)
+    event_date = column("event_date")
+    dates = parse_dates(event_date)
     date_text = dates.values.dt.strftime("%Y-%m-%d").astype("string")
-    raw_dates = _column(table, "event_date").astype("string").reset_index(drop=True)
+    raw_dates = event_date.astype("string").reset_index(drop=True)
     date_text = date_text.where(~pd.Series(dates.bad), raw_dates).fillna("")
-    precision = pd.to_numeric(_column(table, "geo_precision"), errors="coerce").astype("Int64")
+    precision = pd.to_numeric(column("geo_precision"), errors="coerce").astype("Int64")
     frame = pd.DataFrame(
         {
             "incident_id": np.where(
@@ -487,23 +488,23 @@ def convert_acled(table: RawTable, *, layer: str = "incidents") -> Conversion:
             "date": date_text.to_numpy(dtype=object),
             "category": events.category,
             "severity": events.severity,
-            "fatalities": _column(table, "fatalities").to_numpy(dtype=object),
+            "fatalities": fatalities.to_numpy(dtype=object),
             "injuries": 0,
             "description": notes.to_numpy(dtype=object),
             "source": SOURCE,
-            LONGITUDE: _column(table, "longitude").to_numpy(dtype=object),
-            LATITUDE: _column(table, "latitude").to_numpy(dtype=object),
-            "acled_event_type": _column(table, "event_type").to_numpy(dtype=object),
-            "acled_sub_event_type": _column(table, "sub_event_type").to_numpy(dtype=object),
+            LONGITUDE: column("longitude").to_numpy(dtype=object),
+            LATITUDE: column("latitude").to_numpy(dtype=object),
+            "acled_event_type": event_type.to_numpy(dtype=object),
+            "acled_sub_event_type": sub_event_type.to_numpy(dtype=object),
             "geo_precision": precision.to_numpy(),
             "election_related": events.election_related,
-            "acled_admin1": _column(table, "admin1").to_numpy(dtype=object),
-            "acled_location": _column(table, "location").to_numpy(dtype=object),
+            "acled_admin1": column("admin1").to_numpy(dtype=object),
+            "acled_location": column("location").to_numpy(dtype=object),
         },
         index=table.frame.index,
     )
     frame["geo_precision"] = frame["geo_precision"].astype("Int64")
-    keep = _is_libya(table)
+    keep = _is_libya(table, lookup)
     rows = table.row_numbers
     problems: list[Problem] = []
     date_column = lookup.get("event_date", "event_date")
@@ -519,7 +520,7 @@ def convert_acled(table: RawTable, *, layer: str = "incidents") -> Conversion:
         )
     unknown = events.unknown_type & keep
     if unknown.any():
-        kinds = sorted(set(_column(table, "event_type").to_numpy(dtype=object)[unknown]))
+        kinds = sorted(set(event_type.to_numpy(dtype=object)[unknown]))
         problems.append(
             Problem(
                 "incidents",
@@ -547,7 +548,7 @@ def convert_acled(table: RawTable, *, layer: str = "incidents") -> Conversion:
     notes_out = list(table.notes)
     outside = int((~keep).sum())
     if outside:
-        countries = _column(table, "country").to_numpy(dtype=object)[~keep]
+        countries = column("country").to_numpy(dtype=object)[~keep]
         counts = pd.Series(countries).replace("", "unknown").value_counts()
         listed = ", ".join(f"{name} {n:,}" for name, n in counts.head(6).items())
         notes_out.append(
@@ -564,21 +565,18 @@ def convert_acled(table: RawTable, *, layer: str = "incidents") -> Conversion:
         styles = ", ".join(f"{k} {v:,}" for k, v in dates.styles.items())
         notes_out.append(f"dates written as: {styles}")
     notes_out.append("ACLED does not count injuries: 'injuries' is set to 0 on every event")
-    mapping = ColumnMapping(
-        tuple(
-            (target, lookup[source])
-            for target, source in (
-                ("incident_id", "event_id_cnty"),
-                ("date", "event_date"),
-                ("category", "event_type"),
-                ("fatalities", "fatalities"),
-                ("description", "notes"),
-                (LONGITUDE, "longitude"),
-                (LATITUDE, "latitude"),
-                ("geo_precision", "geo_precision"),
-            )
-            if source in lookup
-        )
+    mapping = mapping_from_columns(
+        table.columns,
+        {
+            "incident_id": "event_id_cnty",
+            "date": "event_date",
+            "category": "event_type",
+            "fatalities": "fatalities",
+            "description": "notes",
+            LONGITUDE: "longitude",
+            LATITUDE: "latitude",
+            "geo_precision": "geo_precision",
+        },
     )
     return Conversion(
         layer="incidents",

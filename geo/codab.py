@@ -76,11 +76,6 @@ def _column(table: RawTable, name: str) -> str | None:
     return None
 
 
-def is_codab(table: RawTable) -> bool:
-    """Return True when a table has ``ADM{n}_PCODE`` columns."""
-    return _deepest_level(table) is not None
-
-
 def codab_levels(source: SourceFile) -> list[CodabLevel]:
     """Return the administrative levels found in a COD-AB file, one per usable table."""
     levels: list[CodabLevel] = []
@@ -103,6 +98,13 @@ def codab_levels(source: SourceFile) -> list[CodabLevel]:
     return levels
 
 
+def _check_layer(layer: str) -> None:
+    if layer not in LENGTH_BY_LAYER:
+        raise InputError(
+            f"COD-AB boundaries fill regions, districts or municipalities, not '{layer}'"
+        )
+
+
 def choose_codab_level(source: SourceFile, layer: str) -> CodabLevel:
     """Return the level of ``source`` that fills ``layer``, polygons before points.
 
@@ -111,12 +113,9 @@ def choose_codab_level(source: SourceFile, layer: str) -> CodabLevel:
     InputError
         When the file holds no level for ``layer``; the message lists the levels found.
     """
+    _check_layer(layer)
     levels = codab_levels(source)
     matching = [lv for lv in levels if lv.layer == layer]
-    if layer not in LENGTH_BY_LAYER:
-        raise InputError(
-            f"COD-AB boundaries fill regions, districts or municipalities, not '{layer}'"
-        )
     if not matching:
         found = ", ".join(
             f"{LEVEL_NAMES.get(lv.pcode_length, f'{lv.pcode_length}-character codes')} "
@@ -158,10 +157,7 @@ def convert_codab(table: RawTable, layer: str, *, adm: int | None = None) -> Con
     level = adm if adm is not None else _deepest_level(table)
     if level is None:
         raise InputError(f"{table.name} has no ADM{{n}}_PCODE column: it is not a COD-AB layer")
-    if layer not in LENGTH_BY_LAYER:
-        raise InputError(
-            f"COD-AB boundaries fill regions, districts or municipalities, not '{layer}'"
-        )
+    _check_layer(layer)
     names = {
         "pcode": _column(table, f"ADM{level}_PCODE"),
         "name_en": _column(table, f"ADM{level}_EN"),
@@ -214,11 +210,10 @@ def convert_codab(table: RawTable, layer: str, *, adm: int | None = None) -> Con
             )
     geometry = table.geometry
     if layer == "municipalities" and geometry is not None:
-        types = shapely.get_type_id(geometry.to_numpy())
-        points = types == 0
-        if points.all():
-            frame["seat_lon"] = shapely.get_x(geometry.to_numpy())
-            frame["seat_lat"] = shapely.get_y(geometry.to_numpy())
+        shapes = geometry.to_numpy()
+        if (shapely.get_type_id(shapes) == 0).all():
+            frame["seat_lon"] = shapely.get_x(shapes)
+            frame["seat_lat"] = shapely.get_y(shapes)
             frame["boundary_kind"] = "approximate"
             geometry = None
             notes.append(
@@ -226,7 +221,7 @@ def convert_codab(table: RawTable, layer: str, *, adm: int | None = None) -> Con
                 "derived when the workspace has the districts"
             )
         else:
-            seats = shapely.point_on_surface(geometry.to_numpy())
+            seats = shapely.point_on_surface(shapes)
             frame["seat_lon"] = shapely.get_x(seats)
             frame["seat_lat"] = shapely.get_y(seats)
             frame["boundary_kind"] = "official"
@@ -240,13 +235,12 @@ def convert_codab(table: RawTable, layer: str, *, adm: int | None = None) -> Con
                     "warning",
                 )
             )
-    targets = [t for t, _ in pairs]
     return Conversion(
         layer=layer,
         format="cod-ab",
         table=table,
         frame=frame,
-        mapping=ColumnMapping(tuple((t, s) for t, s in pairs if t in targets)),
+        mapping=ColumnMapping(pairs),
         geometry=geometry,
         problems=tuple(problems),
         notes=tuple(notes),

@@ -41,8 +41,14 @@ import numpy as np
 import pandas as pd
 
 from geo.errors import InputError
-from geo.io import RawTable, describe_rows
-from geo.mapping import LATITUDE, LONGITUDE, ColumnMapping, Conversion, FillDefault
+from geo.io import RawTable, column_or_blank, describe_rows, header_lookup, not_a_format
+from geo.mapping import (
+    LATITUDE,
+    LONGITUDE,
+    Conversion,
+    FillDefault,
+    mapping_from_columns,
+)
 from geo.names import normalise_name
 from geo.schema import Problem
 
@@ -138,23 +144,15 @@ def convert_hnec(table: RawTable, *, layer: str = "centres") -> Conversion:
         When the table is not a SmartElect list or ``layer`` is not ``centres``.
     """
     if not is_hnec(table.columns):
-        lower = {c.strip().lower() for c in table.columns}
-        missing = [c for c in SIGNATURE if c not in lower]
-        raise InputError(
-            f"{table.name} is not an HNEC SmartElect list: it lacks {', '.join(missing)}; "
-            "choose the generic format and map the columns instead"
-        )
+        raise not_a_format(table, "an HNEC SmartElect list", SIGNATURE)
     if layer != "centres":
         raise InputError(
             f"an HNEC centre list holds polling centres: import it as 'centres', not '{layer}'"
         )
-    lookup = {c.strip().lower(): c for c in table.columns}
+    lookup = header_lookup(table.columns)
 
     def column(name: str) -> pd.Series:
-        source = lookup.get(name)
-        if source is None:
-            return pd.Series("", index=table.frame.index, dtype="str")
-        return table.frame[source].astype("str").str.strip()
+        return column_or_blank(table, lookup, name).astype("str").str.strip()
 
     rows = table.row_numbers
     problems: list[Problem] = []
@@ -239,18 +237,15 @@ def convert_hnec(table: RawTable, *, layer: str = "centres") -> Conversion:
         FillDefault("registered_voters", 0, reason),
         FillDefault("status", "open", "SmartElect lists carry no status"),
     )
-    mapping = ColumnMapping(
-        tuple(
-            (target, lookup[source])
-            for target, source in (
-                ("centre_id", "center_id"),
-                ("name_ar", "name"),
-                ("centre_type", "center_type"),
-                (LONGITUDE, "center_lon"),
-                (LATITUDE, "center_lat"),
-            )
-            if source in lookup
-        )
+    mapping = mapping_from_columns(
+        table.columns,
+        {
+            "centre_id": "center_id",
+            "name_ar": "name",
+            "centre_type": "center_type",
+            LONGITUDE: "center_lon",
+            LATITUDE: "center_lat",
+        },
     )
     extras = ("hnec_centre_type", *(f"hnec_{n}" for n in _KEPT if n != "center_type"))
     return Conversion(

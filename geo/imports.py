@@ -596,9 +596,8 @@ def _prepare(
 
 def _by_key(frame: pd.DataFrame, key: str) -> pd.DataFrame:
     """Return ``frame`` indexed by its key as text (first row of each key)."""
-    unique = frame.drop_duplicates(key)
-    indexed = unique.copy()
-    indexed.index = pd.Index(unique[key].astype("string"), name=None)
+    indexed = frame.drop_duplicates(key)
+    indexed.index = pd.Index(indexed[key].astype("string"), name=None)
     return indexed
 
 
@@ -617,6 +616,9 @@ def _adopt_problems(
 ) -> None:
     """Take the reader's and the adapter's problems, relabelled, as findings."""
     position_of = {int(r): i for i, r in enumerate(work.rows)}
+    target_of: dict[str, str] = {}
+    for target, source in work.conversion.mapping.pairs:
+        target_of.setdefault(source, target)
     for problem in (*table.problems, *problems):
         relabelled = replace(problem, layer=work.layer)
         reason = f"{problem.column}: {problem.message}" if problem.column else problem.message
@@ -626,8 +628,8 @@ def _adopt_problems(
         position = position_of.get(int(problem.row))
         if position is None:
             continue
-        schema_column = next(
-            (t for t, s in work.conversion.mapping.pairs if s == problem.column), problem.column
+        schema_column = (
+            None if problem.column is None else target_of.get(problem.column, problem.column)
         )
         work.findings.append(_Finding(relabelled, np.array([position]), schema_column, reason))
 

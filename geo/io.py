@@ -855,6 +855,32 @@ def _table_from_gis(name: str, frame: pd.DataFrame) -> RawTable:
     return RawTable(name, text, numbers, row_label="feature", geometry=geometry, notes=tuple(notes))
 
 
+# -- columns of format-specific exports ------------------------------------------------
+
+
+def header_lookup(columns: Iterable[str]) -> dict[str, str]:
+    """Map each header, stripped and lower-cased, to its spelling in the file."""
+    return {c.strip().lower(): c for c in columns}
+
+
+def column_or_blank(table: RawTable, lookup: Mapping[str, str], name: str) -> pd.Series:
+    """Return the column ``lookup`` finds for ``name``, or blank text when there is none."""
+    source = lookup.get(name)
+    if source is None:
+        return pd.Series("", index=table.frame.index, dtype="str")
+    return table.frame[source]
+
+
+def not_a_format(table: RawTable, what: str, signature: Sequence[str]) -> InputError:
+    """Return the error for a table that lacks the ``signature`` columns of ``what``."""
+    lower = header_lookup(table.columns)
+    missing = [c for c in signature if c not in lower]
+    return InputError(
+        f"{table.name} is not {what}: it lacks {', '.join(missing)}; "
+        "choose the generic format and map the columns instead"
+    )
+
+
 # -- writing ---------------------------------------------------------------------------
 
 

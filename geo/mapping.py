@@ -30,7 +30,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from geo.errors import InputError
-from geo.io import RawTable
+from geo.io import RawTable, header_lookup
 from geo.names import normalise_name
 from geo.schema import LAYERS, Problem
 
@@ -519,6 +519,10 @@ def describe_targets(layer: str) -> pd.DataFrame:
 
 
 def mapping_from_columns(columns: Iterable[str], mapping: Mapping[str, str]) -> ColumnMapping:
-    """Keep the pairs of ``{target: source}`` whose source is among ``columns``."""
-    present = set(columns)
-    return ColumnMapping(tuple((t, s) for t, s in mapping.items() if s in present))
+    """Keep the pairs of ``{target: source}`` whose source is among ``columns``.
+
+    Sources are compared stripped and in lower case; the mapping names each source as
+    ``columns`` spells it.
+    """
+    lookup = header_lookup(columns)
+    return ColumnMapping(tuple((t, lookup[s]) for t, s in mapping.items() if s in lookup))

@@ -407,9 +407,8 @@ def _municipality_of(frame: pd.DataFrame, centres: pd.DataFrame) -> pd.Series:
         else pd.Series(pd.NA, index=frame.index, dtype="str")
     )
     if "centre_id" in frame.columns and len(centres):
-        lookup = centres.drop_duplicates("centre_id").set_index(
-            centres.drop_duplicates("centre_id")["centre_id"].astype("str")
-        )["municipality_pcode"]
+        unique = centres.drop_duplicates("centre_id")
+        lookup = unique.set_index(unique["centre_id"].astype("str"))["municipality_pcode"]
         own = own.fillna(frame["centre_id"].astype("str").map(lookup))
     return own
 
@@ -436,9 +435,14 @@ def municipality_measures(
         ``risk_mean`` (0–100) and ``shortfall`` (officers). Shares and means are missing
         where the municipality has no (analysed) centre.
     """
+    has_coverage = coverage is not None and len(coverage) > 0
+    return _measures_of(layers, centre_view(layers.centres, coverage), has_coverage)
+
+
+def _measures_of(layers: FilteredLayers, centres: pd.DataFrame, has_coverage: bool) -> pd.DataFrame:
+    """:func:`municipality_measures` from the centres' :func:`centre_view` (computed once)."""
     pcodes = layers.municipalities["pcode"].astype("str").reset_index(drop=True)
     out = pd.DataFrame({"pcode": pcodes})
-    centres = centre_view(layers.centres, coverage)
     voters = pd.to_numeric(centres["registered_voters"]).fillna(0).astype(float)
     keyed = pd.DataFrame(
         {
@@ -470,7 +474,6 @@ def municipality_measures(
     out["share_accessible"] = (
         pcodes.map(sums["accessible"]) / voters_by.where(voters_by > 0)
     ).astype(float)
-    has_coverage = coverage is not None and len(coverage) > 0
     analysed = pcodes.map(sums["analysed"])
     out["coverage_share"] = (
         (pcodes.map(sums["full"]) / analysed.where(analysed > 0)).astype(float)
@@ -853,9 +856,8 @@ def _unit_count_layer(
 ) -> LegendSection | None:
     t = partial(translate, lang=lang)
     counts = unit_counts_by_municipality(units, centres=centres)
-    seats = municipalities.drop_duplicates("pcode").set_index(
-        municipalities.drop_duplicates("pcode")["pcode"].astype("str")
-    )
+    unique = municipalities.drop_duplicates("pcode")
+    seats = unique.set_index(unique["pcode"].astype("str"))
     counts = counts[counts["municipality_pcode"].isin(seats.index)]
     if not len(counts) or not {"seat_lon", "seat_lat"}.issubset(seats.columns):
         return None
@@ -1042,7 +1044,8 @@ def build_planning_map(
     if tiles is not None:
         add_tiles(m, tiles)
     sections: list[LegendSection] = []
-    measures = municipality_measures(layers, coverage)
+    centres = centre_view(layers.centres, coverage)
+    measures = _measures_of(layers, centres, has_coverage)
     sections.append(_choropleth(m, layers, measures, measure, lang, simplify_tolerance_deg))
     add_polygons(
         m,
@@ -1083,11 +1086,7 @@ def build_planning_map(
         municipality_names = pd.Series(
             _text(names["name_en"]).to_numpy(), index=names["pcode"].astype("str").to_numpy()
         )
-        sections.append(
-            _centre_layer(
-                m, centre_view(layers.centres, coverage), scheme, municipality_names, lang
-            )
-        )
+        sections.append(_centre_layer(m, centres, scheme, municipality_names, lang))
     if measure is not None:
         FillFade().add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)

@@ -579,9 +579,8 @@ def summarise_scope(
         first incident (incidents naming no election count under
         :data:`geo.filters.NO_ELECTION`).
     """
-    layer = centres.drop_duplicates("centre_id").set_index(
-        centres.drop_duplicates("centre_id")["centre_id"].astype("str")
-    )
+    unique = centres.drop_duplicates("centre_id")
+    layer = unique.set_index(unique["centre_id"].astype("str"))
     ids = table["centre_id"].astype("str")
 
     def column_sum(name: str) -> int:
@@ -771,9 +770,8 @@ def _with_area_names(
     parts = [body[["pcode"]], names]
     if parent is not None:
         column, parent_frame = parent
-        lookup = reference.drop_duplicates("pcode").set_index(
-            reference.drop_duplicates("pcode")["pcode"].astype("str")
-        )
+        unique = reference.drop_duplicates("pcode")
+        lookup = unique.set_index(unique["pcode"].astype("str"))
         codes = body["pcode"].astype("str").map(lookup[column]) if column in lookup else None
         if codes is not None:
             parent_codes = pd.Series(codes.to_numpy(), index=body.index, name=column)
