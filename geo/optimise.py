@@ -32,13 +32,36 @@ that reach the most demand.
 
 Solvers
 -------
-* **exact**: the reduced integer programme goes to HiGHS through
-  :func:`scipy.optimize.milp` (SciPy 1.17.1, pinned), with a time limit and a relative gap
-  tolerance. HiGHS' own dual bound gives the **upper bound** on the optimum, so the reported
-  gap is real: ``gap = (upper_bound - objective) / upper_bound`` on the full objective
-  (covered demand, constant part included). A result is ``optimal`` only when HiGHS proved
-  it within the tolerance; a time-limited run says ``time_limit`` with its gap. (PuLP's CBC
-  interface says "Optimal" even after a time limit, which is why it is not used here.)
+* **exact**: four steps within one time limit (``time_limit_s``, counted from the end of
+  the reduction).
+
+  1. The **linear relaxation** (``0 ≤ x ≤ 1``) is solved by HiGHS' dual simplex through
+     :func:`scipy.optimize.linprog`. Its optimum is an **upper bound** on the integer
+     optimum.
+  2. The relaxation is **rounded**: in each block, the sites with the largest ``x`` up to the
+     budget. Swap improvement follows (as in greedy).
+  3. **Local search** runs from the better of this and greedy's solution, for at most
+     :data:`LOCAL_SEARCH_SHARE` of the time left. Each step removes a random chosen site
+     together with the chosen sites sharing most demand with it, refills greedily and swaps
+     again. It keeps a result only when it covers more.
+  4. **Branch and bound**: HiGHS through :func:`scipy.optimize.milp` (SciPy 1.17.1, pinned)
+     gets the rest of the time and the relative gap tolerance. Presolve is off, because on
+     these models it cost seconds and removed little.
+
+  The bound is the lower of the relaxation's and HiGHS' dual bound. The solution is the best
+  one found by greedy, rounding, local search or HiGHS. The reported gap is therefore real:
+  ``gap = (upper_bound - objective) / upper_bound``, on the full objective (covered demand,
+  constant part included).
+
+  A result is ``optimal`` when HiGHS proved it, or when the gap is already within the
+  tolerance; in that second case the branch and bound step is skipped. A run stopped by its
+  time limit says ``time_limit``, with its gap. (PuLP's CBC interface says "Optimal" even
+  after a time limit, which is why it is not used here.)
+
+  Why these steps: on the ×10 demo (9,422 groups × 2,000 sites, p = 200) the relaxation's
+  bound is within 0.2 % of the optimum, while swap improvement stops 1.2 % below it. Root cuts
+  alone took HiGHS 20 s there and found no better solution. Rounding and local search find
+  the solution; the relaxation proves its quality.
 * **greedy**: lazy greedy (the site adding the most uncovered demand, block budgets
   respected) followed by swap improvement (exchange a chosen site for an unchosen one of
   the same block while that covers more). No bound: ``gap`` is ``None``.
@@ -64,7 +87,7 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from geo.coverage import CoverageParams, CoverageResult
 from geo.distance import any_within, pairs_within, points_xy
@@ -80,6 +103,12 @@ EXACT_MAX_NONZEROS = 3_000_000
 DEFAULT_GAP_TOLERANCE = 1e-4
 #: Default time limit of the exact solver, seconds.
 DEFAULT_TIME_LIMIT_S = 20.0
+#: Sites removed together in one local-search step (a random chosen site and its neighbours).
+LOCAL_SEARCH_DROP = 5
+#: Local search stops after this many steps in a row without gain.
+LOCAL_SEARCH_STALL = 150
+#: Largest share of the time left (after the relaxation) that local search may use.
+LOCAL_SEARCH_SHARE = 0.5
 _EPS = 1e-9
 
 IntArray = NDArray[np.intp]
@@ -370,17 +399,104 @@ def _improve_by_swaps(
     return chosen
 
 
+def _counts(a: sparse.csc_array, chosen: NDArray[np.bool_]) -> NDArray[np.int64]:
+    """How many chosen columns reach each row."""
+    return np.rint(a @ chosen.astype(np.float64)).astype(np.int64)
+
+
+def _refill(
+    model: _Reduced, chosen: NDArray[np.bool_], banned: NDArray[np.bool_]
+) -> NDArray[np.bool_]:
+    """Fill the blocks' free places greedily (most uncovered demand first), never a banned site."""
+    a, w = model.matrix, model.weight
+    left = model.budget - np.bincount(model.column_block[chosen], minlength=len(model.budget))
+    count = _counts(a, chosen)
+    while left.sum() > 0:
+        gain = a.T @ np.where(count == 0, w, 0.0)
+        gain[chosen | banned | (left[model.column_block] <= 0)] = -1.0
+        j = int(np.argmax(gain))
+        if gain[j] <= _EPS:
+            break
+        chosen[j] = True
+        count[a.indices[a.indptr[j] : a.indptr[j + 1]]] += 1
+        left[model.column_block[j]] -= 1
+    return chosen
+
+
+def _round(model: _Reduced, x: FloatArray, max_rounds: int, deadline: float) -> NDArray[np.bool_]:
+    """Round the relaxation: each block's largest ``x`` up to its budget, then swap improvement."""
+    chosen = np.zeros(len(x), dtype=bool)
+    order = np.lexsort((np.arange(len(x)), -x))
+    for k, budget in enumerate(model.budget):
+        chosen[order[model.column_block[order] == k][: max(int(budget), 0)]] = True
+    chosen &= x > _EPS
+    chosen = _refill(model, chosen, np.zeros(len(x), dtype=bool))
+    a = model.matrix
+    return _improve_by_swaps(
+        a, model.weight, chosen, _counts(a, chosen), model.column_block, max_rounds, deadline
+    )
+
+
+def _local_search(
+    model: _Reduced, chosen: NDArray[np.bool_], *, max_rounds: int, deadline: float
+) -> NDArray[np.bool_]:
+    """Improve ``chosen`` by iterated local search; return the best solution seen.
+
+    Each step takes a chosen site at random (fixed seed) and removes it with the chosen sites
+    that share most demand with it (:data:`LOCAL_SEARCH_DROP` in all), refills the freed
+    places greedily without them, and applies swap improvement; the result is kept when it
+    covers more. Stops after :data:`LOCAL_SEARCH_STALL` steps without gain or at ``deadline``.
+    Swap improvement alone stops at a local optimum; moving a few neighbouring sites at once
+    escapes it (measured: 98.9 % → 99.8 % of the bound at ×10).
+    """
+    a, w = model.matrix, model.weight
+    rng = np.random.default_rng(0)
+    best = chosen.copy()
+    best_value = _covered_weight(model, best)
+    stall = 0
+    while stall < LOCAL_SEARCH_STALL and time.perf_counter() < deadline:
+        picked = np.flatnonzero(best)
+        if not len(picked):
+            break
+        centre = int(rng.choice(picked))
+        rows = a.indices[a.indptr[centre] : a.indptr[centre + 1]]
+        shared = np.zeros(a.shape[0])
+        shared[rows] = w[rows]
+        overlap = a[:, picked].T @ shared
+        overlap[picked == centre] = np.inf
+        drop = picked[np.lexsort((picked, -overlap))[:LOCAL_SEARCH_DROP]]
+        banned = np.zeros(len(best), dtype=bool)
+        banned[drop] = True
+        trial = best.copy()
+        trial[drop] = False
+        trial = _refill(model, trial, banned)
+        trial = _improve_by_swaps(
+            a, w, trial, _counts(a, trial), model.column_block, max_rounds, deadline
+        )
+        value = _covered_weight(model, trial)
+        if value > best_value + _EPS * max(1.0, best_value):
+            best, best_value, stall = trial, value, 0
+        else:
+            stall += 1
+    return best
+
+
 @dataclass(frozen=True)
 class _Exact:
-    chosen: NDArray[np.bool_] | None
-    bound: float | None
+    chosen: NDArray[np.bool_]
+    bound: float | None  # upper bound on the reduced objective
     proven: bool
 
 
 def _exact(
-    model: _Reduced, start: NDArray[np.bool_], *, time_limit_s: float, gap_tolerance: float
+    model: _Reduced,
+    start: NDArray[np.bool_],
+    *,
+    deadline: float,
+    gap_tolerance: float,
+    max_rounds: int,
 ) -> _Exact:
-    """Solve the reduced model with HiGHS (scipy.optimize.milp); return solution and bound."""
+    """Relaxation, rounding, local search, then HiGHS' branch and bound in the time left."""
     a, w = model.matrix, model.weight
     g, k = a.shape
     if g == 0 or k == 0:
@@ -391,32 +507,61 @@ def _exact(
     budget_rows = sparse.csr_array(
         (np.ones(k), (model.column_block, np.arange(k))), shape=(n_blocks, k + g)
     )
-    constraints = [
-        LinearConstraint(link, -np.inf, 0.0),
-        LinearConstraint(budget_rows, -np.inf, model.budget.astype(float)),
-    ]
+    rows = sparse.vstack([link, budget_rows], format="csr")
+    upper = np.concatenate([np.zeros(g), model.budget.astype(float)])
     cost = np.concatenate([np.zeros(k), -w])
-    integrality = np.concatenate([np.ones(k), np.zeros(g)])
+
+    def remaining() -> float:
+        return deadline - time.perf_counter()
+
+    def proven_by(bound: float | None, value: float) -> bool:
+        full = model.constant + (bound if bound is not None else math.inf)
+        return bound is not None and full - (model.constant + value) <= gap_tolerance * full
+
+    best, best_value, bound = start, _covered_weight(model, start), None
+    relaxed = linprog(
+        cost,
+        A_ub=rows,
+        b_ub=upper,
+        bounds=(0.0, 1.0),
+        method="highs-ds",
+        options={"time_limit": max(0.1, remaining())},
+    )
+    if relaxed.status == 0:
+        bound = -float(relaxed.fun)
+        rounded = _round(model, np.asarray(relaxed.x[:k]), max_rounds, deadline)
+        value = _covered_weight(model, rounded)
+        if value > best_value:
+            best, best_value = rounded, value
+        if not proven_by(bound, best_value):
+            search_until = min(deadline, time.perf_counter() + LOCAL_SEARCH_SHARE * remaining())
+            best = _local_search(model, best, max_rounds=max_rounds, deadline=search_until)
+            best_value = _covered_weight(model, best)
+    if proven_by(bound, best_value) or remaining() <= 0.1:
+        return _Exact(best, bound, proven_by(bound, best_value))
     result = milp(
         cost,
-        integrality=integrality,
+        integrality=np.concatenate([np.ones(k), np.zeros(g)]),
         bounds=Bounds(0.0, 1.0),
-        constraints=constraints,
+        constraints=LinearConstraint(rows, -np.inf, upper),
         options={
-            "time_limit": max(0.1, float(time_limit_s)),
+            "time_limit": max(0.1, remaining()),
             "mip_rel_gap": float(gap_tolerance),
+            "presolve": False,
             "disp": False,
         },
     )
-    chosen = None
     if result.x is not None:
-        chosen = np.asarray(result.x[:k] > 0.5)
-    bound = getattr(result, "mip_dual_bound", None)
-    bound_value = -float(bound) if bound is not None and np.isfinite(bound) else None
-    proven = result.status == 0
-    if proven and bound_value is None and result.fun is not None:
-        bound_value = -float(result.fun)
-    return _Exact(chosen, bound_value, proven)
+        found = np.asarray(result.x[:k] > 0.5)
+        value = _covered_weight(model, found)
+        if value > best_value:
+            best, best_value = found, value
+    dual = getattr(result, "mip_dual_bound", None)
+    if dual is not None and np.isfinite(dual):
+        bound = -float(dual) if bound is None else min(bound, -float(dual))
+    if result.status == 0 and bound is None:
+        bound = best_value
+    return _Exact(best, bound, result.status == 0 or proven_by(bound, best_value))
 
 
 def _covered_weight(model: _Reduced, chosen: NDArray[np.bool_]) -> float:
@@ -526,6 +671,7 @@ def solve_max_coverage(
     built = time.perf_counter()
 
     rounds = 2 * n_sites + 10 if max_swap_rounds is None else max_swap_rounds
+    deadline = built + time_limit_s
     chosen = _greedy(model, max_swap_rounds=rounds, deadline=built + max(1.0, time_limit_s))
     heuristic = model.constant + _covered_weight(model, chosen)
     best, bound, status = heuristic, None, "heuristic"
@@ -533,11 +679,12 @@ def solve_max_coverage(
         method == "auto" and model.matrix.nnz + model.matrix.shape[0] <= EXACT_MAX_NONZEROS
     )
     if run_exact:
-        exact = _exact(model, chosen, time_limit_s=time_limit_s, gap_tolerance=gap_tolerance)
-        if exact.chosen is not None:
-            value = model.constant + _covered_weight(model, exact.chosen)
-            if value > best + _EPS:
-                best, chosen = value, exact.chosen
+        exact = _exact(
+            model, chosen, deadline=deadline, gap_tolerance=gap_tolerance, max_rounds=rounds
+        )
+        value = model.constant + _covered_weight(model, exact.chosen)
+        if value > best + _EPS:
+            best, chosen = value, exact.chosen
         if exact.bound is not None:
             bound = max(model.constant + exact.bound, best)
         status = "optimal" if exact.proven else "time_limit"

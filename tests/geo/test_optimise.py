@@ -1,6 +1,7 @@
 """Maximal covering location: hand-solved instances, properties, the adapter and its errors."""
 
 import itertools
+import time
 
 import numpy as np
 import pandas as pd
@@ -13,6 +14,12 @@ from geo.coverage import analyse_coverage
 from geo.errors import InfeasiblePlanError, InputError
 from geo.optimise import (
     PlanRequest,
+    _budgets,
+    _covered_weight,
+    _improve_by_swaps,
+    _local_search,
+    _reduce,
+    _round,
     candidate_sites,
     coverage_matrix,
     parse_district_counts,
@@ -168,6 +175,80 @@ def test_kept_sites_are_always_in_the_solution(instance, data):
         solution = solve_max_coverage(matrix, w, n_sites=p, fixed=kept, method=method)
         assert set(kept) <= set(solution.selected.tolist())
         assert len(solution.selected) == p
+
+
+# Points a-e (weights 10, 10, 10, 10, 5); X reaches {a, b, e}, Y {c, d, e}, Z {a, c},
+# W {b, d}. With p = 2: XY 45, ZW 40, and each pair one swap away from ZW (XW, XZ, YW, YZ)
+# covers three of a-d plus e, 35. So {Z, W} is a swap-local optimum 5 below the optimum.
+STUCK = {0: [0, 1, 4], 1: [2, 3, 4], 2: [0, 2], 3: [1, 3]}
+STUCK_WEIGHTS = np.array([10, 10, 10, 10, 5], dtype=float)
+
+
+def stuck_model():
+    rows = [i for j in STUCK for i in STUCK[j]]
+    cols = [j for j in STUCK for _ in STUCK[j]]
+    matrix = sparse.csr_array((np.ones(len(rows), bool), (rows, cols)), shape=(5, 4))
+    none = np.array([], dtype=np.intp)
+    block, budget = _budgets(2, none, np.zeros(4, dtype=np.intp), {})
+    return _reduce(matrix, STUCK_WEIGHTS, none, block, budget)
+
+
+def test_local_search_escapes_a_swap_local_optimum():
+    model = stuck_model()
+    # The reduction keeps all four sites in their order (each reaches demand).
+    assert model.columns.tolist() == [0, 1, 2, 3]
+    start = np.array([False, False, True, True])  # Z + W = 40
+    stuck = _improve_by_swaps(
+        model.matrix,
+        model.weight,
+        start.copy(),
+        np.rint(model.matrix @ start.astype(float)).astype(np.int64),
+        model.column_block,
+        10,
+        time.perf_counter() + 10,
+    )
+    assert stuck.tolist() == start.tolist()
+    assert _covered_weight(model, stuck) == 40
+    moved = _local_search(model, start, max_rounds=10, deadline=time.perf_counter() + 10)
+    assert moved.tolist() == [True, True, False, False]
+    assert _covered_weight(model, moved) == 45
+    assert start.tolist() == [False, False, True, True]  # the start is not changed in place
+
+
+def test_relaxation_rounds_to_the_paper_optimum():
+    # The hand instance's relaxation: B = C = 1 covers everything (64), no fraction helps.
+    none = np.array([], dtype=np.intp)
+    block, budget = _budgets(2, none, np.zeros(4, dtype=np.intp), {})
+    model = _reduce(hand_matrix(), WEIGHTS, none, block, budget)
+    chosen = _round(model, np.array([0.0, 1.0, 1.0, 0.0]), 10, time.perf_counter() + 10)
+    assert model.columns[chosen].tolist() == [1, 2]
+    # Half of everything rounds to the two largest x, ties by index (A, B), then swaps: B, C.
+    halves = _round(model, np.full(4, 0.5), 10, time.perf_counter() + 10)
+    assert model.columns[halves].tolist() == [1, 2]
+
+
+@settings(max_examples=30, deadline=None)
+@given(instances(), st.data())
+def test_the_bound_holds_when_time_runs_out_before_branch_and_bound(instance, data):
+    # A time limit too short for branch and bound: the answer rests on the relaxation's
+    # bound, which must still lie above the true optimum (found here by enumeration).
+    matrix, w = instance
+    m = matrix.shape[1]
+    p = data.draw(st.integers(1, m - 1))
+    solution = solve_max_coverage(matrix, w, n_sites=p, method="exact", time_limit_s=1e-6)
+    brute = max(
+        w[matrix[:, list(c)].toarray().any(axis=1)].sum()
+        for c in itertools.combinations(range(m), p)
+    )
+    assert solution.upper_bound is not None
+    assert solution.objective <= brute + 1e-9
+    assert brute <= solution.upper_bound * (1 + 1e-7)  # simplex tolerances
+    assert solution.gap == pytest.approx(
+        (solution.upper_bound - solution.objective) / solution.upper_bound
+    )
+    assert solution.status in ("optimal", "time_limit")
+    if solution.status == "optimal":
+        assert solution.objective == pytest.approx(brute, rel=1e-4)
 
 
 # -- the adapter on tiny layers -----------------------------------------------------------
