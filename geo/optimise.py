@@ -447,7 +447,8 @@ def _local_search(
     places greedily without them, and applies swap improvement; the result is kept when it
     covers more. Stops after :data:`LOCAL_SEARCH_STALL` steps without gain or at ``deadline``.
     Swap improvement alone stops at a local optimum; moving a few neighbouring sites at once
-    escapes it (measured: 98.9 % → 99.8 % of the bound at ×10).
+    escapes it. Measured at ×10, p = 200, as shares of the bound: greedy with swaps 98.8 %,
+    the rounded relaxation 99.6 %, local search 99.8 %.
     """
     a, w = model.matrix, model.weight
     rng = np.random.default_rng(0)
