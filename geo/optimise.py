@@ -36,8 +36,9 @@ Solvers
   the reduction).
 
   1. The **linear relaxation** (``0 ≤ x ≤ 1``) is solved by HiGHS' dual simplex through
-     :func:`scipy.optimize.linprog`. Its optimum is an **upper bound** on the integer
-     optimum.
+     :func:`scipy.optimize.linprog`, within :data:`RELAXATION_SHARE` of the time. Its optimum
+     is an **upper bound** on the integer optimum. When it does not finish in time, step 2
+     is skipped and the bound comes from step 4 alone, if at all.
   2. The relaxation is **rounded**: in each block, the sites with the largest ``x`` up to the
      budget. Swap improvement follows (as in greedy).
   3. **Local search** runs from the better of this and greedy's solution, for at most
@@ -107,6 +108,8 @@ DEFAULT_TIME_LIMIT_S = 20.0
 LOCAL_SEARCH_DROP = 5
 #: Local search stops after this many steps in a row without gain.
 LOCAL_SEARCH_STALL = 150
+#: Largest share of the time limit that the relaxation may use (it is skipped beyond).
+RELAXATION_SHARE = 0.6
 #: Largest share of the time left (after the relaxation) that local search may use.
 LOCAL_SEARCH_SHARE = 0.5
 _EPS = 1e-9
@@ -526,7 +529,7 @@ def _exact(
         b_ub=upper,
         bounds=(0.0, 1.0),
         method="highs-ds",
-        options={"time_limit": max(0.1, remaining())},
+        options={"time_limit": max(0.1, RELAXATION_SHARE * remaining())},
     )
     if relaxed.status == 0:
         bound = -float(relaxed.fun)
@@ -534,10 +537,10 @@ def _exact(
         value = _covered_weight(model, rounded)
         if value > best_value:
             best, best_value = rounded, value
-        if not proven_by(bound, best_value):
-            search_until = min(deadline, time.perf_counter() + LOCAL_SEARCH_SHARE * remaining())
-            best = _local_search(model, best, max_rounds=max_rounds, deadline=search_until)
-            best_value = _covered_weight(model, best)
+    if not proven_by(bound, best_value):
+        search_until = min(deadline, time.perf_counter() + LOCAL_SEARCH_SHARE * remaining())
+        best = _local_search(model, best, max_rounds=max_rounds, deadline=search_until)
+        best_value = _covered_weight(model, best)
     if proven_by(bound, best_value) or remaining() <= 0.1:
         return _Exact(best, bound, proven_by(bound, best_value))
     result = milp(

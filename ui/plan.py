@@ -209,7 +209,12 @@ def show_unit_plan(plan: UnitPlan, workspace: Workspace, t: Translate) -> None:
         height=480,
     )
     sites = pd.DataFrame(plan.sites.drop(columns="geometry"))
-    st.dataframe(_label(sites, t), hide_index=True, key="plan_sites_table")
+    whole = {
+        t(c): st.column_config.NumberColumn(t(c), format="%.0f")
+        for c in ("demand_in_reach", "sole_demand")
+        if c in sites
+    }
+    st.dataframe(_label(sites, t), hide_index=True, column_config=whole, key="plan_sites_table")
     ui.audited_download(
         t("Download chosen sites (CSV)"),
         lambda: to_csv_bytes(sites),
