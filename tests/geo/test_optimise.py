@@ -15,6 +15,7 @@ from geo.errors import InfeasiblePlanError, InputError
 from geo.optimise import (
     PlanRequest,
     _budgets,
+    _counts,
     _covered_weight,
     _improve_by_swaps,
     _local_search,
@@ -38,10 +39,29 @@ REACH = {0: [0, 1, 2, 3], 1: [0, 1, 4], 2: [2, 3, 5], 3: [4]}
 WEIGHTS = np.array([10, 10, 10, 10, 12, 12], dtype=float)
 
 
+def reach_matrix(reach: dict[int, list[int]], n_points: int) -> sparse.csr_array:
+    rows = [i for j in reach for i in reach[j]]
+    cols = [j for j in reach for _ in reach[j]]
+    return sparse.csr_array((np.ones(len(rows), bool), (rows, cols)), shape=(n_points, len(reach)))
+
+
 def hand_matrix() -> sparse.csr_array:
-    rows = [i for j in REACH for i in REACH[j]]
-    cols = [j for j in REACH for _ in REACH[j]]
-    return sparse.csr_array((np.ones(len(rows), bool), (rows, cols)), shape=(6, 4))
+    return reach_matrix(REACH, 6)
+
+
+def brute_force(matrix: sparse.csr_array, w: np.ndarray, p: int) -> float:
+    """The optimum by enumerating every set of p sites."""
+    return max(
+        w[matrix[:, list(c)].toarray().any(axis=1)].sum()
+        for c in itertools.combinations(range(matrix.shape[1]), p)
+    )
+
+
+def reduced(matrix: sparse.csr_array, w: np.ndarray, p: int):
+    """The solver's reduced model of a one-block instance with nothing kept."""
+    none = np.array([], dtype=np.intp)
+    block, budget = _budgets(p, none, np.zeros(matrix.shape[1], dtype=np.intp), {})
+    return _reduce(matrix, w, none, block, budget)
 
 
 def test_exact_solver_finds_the_optimum_derived_on_paper():
@@ -157,10 +177,7 @@ def test_optimal_objective_never_decreases_when_p_grows(instance, data):
     smaller = solve_max_coverage(matrix, w, n_sites=p, method="exact")
     larger = solve_max_coverage(matrix, w, n_sites=p + 1, method="exact")
     assert larger.objective >= smaller.objective - 1e-9
-    brute = max(
-        w[matrix[:, list(c)].toarray().any(axis=1)].sum()
-        for c in itertools.combinations(range(m), p)
-    )
+    brute = brute_force(matrix, w, p)
     assert smaller.objective == pytest.approx(brute)
 
 
@@ -184,17 +201,8 @@ STUCK = {0: [0, 1, 4], 1: [2, 3, 4], 2: [0, 2], 3: [1, 3]}
 STUCK_WEIGHTS = np.array([10, 10, 10, 10, 5], dtype=float)
 
 
-def stuck_model():
-    rows = [i for j in STUCK for i in STUCK[j]]
-    cols = [j for j in STUCK for _ in STUCK[j]]
-    matrix = sparse.csr_array((np.ones(len(rows), bool), (rows, cols)), shape=(5, 4))
-    none = np.array([], dtype=np.intp)
-    block, budget = _budgets(2, none, np.zeros(4, dtype=np.intp), {})
-    return _reduce(matrix, STUCK_WEIGHTS, none, block, budget)
-
-
 def test_local_search_escapes_a_swap_local_optimum():
-    model = stuck_model()
+    model = reduced(reach_matrix(STUCK, 5), STUCK_WEIGHTS, 2)
     # The reduction keeps all four sites in their order (each reaches demand).
     assert model.columns.tolist() == [0, 1, 2, 3]
     start = np.array([False, False, True, True])  # Z + W = 40
@@ -202,7 +210,7 @@ def test_local_search_escapes_a_swap_local_optimum():
         model.matrix,
         model.weight,
         start.copy(),
-        np.rint(model.matrix @ start.astype(float)).astype(np.int64),
+        _counts(model.matrix, start),
         model.column_block,
         10,
         time.perf_counter() + 10,
@@ -217,9 +225,7 @@ def test_local_search_escapes_a_swap_local_optimum():
 
 def test_relaxation_rounds_to_the_paper_optimum():
     # The hand instance's relaxation: B = C = 1 covers everything (64), no fraction helps.
-    none = np.array([], dtype=np.intp)
-    block, budget = _budgets(2, none, np.zeros(4, dtype=np.intp), {})
-    model = _reduce(hand_matrix(), WEIGHTS, none, block, budget)
+    model = reduced(hand_matrix(), WEIGHTS, 2)
     chosen = _round(model, np.array([0.0, 1.0, 1.0, 0.0]), 10, time.perf_counter() + 10)
     assert model.columns[chosen].tolist() == [1, 2]
     # Half of everything rounds to the two largest x, ties by index (A, B), then swaps: B, C.
@@ -236,10 +242,7 @@ def test_the_bound_holds_when_time_runs_out_before_branch_and_bound(instance, da
     m = matrix.shape[1]
     p = data.draw(st.integers(1, m - 1))
     solution = solve_max_coverage(matrix, w, n_sites=p, method="exact", time_limit_s=1e-6)
-    brute = max(
-        w[matrix[:, list(c)].toarray().any(axis=1)].sum()
-        for c in itertools.combinations(range(m), p)
-    )
+    brute = brute_force(matrix, w, p)
     assert solution.upper_bound is not None
     assert solution.objective <= brute + 1e-9
     assert brute <= solution.upper_bound * (1 + 1e-7)  # simplex tolerances
