@@ -177,7 +177,12 @@ def audited_download(
     rows: int,
     details: Mapping[str, str] | None = None,
 ) -> None:
-    """Show a download button whose file is made, and the export recorded, on click."""
+    """Show a download button whose file is made, and the export recorded, on click.
+
+    The click does not rerun the page (``on_click="ignore"``): Streamlit sends the rerun
+    before it asks for the file, and a rerun that reaches the button first replaces the
+    file's one-time ID, so the download would silently fail on a busy server.
+    """
 
     def produce() -> bytes:
         content = make()
@@ -191,7 +196,7 @@ def audited_download(
         )
         return content
 
-    st.download_button(label, produce, file_name=file_name, mime=mime, key=key)
+    st.download_button(label, produce, file_name=file_name, mime=mime, key=key, on_click="ignore")
 
 
 def show_error(exc: PlannerError) -> None:

@@ -53,7 +53,11 @@ def test_gap_list_is_ranked_and_downloadable(coverage_page, demo_layers):
     shown = at.dataframe[0].value
     assert list(shown["centre_id"][:10]) == list(expected["centre_id"][:10])
     assert len(shown) == len(expected)
-    assert at.get("download_button")[0].proto.label == "Download the gap list (CSV)"
+    button = at.get("download_button")[0].proto
+    assert button.label == "Download the gap list (CSV)"
+    # The file is made on click; a rerun on click would race it and lose the download.
+    assert button.deferred_file_id
+    assert button.ignore_rerun
 
 
 def test_a_wider_patrol_reach_reduces_the_gaps(coverage_page, demo_layers):

@@ -43,6 +43,9 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
+from tests.e2e import serverlog
+from tests.e2e.serverlog import tail
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 E2E_DIR = Path(__file__).resolve().parent
 CHROMIUM = Path(os.environ.get("PSP_CHROMIUM", "/usr/bin/chromium"))
@@ -160,13 +163,6 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _tail(path: Path, lines: int = 40) -> str:
-    try:
-        return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
 def wait_until_healthy(
     base_url: str, proc: subprocess.Popen[bytes], log_path: Path, timeout_s: float
 ) -> None:
@@ -184,8 +180,8 @@ def wait_until_healthy(
             code = proc.wait(timeout=0.2)
         except subprocess.TimeoutExpired:
             continue
-        pytest.fail(f"streamlit exited with code {code} before it was healthy:\n{_tail(log_path)}")
-    pytest.fail(f"streamlit not healthy after {timeout_s:.0f} s at {base_url}:\n{_tail(log_path)}")
+        pytest.fail(f"streamlit exited with code {code} before it was healthy:\n{tail(log_path)}")
+    pytest.fail(f"streamlit not healthy after {timeout_s:.0f} s at {base_url}:\n{tail(log_path)}")
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
@@ -242,13 +238,13 @@ def streamlit_server(artifacts_dir: Path) -> Iterator[Callable[..., str]]:
         full_env = {**os.environ, **(env or {})}
         if workspace is not None:
             full_env["PSP_WORKSPACE"] = str(workspace)
-        log_path = artifacts_dir / f"streamlit-{port}.log"
+        base_url = f"http://127.0.0.1:{port}"
+        log_path = serverlog.log_path(artifacts_dir, base_url)
         log = log_path.open("wb")
         proc = subprocess.Popen(
             cmd, cwd=REPO_ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT
         )
         started.append((proc, log))
-        base_url = f"http://127.0.0.1:{port}"
         wait_until_healthy(base_url, proc, log_path, timeout_s)
         return base_url
 

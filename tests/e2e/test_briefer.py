@@ -13,6 +13,7 @@ import io
 import json
 import shutil
 import subprocess
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -21,9 +22,11 @@ import pandas as pd
 import pyogrio
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from geo import users
 from geo.permissions import Viewer
+from tests.e2e.serverlog import log_path, tail
 from tests.unit_leaks import leaked_ids, leaked_positions
 
 REPO = Path(__file__).resolve().parents[2]
@@ -176,16 +179,33 @@ def gpkg_tables(data: bytes) -> list[pd.DataFrame]:
         return tables
 
 
-def downloads_of(page: Page) -> list[tuple[str, bytes]]:
-    """Click every enabled download button of the page; return (file name, bytes)."""
+def downloads_of(page: Page, server_log: Path) -> list[tuple[str, bytes]]:
+    """Click every enabled download button of the page; return (file name, bytes).
+
+    A click that brings no file within a minute is tried once more on the idle page,
+    with a warning that names the button and the server's last log lines, since a user
+    would click again; a second failure fails the test with the same details.
+    """
     found = []
     buttons = page.locator('[data-testid="stDownloadButton"] button')
     for i in range(buttons.count()):
         button = buttons.nth(i)
         if not button.is_enabled():
             continue
-        with page.expect_download(timeout=120_000) as info:
-            button.click()
+        for attempt in (1, 2):
+            wait_until_idle(page)
+            try:
+                with page.expect_download(timeout=60_000) as info:
+                    button.click()
+                break
+            except PlaywrightTimeoutError:
+                what = (
+                    f"download button {button.inner_text()!r} gave no file "
+                    f"(attempt {attempt}); the server log ends with:\n{tail(server_log)}"
+                )
+                if attempt == 2:
+                    pytest.fail(what)
+                warnings.warn(what, stacklevel=1)
         download = info.value
         found.append((download.suggested_filename, Path(download.path()).read_bytes()))
     return found
@@ -218,7 +238,7 @@ def test_a_briefer_sees_no_unit_position_on_any_page_or_download(
         assert page.locator('[data-testid="stException"]').count() == 0, script
         texts, positions = map_contents(page)
         texts.append(page.content())
-        files = downloads_of(page)
+        files = downloads_of(page, log_path(artifacts_dir, team_server))
         tables: list[pd.DataFrame] = [pd.DataFrame(positions, columns=["lon", "lat"])]
         for name, data in files:
             more_texts, more_tables = download_contents(data, name)
