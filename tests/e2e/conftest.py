@@ -43,8 +43,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-from tests.e2e import serverlog
-from tests.e2e.serverlog import tail
+from tests.e2e.serverlog import server_log, tail
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 E2E_DIR = Path(__file__).resolve().parent
@@ -239,7 +238,7 @@ def streamlit_server(artifacts_dir: Path) -> Iterator[Callable[..., str]]:
         if workspace is not None:
             full_env["PSP_WORKSPACE"] = str(workspace)
         base_url = f"http://127.0.0.1:{port}"
-        log_path = serverlog.log_path(artifacts_dir, base_url)
+        log_path = server_log(artifacts_dir, base_url)
         log = log_path.open("wb")
         proc = subprocess.Popen(
             cmd, cwd=REPO_ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def log_path(artifacts_dir: Path, base_url: str) -> Path:
+def server_log(artifacts_dir: Path, base_url: str) -> Path:
     """The log of the server at ``base_url`` (``http://127.0.0.1:<port>``)."""
     port = base_url.rsplit(":", 1)[1]
     return artifacts_dir / f"streamlit-{port}.log"

@@ -26,7 +26,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from geo import users
 from geo.permissions import Viewer
-from tests.e2e.serverlog import log_path, tail
+from tests.e2e.serverlog import server_log, tail
 from tests.unit_leaks import leaked_ids, leaked_positions
 
 REPO = Path(__file__).resolve().parents[2]
@@ -179,7 +179,7 @@ def gpkg_tables(data: bytes) -> list[pd.DataFrame]:
         return tables
 
 
-def downloads_of(page: Page, server_log: Path) -> list[tuple[str, bytes]]:
+def downloads_of(page: Page, log: Path) -> list[tuple[str, bytes]]:
     """Click every enabled download button of the page; return (file name, bytes).
 
     A click that brings no file within a minute is tried once more on the idle page,
@@ -201,7 +201,7 @@ def downloads_of(page: Page, server_log: Path) -> list[tuple[str, bytes]]:
             except PlaywrightTimeoutError:
                 what = (
                     f"download button {button.inner_text()!r} gave no file "
-                    f"(attempt {attempt}); the server log ends with:\n{tail(server_log)}"
+                    f"(attempt {attempt}); the server log ends with:\n{tail(log)}"
                 )
                 if attempt == 2:
                     pytest.fail(what)
@@ -238,7 +238,7 @@ def test_a_briefer_sees_no_unit_position_on_any_page_or_download(
         assert page.locator('[data-testid="stException"]').count() == 0, script
         texts, positions = map_contents(page)
         texts.append(page.content())
-        files = downloads_of(page, log_path(artifacts_dir, team_server))
+        files = downloads_of(page, server_log(artifacts_dir, team_server))
         tables: list[pd.DataFrame] = [pd.DataFrame(positions, columns=["lon", "lat"])]
         for name, data in files:
             more_texts, more_tables = download_contents(data, name)
