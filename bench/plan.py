@@ -110,29 +110,16 @@ def main() -> None:
     parser.add_argument("--no-spopt", action="store_true", help="skip the spopt comparison")
     args = parser.parse_args()
 
-    national = build_demo(seed=7)
-    xy, sites, weights = instance(national, 500)
-    for p in (50, 250):
-        run_case(
-            "national demo",
-            xy,
-            sites,
-            weights,
-            p,
-            time_limit_s=args.time_limit,
-            spopt=not args.no_spopt,
-        )
-    xy, sites, weights = instance(build_demo(seed=7, scale=10), 2000)
-    for p in (int(value) for value in args.p10.split(",")):
-        run_case(
-            "×10 demo",
-            xy,
-            sites,
-            weights,
-            p,
-            time_limit_s=args.time_limit,
-            spopt=not args.no_spopt,
-        )
+    cases = (  # label, scale, candidates, unit counts
+        ("national demo", 1, 500, (50, 250)),
+        ("×10 demo", 10, 2000, tuple(int(value) for value in args.p10.split(","))),
+    )
+    for label, scale, candidates, counts in cases:
+        xy, sites, weights = instance(build_demo(seed=7, scale=scale), candidates)
+        for p in counts:
+            run_case(
+                label, xy, sites, weights, p, time_limit_s=args.time_limit, spopt=not args.no_spopt
+            )
 
 
 if __name__ == "__main__":
