@@ -1,6 +1,10 @@
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import geopandas as gpd
+import pytest
 
 from geo.cli import main
 from geo.store import GeoPackageStore
@@ -133,3 +137,54 @@ def test_coverage_without_units_exits_2_naming_the_layer(demo_layers, tmp_path, 
     assert main(["coverage", "--workspace", str(ws), "--out", str(out)]) == 2
     assert "'units'" in capsys.readouterr().err
     assert not out.exists()
+
+
+@pytest.fixture
+def workspace_copy(demo_workspace, tmp_path):
+    path = tmp_path / "workspace.gpkg"
+    shutil.copyfile(demo_workspace, path)
+    return path
+
+
+def one_district(real_fixtures: Path, folder: Path) -> Path:
+    """The real COD-AB districts reduced to one feature (Tripoli, LY0211), as a shapefile."""
+    adm2 = gpd.read_file(
+        real_fixtures / "cod_ab_lby_20180507" / "lby_admbnda_adm2_unosat_lbsc_20180507.shp"
+    )
+    path = folder / "lby_adm2_tripoli_only.shp"
+    adm2[adm2["ADM2_PCODE"] == "LY0211"].to_file(path)
+    return path
+
+
+def test_import_refuses_a_default_replace_that_removes_most_of_a_layer(
+    real_fixtures, workspace_copy, tmp_path, capsys
+):
+    before = workspace_copy.read_bytes()
+    shp = str(one_district(real_fixtures, tmp_path))
+    code = main(["import", "--workspace", str(workspace_copy), "--layer", "districts", shp])
+    printed = capsys.readouterr().out
+    assert code == 2
+    assert "1 row(s) read, 1 accepted, 0 rejected" in printed
+    assert (
+        "refused: replacing 'districts' would remove 22 of the 22 rows of 'districts' (more "
+        "than half) and leave 1; nothing was written. Pass --mode replace to confirm, or "
+        "--mode upsert to add and update rows only" in printed
+    )
+    assert workspace_copy.read_bytes() == before
+
+
+def test_import_with_an_explicit_mode_replace_is_the_confirmation(
+    real_fixtures, workspace_copy, tmp_path, capsys
+):
+    shp = str(one_district(real_fixtures, tmp_path))
+    code = main(["import", "--workspace", str(workspace_copy), "--layer", "districts", shp,
+                 "--mode", "replace"])  # fmt: skip
+    assert code == 0
+    assert "districts: version 2 written (1 rows)" in capsys.readouterr().out
+    assert GeoPackageStore(workspace_copy).read_layer("districts")["pcode"].tolist() == ["LY0211"]
+
+
+def test_import_help_says_a_large_replace_needs_mode_replace(capsys):
+    with pytest.raises(SystemExit):
+        main(["import", "--help"])
+    assert "more than half" in " ".join(capsys.readouterr().out.split())

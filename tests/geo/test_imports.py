@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 import shapely
 
+import geo.imports
 import geo.store
 from geo.audit import read_log
 from geo.cli import main
@@ -38,6 +39,7 @@ from geo.store import GeoPackageStore
 from geo.workspace import open_workspace
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "imports"
+COD_AB_ADM2 = "lby_admbnda_adm2_unosat_lbsc_20180507.shp"
 ADMIN = Viewer("Amal", "admin")
 ANALYST = Viewer("Salem", "analyst")
 TODAY = ImportOptions(today=pd.Timestamp("2026-01-01"))
@@ -619,6 +621,81 @@ def test_rejected_rows_download_with_a_reason_and_without_formulas(ws):
     assert table.columns[:2].tolist() == ["row", "reason"]
     assert table["centre_id"].tolist() == ['\'=HYPERLINK("http://x")', "'+90302", "'@90303"]
     assert "counts cannot be negative" in table["reason"].iloc[0]
+
+
+def one_district_shapefile(real_fixtures: Path, folder: Path) -> Path:
+    """The real COD-AB districts reduced to one feature (Tripoli, LY0211), as a shapefile."""
+    adm2 = gpd.read_file(real_fixtures / "cod_ab_lby_20180507" / COD_AB_ADM2)
+    path = folder / "lby_adm2_tripoli_only.shp"
+    adm2[adm2["ADM2_PCODE"] == "LY0211"].to_file(path)
+    return path
+
+
+def test_replacing_22_districts_with_one_is_refused_until_confirmed(real_fixtures,
+                                                                    workspace_copy, tmp_path):  # fmt: skip
+    source = read_path(one_district_shapefile(real_fixtures, tmp_path))
+    preview = prepare_import(source, "districts", open_workspace(workspace_copy), ADMIN)
+    assert preview.mode == "replace"  # the default for boundary layers
+    assert (len(preview.accepted), len(preview.diff.removed)) == (1, 22)
+    assert not preview.can_commit
+    before = bytes_of(workspace_copy)
+    with pytest.raises(InputError, match=r"would remove 22 of the 22 rows of 'districts'"):
+        commit_import(GeoPackageStore(workspace_copy), preview, ADMIN)
+    assert bytes_of(workspace_copy) == before
+
+
+def test_a_confirmed_replace_of_most_of_a_layer_is_stored(real_fixtures, workspace_copy,
+                                                          tmp_path):  # fmt: skip
+    source = read_path(one_district_shapefile(real_fixtures, tmp_path))
+    preview = prepare_import(source, "districts", open_workspace(workspace_copy), ADMIN,
+                             options=ImportOptions(confirm_replace=True))  # fmt: skip
+    assert preview.can_commit
+    version = commit_import(GeoPackageStore(workspace_copy), preview, ADMIN)
+    assert (version.version, version.rows) == (2, 1)
+    assert GeoPackageStore(workspace_copy).read_layer("districts")["pcode"].tolist() == ["LY0211"]
+
+
+def demo_districts_file(ws, count: int) -> bytes:
+    """The first ``count`` of the demo's own 22 districts, unchanged, as GeoJSON."""
+    districts = ws.layer("districts").iloc[:count]
+    return districts[["pcode", "name_en", "name_ar", "region_pcode", "geometry"]].to_json().encode()
+
+
+@pytest.mark.parametrize(("kept", "needs_confirmation"), [(11, False), (10, True)])
+def test_a_replace_needs_confirmation_when_it_removes_more_than_half(ws, kept,
+                                                                     needs_confirmation):  # fmt: skip
+    # 22 districts: replacing them with 11 removes exactly half (no question asked);
+    # with 10 it removes 12, more than half.
+    assert geo.imports.REPLACE_CONFIRM_SHARE == 0.5
+    source = read_upload(demo_districts_file(ws, kept), "districts.geojson")
+    preview = prepare_import(source, "districts", ws, ADMIN)
+    assert len(preview.rejected) == 0
+    assert len(preview.diff.removed) == 22 - kept
+    assert preview.can_commit is not needs_confirmation
+
+
+def test_upsert_of_one_district_needs_no_confirmation(real_fixtures, ws, tmp_path):
+    source = read_path(one_district_shapefile(real_fixtures, tmp_path))
+    preview = prepare_import(source, "districts", ws, ADMIN, options=ImportOptions(mode="upsert"))
+    assert (len(preview.diff.added), len(preview.diff.removed)) == (1, 0)
+    assert preview.can_commit
+
+
+def test_an_excel_row_with_a_formula_is_rejected_and_the_others_kept(ws, tmp_path):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "centres"
+    sheet.append(CENTRE_HEADER.strip().split(","))
+    for line in (centre_row("90301"), centre_row("90302")):
+        sheet.append(line.strip().split(","))
+    sheet["C3"] = '=UPPER("school b")'
+    workbook.save(tmp_path / "centres.xlsx")
+    preview = prepare_import(read_path(tmp_path / "centres.xlsx"), "centres", ws, ADMIN)
+    assert preview.accepted["centre_id"].tolist() == ["90301"]
+    assert preview.rejected["row"].tolist() == [3]
+    assert "cell C3 of sheet 'centres' holds a formula" in preview.rejected["reason"].iloc[0]
+    (problem,) = problems_at(preview, 3)
+    assert problem.column == "name_en"
 
 
 def test_commit_writes_a_new_version_with_author_and_audit_entry(workspace_copy):
