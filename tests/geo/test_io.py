@@ -413,7 +413,7 @@ def test_excel_formula_cells_reject_their_rows_naming_cell_and_sheet(tmp_path):
         (4, "stations_male", "error"),
     ]
     assert problems[0].message.startswith(
-        "cell B3 of sheet 'centres' holds a formula (=CONCAT(\"School \", \"B\")), not a value"
+        'cell B3 of sheet \'centres\' holds a formula (=CONCAT("School ", "B")), not a value'
     )
     assert "Paste Special › Values" in problems[0].message
     assert problems[1].message.startswith("cell C4 of sheet 'centres' holds a formula (=1+1)")
