@@ -287,7 +287,12 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
     # The command line runs as the machine's operator, who holds every right (no --role).
     operator = Viewer(name=f"cli:{getpass.getuser()}", role="admin")
-    options = ImportOptions(swap_coordinates=args.swap_coordinates, mode=args.mode)
+    # Only an explicit --mode replace confirms a replace that removes most of the layer.
+    options = ImportOptions(
+        swap_coordinates=args.swap_coordinates,
+        mode=args.mode,
+        confirm_replace=args.mode == "replace",
+    )
     run = import_path(
         args.workspace,
         args.layer,
@@ -456,9 +461,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="import a file into a layer as a new version (runs as the machine's operator, "
         "an administrator: no --role)",
         description="Check a file, print the report and store the accepted rows as a new "
-        "version of the layer. Exit 0 when rows were imported, 2 when none could be (the "
-        "workspace is then unchanged). The command line runs as the machine's operator, "
-        "who holds every right: there is no --role.",
+        "version of the layer. Exit 0 when rows were imported, 2 when none could be or "
+        "when a replace would remove more than half of the layer's rows without an "
+        "explicit --mode replace (the workspace is then unchanged). The command line runs "
+        "as the machine's operator, who holds every right: there is no --role.",
     )
     imp.add_argument("--workspace", required=True, help="GeoPackage workspace (created if absent)")
     imp.add_argument("--layer", required=True, choices=LAYER_NAMES, help="layer to fill")
@@ -480,7 +486,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--mode",
         choices=("replace", "upsert"),
         help="replace the layer, or add/update rows by ID (default: replace boundaries, "
-        "upsert the rest)",
+        "upsert the rest). A replace that would remove more than half of the layer's rows "
+        "is done only with an explicit --mode replace",
     )
     imp.add_argument("--max-mb", type=int, default=100, help="largest file accepted (default 100)")
     imp.set_defaults(run=_cmd_import)

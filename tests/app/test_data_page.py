@@ -220,3 +220,16 @@ def test_the_confirmation_is_not_asked_for_an_upsert(workspace, real_fixtures, t
     assert not at.exception
     assert not at.get("checkbox") or all(c.key != "data_confirm_replace" for c in at.checkbox)
     assert not at.button(key="data_commit").disabled
+
+
+def test_the_confirmation_is_cleared_when_the_mode_changes(workspace, real_fixtures, tmp_path):
+    parts = tmp_path / "shp"
+    parts.mkdir()
+    at = upload(open_page(), "tripoli_only.zip", one_district_zip(real_fixtures, parts))
+    at.checkbox(key="data_confirm_replace").check().run()
+    assert not at.button(key="data_commit").disabled
+    at.radio(key="data_mode").set_value("upsert").run()
+    at.radio(key="data_mode").set_value("replace").run()
+    assert not at.exception
+    assert at.checkbox(key="data_confirm_replace").value is False
+    assert at.button(key="data_commit").disabled

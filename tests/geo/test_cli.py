@@ -161,14 +161,18 @@ def test_import_refuses_a_default_replace_that_removes_most_of_a_layer(
 ):
     before = workspace_copy.read_bytes()
     shp = str(one_district(real_fixtures, tmp_path))
+    dry = main(["import", "--workspace", str(workspace_copy), "--layer", "districts", shp,
+                "--dry-run"])  # fmt: skip
+    assert dry == 2  # a dry run answers as the real run would
+    capsys.readouterr()
     code = main(["import", "--workspace", str(workspace_copy), "--layer", "districts", shp])
     printed = capsys.readouterr().out
     assert code == 2
     assert "1 row(s) read, 1 accepted, 0 rejected" in printed
     assert (
         "refused: replacing 'districts' would remove 22 of the 22 rows of 'districts' (more "
-        "than half) and leave 1; nothing was written. Pass --mode replace to confirm, or "
-        "--mode upsert to add and update rows only" in printed
+        "than half) and leave 1 row(s) in the new version; nothing was written. Pass --mode "
+        "replace to confirm, or --mode upsert to add and update rows only" in printed
     )
     assert workspace_copy.read_bytes() == before
 

@@ -127,7 +127,9 @@ def test_cod_ab_replaces_the_demo_codes_and_says_what_still_refers_to_them(real_
 
 def test_cod_ab_arabic_names_survive_the_store(real_fixtures, workspace_copy):
     source = read_path(real_fixtures / "cod_ab_lby_20180507")
-    preview = prepare_import(source, "districts", open_workspace(workspace_copy), ADMIN)
+    # every demo code is replaced by an official one: a removal of the whole layer
+    preview = prepare_import(source, "districts", open_workspace(workspace_copy), ADMIN,
+                             options=ImportOptions(confirm_replace=True))  # fmt: skip
     commit_import(GeoPackageStore(workspace_copy), preview, ADMIN)
     stored = GeoPackageStore(workspace_copy).read_layer("districts").set_index("pcode")
     assert len(stored) == 22
@@ -183,7 +185,8 @@ def test_cod_ab_municipality_points_become_seats_with_derived_catchments(
 ):
     store = GeoPackageStore(workspace_copy)
     districts = prepare_import(read_path(real_fixtures / "cod_ab_lby_20180507"), "districts",
-                               open_workspace(workspace_copy), ADMIN)  # fmt: skip
+                               open_workspace(workspace_copy), ADMIN,
+                               options=ImportOptions(confirm_replace=True))  # fmt: skip
     commit_import(store, districts, ADMIN)
     source = read_upload(cod_ab_municipalities("points"), "adm3_points.geojson")
     preview = prepare_import(source, "municipalities", open_workspace(workspace_copy), ADMIN)
@@ -631,8 +634,9 @@ def one_district_shapefile(real_fixtures: Path, folder: Path) -> Path:
     return path
 
 
-def test_replacing_22_districts_with_one_is_refused_until_confirmed(real_fixtures,
-                                                                    workspace_copy, tmp_path):  # fmt: skip
+def test_replacing_22_districts_with_one_is_refused_until_confirmed(
+    real_fixtures, workspace_copy, tmp_path
+):
     source = read_path(one_district_shapefile(real_fixtures, tmp_path))
     preview = prepare_import(source, "districts", open_workspace(workspace_copy), ADMIN)
     assert preview.mode == "replace"  # the default for boundary layers
@@ -644,8 +648,7 @@ def test_replacing_22_districts_with_one_is_refused_until_confirmed(real_fixture
     assert bytes_of(workspace_copy) == before
 
 
-def test_a_confirmed_replace_of_most_of_a_layer_is_stored(real_fixtures, workspace_copy,
-                                                          tmp_path):  # fmt: skip
+def test_a_confirmed_replace_of_most_of_a_layer_is_stored(real_fixtures, workspace_copy, tmp_path):
     source = read_path(one_district_shapefile(real_fixtures, tmp_path))
     preview = prepare_import(source, "districts", open_workspace(workspace_copy), ADMIN,
                              options=ImportOptions(confirm_replace=True))  # fmt: skip
@@ -662,8 +665,7 @@ def demo_districts_file(ws, count: int) -> bytes:
 
 
 @pytest.mark.parametrize(("kept", "needs_confirmation"), [(11, False), (10, True)])
-def test_a_replace_needs_confirmation_when_it_removes_more_than_half(ws, kept,
-                                                                     needs_confirmation):  # fmt: skip
+def test_a_replace_needs_confirmation_when_it_removes_more_than_half(ws, kept, needs_confirmation):
     # 22 districts: replacing them with 11 removes exactly half (no question asked);
     # with 10 it removes 12, more than half.
     assert geo.imports.REPLACE_CONFIRM_SHARE == 0.5
@@ -713,9 +715,9 @@ def test_commit_writes_a_new_version_with_author_and_audit_entry(workspace_copy)
 def test_restore_brings_back_the_previous_version(workspace_copy):
     store = GeoPackageStore(workspace_copy)
     before = store.read_layer("centres")
+    confirmed = ImportOptions(mode="replace", confirm_replace=True)
     preview = prepare_import(csv(CENTRE_HEADER + centre_row()), "centres",
-                             open_workspace(workspace_copy), ADMIN,
-                             options=ImportOptions(mode="replace"))  # fmt: skip
+                             open_workspace(workspace_copy), ADMIN, options=confirmed)  # fmt: skip
     commit_import(store, preview, ADMIN)
     assert len(store.read_layer("centres")) == 1
     restored = restore_layer(store, "centres", 1, ADMIN)
