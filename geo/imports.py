@@ -19,8 +19,8 @@ A replace that would remove more than :data:`REPLACE_CONFIRM_SHARE` (half) of th
 the current layer, by key, is stored only when confirmed
 (:attr:`ImportOptions.confirm_replace`: ``--mode replace`` given explicitly on the command
 line, a ticked box on the Data page): a boundary file holding one district would otherwise
-turn 22 districts into 1 with only a warning. Re-coding a whole layer (the demo's districts replaced by
-COD-AB's official P-codes) removes every current key, so it asks too.
+turn 22 districts into 1 with only a warning. Re-coding a whole layer (the demo's
+districts replaced by COD-AB's official P-codes) removes every current key, so it asks too.
 
 Checks, besides the layer schema (:func:`geo.schema.validate_layer`: types, required and
 allowed values, duplicate IDs, negative counts, more than 550 voters per station, dates
