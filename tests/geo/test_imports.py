@@ -1,5 +1,6 @@
 """The import pipeline: every format, every check, the preview, commit, rollback, edits, CLI."""
 
+import dataclasses
 import io
 import shutil
 import zipfile
@@ -36,6 +37,7 @@ from geo.names import normalise_name
 from geo.permissions import Viewer
 from geo.store import GeoPackageStore
 from geo.workspace import open_workspace
+from tests.geo.template_payloads import PAYLOADS, check_literal, code_payload, renders
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "imports"
 ADMIN = Viewer("Amal", "admin")
@@ -879,3 +881,34 @@ def test_cli_import_into_a_new_workspace_creates_it(tmp_path, real_fixtures, cap
     assert np.array_equal(
         sorted(GeoPackageStore(path).read_layer("regions")["pcode"]), ["LY01", "LY02", "LY03"]
     )
+
+
+# -- text from data never becomes template source ----------------------------------------
+
+
+@pytest.mark.parametrize("which", [*range(len(PAYLOADS)), "code"])
+@pytest.mark.parametrize("layer", ["centres", "districts"])
+def test_preview_and_pick_maps_carry_names_literally(which, layer, ws, tmp_path):
+    payload = code_payload(tmp_path / "ran") if which == "code" else PAYLOADS[which]
+    preview = prepare_import(
+        read_upload(ws.layer(layer).iloc[:3].to_json().encode("utf-8"), f"{layer}.geojson"),
+        layer,
+        ws,
+        ADMIN,
+        options=TODAY,
+    )
+    assert len(preview.accepted) == 3
+    plain = build_preview_map(preview).get_root().render()
+    texts = [f"name_en {payload}", f"name_ar {payload}"]
+    accepted = preview.accepted.copy()
+    accepted.loc[accepted.index[0], "name_en"] = texts[0]
+    accepted.loc[accepted.index[0], "name_ar"] = texts[1]
+    shown = dataclasses.replace(preview, accepted=accepted)
+    for path, page in renders(build_preview_map(shown), tmp_path).items():
+        check_literal(page, texts, plain_page=plain, where=f"preview {path}")
+    districts = ws.layer("districts").iloc[:3].copy()
+    plain = build_pick_map(districts, point=(32.9, 13.2)).get_root().render()
+    districts.loc[districts.index[0], "name_en"] = texts[0]
+    for path, page in renders(build_pick_map(districts, point=(32.9, 13.2)), tmp_path).items():
+        check_literal(page, texts[:1], plain_page=plain, where=f"pick {path}")
+    assert not (tmp_path / "ran").exists(), "a name ran as code"

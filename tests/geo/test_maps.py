@@ -51,6 +51,7 @@ from geo.maps import (
     simplify_polygons,
     use_offline_assets,
 )
+from tests.geo.template_payloads import PAYLOADS, check_literal, code_payload, renders
 
 EVIL = "<img src=x onerror=alert(1)>"
 # How EVIL reaches the page: HTML-escaped by geo.maps, then JSON-escaped by folium's tojson
@@ -559,3 +560,39 @@ def test_tiles_can_be_switched_off_and_failures_show_nothing():
     assert layer.overlay is True
     assert layer.options["errorTileUrl"] == BLANK_TILE
     assert "<b>OSM" not in m.get_root().render()
+
+
+# --- text from data never becomes template source -------------------------------------------
+
+PAYLOAD_IDS = [*range(len(PAYLOADS)), "code"]
+
+
+def payload_of(which: int | str, tmp_path) -> str:
+    """The payload ``which`` (``"code"``: one that would create ``tmp_path/ran``)."""
+    return code_payload(tmp_path / "ran") if which == "code" else PAYLOADS[int(which)]
+
+
+def tagged_overview(payload: str) -> tuple[folium.Map, list[str]]:
+    """The overview with ``payload`` in every text it shows, each tagged by its field."""
+    r, d, m, c = regions(), districts(), municipalities(), centres()
+    texts = []
+    for frame, what, columns in (
+        (c, "centre", ("name_en", "name_ar", "centre_id")),
+        (m, "municipality", ("name_en", "name_ar", "pcode")),
+        (d, "district", ("name_en", "name_ar")),
+    ):
+        for column in columns:
+            text = f"{what}.{column} {payload}"
+            frame.loc[0, column] = text
+            texts.append(text)
+    return build_overview_map(r, d, m, c), texts
+
+
+@pytest.mark.parametrize("which", PAYLOAD_IDS)
+def test_overview_map_carries_names_literally_on_every_render_path(which, tmp_path):
+    payload = payload_of(which, tmp_path)
+    m, texts = tagged_overview(payload)
+    plain = overview().get_root().render()
+    for path, page in renders(m, tmp_path).items():
+        check_literal(page, texts, plain_page=plain, where=path)
+    assert not (tmp_path / "ran").exists(), "a name ran as code"

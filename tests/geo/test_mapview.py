@@ -39,6 +39,13 @@ from geo.mapview import (
 from geo.permissions import Viewer
 from tests.geo import builders as b
 from tests.geo.map_world import EVIL, world
+from tests.geo.template_payloads import (
+    PAYLOADS,
+    carried_texts,
+    check_literal,
+    code_payload,
+    renders,
+)
 
 PLANNER = Viewer("p", "planner")
 BRIEFER = Viewer("b", "briefer")
@@ -497,3 +504,47 @@ def test_details_without_other_layers():
     assert found.incidents.empty
     assert found.nearest_units.empty
     assert found.access_status == "partial"
+
+
+# --- text from data never becomes template source -------------------------------------------
+
+UNIT_FIELDS = ("unit.unit_id", "unit.agency")
+
+
+def payload_world(payload: str) -> tuple[dict, dict[str, str]]:
+    """The map world with ``payload`` in every text field the map shows, tagged by field."""
+    data = world()
+    texts: dict[str, str] = {}
+    for layer_name, what, columns in (
+        ("centres", "centre", ("name_en", "name_ar")),
+        ("municipalities", "municipality", ("name_en", "name_ar")),
+        ("districts", "district", ("name_en", "name_ar")),
+        ("units", "unit", ("unit_id", "agency")),
+        ("incidents", "incident", ("election", "category")),
+    ):
+        frame = data[layer_name].copy()
+        for column in columns:
+            text = f"{what}.{column} {payload}"
+            frame[column] = frame[column].astype(object)
+            frame.loc[frame.index[0], column] = text
+            texts[f"{what}.{column}"] = text
+        data[layer_name] = frame
+    return data, texts
+
+
+@pytest.mark.parametrize("viewer", [PLANNER, BRIEFER], ids=["planner", "briefer"])
+@pytest.mark.parametrize("which", [*range(len(PAYLOADS)), "code"])
+def test_planning_map_carries_names_literally_on_every_render_path(which, viewer, tmp_path):
+    payload = code_payload(tmp_path / "ran") if which == "code" else PAYLOADS[which]
+    data, texts = payload_world(payload)
+    filtered = apply_filters(data, MapFilters())
+    options = MapOptions(show_radii=True, heat_map=False)
+    m = build_planning_map(filtered, viewer=viewer, options=options, coverage=coverage())
+    plain = build_planning_map(layers(), viewer=viewer, options=options, coverage=coverage())
+    plain_page = plain.get_root().render()
+    shown = [t for f, t in texts.items() if viewer.can_see_unit_positions or f not in UNIT_FIELDS]
+    for path, page in renders(m, tmp_path).items():
+        check_literal(page, shown, plain_page=plain_page, where=path)
+        if not viewer.can_see_unit_positions:
+            assert not any(texts["unit.unit_id"] in s for s in carried_texts(page))
+    assert not (tmp_path / "ran").exists(), "a name ran as code"
