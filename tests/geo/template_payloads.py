@@ -48,25 +48,35 @@ def code_payload(marker: Path) -> str:
 
 
 class _Parts(HTMLParser):
+    """Split a page into script texts and text nodes (a node's pieces joined)."""
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=False)
         self.scripts: list[str] = []
         self.texts: list[str] = []
         self._in: str | None = None
+        self._text = ""
+
+    def _flush(self) -> None:
+        if self._text:
+            self.texts.append(self._text)
+        self._text = ""
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._flush()
         self._in = tag
         if tag == "script":
             self.scripts.append("")
 
     def handle_endtag(self, tag: str) -> None:
+        self._flush()
         self._in = None
 
     def handle_data(self, data: str) -> None:
         if self._in == "script":
             self.scripts[-1] += data
         elif self._in != "style":
-            self.texts.append(data)
+            self._text += data
 
     def handle_entityref(self, name: str) -> None:
         self.handle_data(f"&{name};")
@@ -74,11 +84,16 @@ class _Parts(HTMLParser):
     def handle_charref(self, name: str) -> None:
         self.handle_data(f"&#{name};")
 
+    def close(self) -> None:
+        super().close()
+        self._flush()
+
 
 def script_strings(page: str) -> list[str]:
     """Every JSON string literal inside the page's scripts, decoded (not HTML-unescaped)."""
     parts = _Parts()
     parts.feed(page)
+    parts.close()
     found = []
     for script in parts.scripts:
         for token in _STRING.findall(script):
@@ -93,6 +108,7 @@ def carried_texts(page: str) -> list[str]:
     """The texts a browser would show: script strings and text nodes, HTML-unescaped."""
     parts = _Parts()
     parts.feed(page)
+    parts.close()
     return [html.unescape(s) for s in script_strings(page)] + [
         html.unescape(t) for t in parts.texts
     ]
