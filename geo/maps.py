@@ -732,7 +732,7 @@ def standalone_html(
     notes: Sequence[str] = (),
     lang: str = "en",
     rtl: bool = False,
-    vendor_dir: Path = VENDOR_DIR,
+    vendor_dir: Path | None = None,
 ) -> bytes:
     """Return ``m`` as one HTML file that opens from disk with no request to any host.
 
@@ -754,7 +754,7 @@ def standalone_html(
     lang, rtl
         Language of the page, and whether the notes read right to left.
     vendor_dir
-        Folder of the vendored files (``static/vendor/``).
+        Folder of the vendored files; :data:`VENDOR_DIR` (``static/vendor/``) by default.
 
     Returns
     -------
@@ -774,6 +774,7 @@ def standalone_html(
             "a standalone map cannot show tiles (they would be fetched from a server); "
             "build it without a basemap"
         )
+    vendor_dir = VENDOR_DIR if vendor_dir is None else vendor_dir
     root = m.get_root()
     if not isinstance(root, Figure):
         raise UnsafeElementError("the map is not in a page (folium.Figure)")

@@ -51,7 +51,6 @@ from geo.maps import (
     DISTRICT_STYLE,
     NO_DATA_COLOUR,
     OUTLINE_STYLE,
-    VENDOR_DIR,
     CircleStyle,
     FillFade,
     LegendEntry,
@@ -1199,7 +1198,7 @@ def export_planning_map(
     lang: Language = "en",
     is_demo: bool = False,
     made_on: dt.date | None = None,
-    vendor_dir: Path = VENDOR_DIR,
+    vendor_dir: Path | None = None,
 ) -> MapExport:
     """Return the planning map as one self-contained HTML file, redacted for ``viewer``.
 
@@ -1226,7 +1225,7 @@ def export_planning_map(
     made_on
         Date written in the file (today by default).
     vendor_dir
-        The vendored browser files (``static/vendor/``).
+        The vendored browser files (:data:`geo.maps.VENDOR_DIR` by default).
 
     Raises
     ------

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
+from geo.audit import read_log
 from geo.permissions import Viewer
 from geo.store import GeoPackageStore
 
@@ -288,6 +291,45 @@ def test_planner_sees_units_and_response_radii(app):
     script = map_script(at)
     assert "Response radii" in script
     assert "psp-unit-cluster-icon" in script
+
+
+# --- the map as one file ------------------------------------------------------------------------
+
+
+def test_briefer_downloads_the_filtered_map_redacted_and_audited(
+    demo_workspace, demo_layers, tmp_path, monkeypatch
+):
+    workspace = tmp_path / "demo.gpkg"
+    shutil.copyfile(demo_workspace, workspace)
+    producers: dict[str, object] = {}
+    original = MediaFileManager.add_deferred
+
+    def remember(self, data_callable, mimetype, coordinates, file_name=None, **kw):
+        producers[file_name] = data_callable
+        return original(self, data_callable, mimetype, coordinates, file_name, **kw)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", remember)
+    monkeypatch.setenv("PSP_WORKSPACE", str(workspace))
+    monkeypatch.delenv("PSP_TILES_URL", raising=False)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["viewer"] = Viewer("b", "briefer")
+    at.query_params["district"] = "LY-MI"
+    at = open_map(at)
+    button = next(b.proto for b in at.get("download_button") if "HTML" in b.proto.label)
+    assert button.label == "Download this map (HTML)"
+    assert button.ignore_rerun  # made on click, without a rerun racing it
+    page = producers["map.html"]().decode("utf-8")  # what the click makes
+    assert not re.search(r"""<(?:script|link)\b[^>]*(?:src|href)=""", page)
+    misrata = demo_layers["centres"]["municipality_pcode"].str.startswith("DM-MI")
+    units = demo_layers["units"]
+    for unit in units.iloc[:100].itertuples():
+        assert f'"{unit.unit_id}"' not in page
+    entry = read_log(workspace, viewer=Viewer("root", "admin"), action="export").iloc[-1]
+    details = json.loads(entry["details"])
+    assert (entry["actor"], entry["target"]) == ("b", "map.html")
+    assert details["filters"] == "district=LY-MI"
+    assert details["unit_positions"] == "withheld"
+    assert entry["rows"] == int(misrata.sum()) > 0
 
 
 # --- URL ----------------------------------------------------------------------------------------

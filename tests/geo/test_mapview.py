@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import math
 
@@ -10,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.errors import InputError
+from geo.errors import AccessDeniedError, InputError
 from geo.filters import MapFilters, apply_filters
 from geo.maps import NO_DATA_COLOUR, MapLegend, SymbolLayer
 from geo.mapview import (
@@ -29,7 +30,9 @@ from geo.mapview import (
     build_planning_map,
     centre_details,
     centre_view,
+    export_planning_map,
     highlight_group,
+    map_export_details,
     map_figures,
     municipality_measures,
     options_from_query,
@@ -548,4 +551,100 @@ def test_planning_map_carries_names_literally_on_every_render_path(which, viewer
         check_literal(page, shown, plain_page=plain_page, where=path)
         if not viewer.can_see_unit_positions:
             assert not any(texts["unit.unit_id"] in s for s in carried_texts(page))
+    assert not (tmp_path / "ran").exists(), "a name ran as code"
+
+
+# --- the map as one file -----------------------------------------------------------------------
+
+
+def test_briefer_map_file_has_no_unit_id_or_position_and_says_so():
+    world_layers = layers()
+    export = export_planning_map(
+        world_layers, viewer=BRIEFER, filters=MapFilters(), coverage=coverage(), is_demo=True
+    )
+    page = export.content.decode("utf-8")
+    for unit in world_layers.units.itertuples():
+        assert f'"{unit.unit_id}"' not in page
+        for lat, lon in ((unit.geometry.y, unit.geometry.x),):
+            assert f"[{round(lat, 5)},{round(lon, 5)}" not in page
+    shown = carried_texts(page)
+    assert "Security units appear as counts per municipality, without their positions." in shown
+    assert "DEMO — synthetic data" in shown
+    assert export.details["unit_positions"] == "withheld"
+    assert export.details["role"] == "briefer"
+
+
+def test_planner_map_file_holds_units_and_warns_to_share_it_carefully():
+    export = export_planning_map(
+        layers(), viewer=PLANNER, filters=MapFilters(), coverage=coverage()
+    )
+    page = export.content.decode("utf-8")
+    assert any("U1" in s for s in carried_texts(page))
+    assert any("exact positions of security units" in s for s in carried_texts(page))
+    assert export.details["unit_positions"] == "included"
+
+
+def test_map_file_records_filters_options_and_counts():
+    filters = MapFilters(districts=("D1",), date_from=dt.date(2024, 1, 1))
+    options = MapOptions(measure=None, show_incidents=False)
+    chosen = layers(districts=("D1",), date_from=dt.date(2024, 1, 1))
+    export = export_planning_map(
+        chosen, viewer=BRIEFER, filters=filters, options=options, coverage=coverage(),
+        made_on=dt.date(2026, 3, 1),
+    )  # fmt: skip
+    # D1 holds M1 and M2: centres 10001 and 10002, units U1, incidents I1 and I4 (not drawn)
+    assert export.rows == 2
+    assert export.details == {
+        "format": "html",
+        "table": "planning map",
+        "role": "briefer",
+        "language": "en",
+        "filters": "district=D1&from=2024-01-01",
+        "options": "measure=none&incidents=0",
+        "unit_positions": "withheld",
+        "centres": "2",
+        "units": "1",
+        "incidents": "0",
+        "municipalities": "2",
+    }
+    shown = carried_texts(export.content.decode("utf-8"))
+    assert "Filters: district=D1&from=2024-01-01" in shown
+    assert "Made on 2026-03-01 · role: briefer" in shown
+    assert map_export_details(chosen, viewer=BRIEFER, filters=filters, options=options) == (
+        export.rows,
+        dict(export.details),
+    )
+
+
+def test_arabic_map_file_is_in_arabic_and_right_to_left():
+    export = export_planning_map(
+        layers(), viewer=BRIEFER, filters=MapFilters(), coverage=coverage(), lang="ar"
+    )
+    page = export.content.decode("utf-8")
+    assert '<html lang="ar">' in page
+    assert 'class="psp-export-note" dir="rtl"' in page
+    assert "<title>مخطط أمن مراكز الاقتراع — خريطة</title>" in page
+
+
+def test_viewer_role_may_not_export_the_map():
+    with pytest.raises(AccessDeniedError, match="export coverage"):
+        export_planning_map(layers(), viewer=Viewer("v", "viewer"), filters=MapFilters())
+
+
+@pytest.mark.parametrize("which", [*range(len(PAYLOADS)), "code"])
+def test_map_file_carries_names_literally(which, tmp_path):
+    payload = code_payload(tmp_path / "ran") if which == "code" else PAYLOADS[which]
+    data, texts = payload_world(payload)
+    plain = export_planning_map(layers(), viewer=PLANNER, filters=MapFilters(), coverage=coverage())
+    export = export_planning_map(
+        apply_filters(data, MapFilters()),
+        viewer=PLANNER,
+        filters=MapFilters(elections=(texts["incident.election"],)),
+        coverage=coverage(),
+    )
+    check_literal(
+        export.content.decode("utf-8"),
+        [*texts.values()],
+        plain_page=plain.content.decode("utf-8"),
+    )
     assert not (tmp_path / "ran").exists(), "a name ran as code"
