@@ -21,6 +21,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import folium
+import pytest
 
 #: One payload per way a text can become template source (the issue's list, plus the
 #: lone delimiters that make Jinja fail to parse).
@@ -42,9 +43,21 @@ EVALUATED = "Centre 49 X"
 _STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
 
 
-def code_payload(marker: Path) -> str:
-    """A name that, evaluated as a template, creates the folder ``marker``."""
-    return "{{ cycler.__init__.__globals__.os.mkdir('" + str(marker) + "') }}"
+#: Environment variable holding the folder :func:`code_payload` would create.
+MARKER_ENV = "PSP_TEST_CODE_MARKER"
+
+
+def code_payload(marker: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A name that, evaluated as a template, creates the folder ``marker``.
+
+    It holds no quote (quotes are HTML-escaped on the way, which would only make the
+    template fail to parse): the path comes from an environment variable set here.
+    """
+    monkeypatch.setenv(MARKER_ENV, str(marker))
+    return (
+        "{{ cycler.__init__.__globals__.os.mkdir("
+        f"cycler.__init__.__globals__.os.environ.{MARKER_ENV}) }}}}"
+    )
 
 
 class _Parts(HTMLParser):

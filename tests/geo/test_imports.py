@@ -888,8 +888,8 @@ def test_cli_import_into_a_new_workspace_creates_it(tmp_path, real_fixtures, cap
 
 @pytest.mark.parametrize("which", [*range(len(PAYLOADS)), "code"])
 @pytest.mark.parametrize("layer", ["centres", "districts"])
-def test_preview_and_pick_maps_carry_names_literally(which, layer, ws, tmp_path):
-    payload = code_payload(tmp_path / "ran") if which == "code" else PAYLOADS[which]
+def test_preview_and_pick_maps_carry_names_literally(which, layer, ws, tmp_path, monkeypatch):
+    payload = code_payload(tmp_path / "ran", monkeypatch) if which == "code" else PAYLOADS[which]
     preview = prepare_import(
         read_upload(ws.layer(layer).iloc[:3].to_json().encode("utf-8"), f"{layer}.geojson"),
         layer,

@@ -606,9 +606,9 @@ def test_tiles_can_be_switched_off_and_failures_show_nothing():
 PAYLOAD_IDS = [*range(len(PAYLOADS)), "code"]
 
 
-def payload_of(which: int | str, tmp_path) -> str:
+def payload_of(which: int | str, tmp_path, monkeypatch) -> str:
     """The payload ``which`` (``"code"``: one that would create ``tmp_path/ran``)."""
-    return code_payload(tmp_path / "ran") if which == "code" else PAYLOADS[int(which)]
+    return code_payload(tmp_path / "ran", monkeypatch) if which == "code" else PAYLOADS[int(which)]
 
 
 def tagged_overview(payload: str) -> tuple[folium.Map, list[str]]:
@@ -628,8 +628,8 @@ def tagged_overview(payload: str) -> tuple[folium.Map, list[str]]:
 
 
 @pytest.mark.parametrize("which", PAYLOAD_IDS)
-def test_overview_map_carries_names_literally_on_every_render_path(which, tmp_path):
-    payload = payload_of(which, tmp_path)
+def test_overview_map_carries_names_literally_on_every_render_path(which, tmp_path, monkeypatch):
+    payload = payload_of(which, tmp_path, monkeypatch)
     m, texts = tagged_overview(payload)
     plain = overview().get_root().render()
     for path, page in renders(m, tmp_path).items():
@@ -638,8 +638,8 @@ def test_overview_map_carries_names_literally_on_every_render_path(which, tmp_pa
 
 
 @pytest.mark.parametrize("which", PAYLOAD_IDS)
-def test_toolkit_layers_legend_and_layer_names_carry_text_literally(which, tmp_path):
-    payload = payload_of(which, tmp_path)
+def test_toolkit_layers_legend_and_layer_names_carry_text_literally(which, tmp_path, monkeypatch):
+    payload = payload_of(which, tmp_path, monkeypatch)
 
     def build(text: str) -> tuple[folium.Map, list[str]]:
         texts = [f"{what} {text}" for what in ("label", "badge", "layer", "legend", "tiles")]
@@ -757,8 +757,8 @@ def test_standalone_map_refuses_tiles():
 
 
 @pytest.mark.parametrize("which", PAYLOAD_IDS)
-def test_standalone_map_carries_names_and_notes_literally(which, tmp_path):
-    payload = payload_of(which, tmp_path)
+def test_standalone_map_carries_names_and_notes_literally(which, tmp_path, monkeypatch):
+    payload = payload_of(which, tmp_path, monkeypatch)
     m, texts = tagged_overview(payload)
     plain = standalone_html(overview(), title="plain", notes=["plain"]).decode("utf-8")
     page = standalone_html(m, title=f"title {payload}", notes=[f"note {payload}"])
@@ -800,3 +800,19 @@ def test_no_builder_outside_the_toolkit_makes_folium_elements():
             ):
                 offenders.append(f"{path.name}:{node.lineno} from {node.module} import ...")
     assert offenders == []
+
+
+@pytest.mark.parametrize("which", PAYLOAD_IDS)
+def test_st_folium_carries_names_literally(which, tmp_path, monkeypatch):
+    streamlit_folium = pytest.importorskip("streamlit_folium")
+    payload = payload_of(which, tmp_path, monkeypatch)
+
+    def sent_page(m: folium.Map) -> str:
+        sent: dict = {}
+        monkeypatch.setattr(streamlit_folium, "_component_func", lambda **kw: sent.update(kw))
+        streamlit_folium.st_folium(m, key="map", returned_objects=[])
+        return f"{sent['header']}{sent['html']}<script>{sent['script']}</script>"
+
+    m, texts = tagged_overview(payload)
+    check_literal(sent_page(m), texts, plain_page=sent_page(overview()), where="st_folium")
+    assert not (tmp_path / "ran").exists(), "a name ran as code"

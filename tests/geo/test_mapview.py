@@ -538,8 +538,10 @@ def payload_world(payload: str) -> tuple[dict, dict[str, str]]:
 
 @pytest.mark.parametrize("viewer", [PLANNER, BRIEFER], ids=["planner", "briefer"])
 @pytest.mark.parametrize("which", [*range(len(PAYLOADS)), "code"])
-def test_planning_map_carries_names_literally_on_every_render_path(which, viewer, tmp_path):
-    payload = code_payload(tmp_path / "ran") if which == "code" else PAYLOADS[which]
+def test_planning_map_carries_names_literally_on_every_render_path(
+    which, viewer, tmp_path, monkeypatch
+):
+    payload = code_payload(tmp_path / "ran", monkeypatch) if which == "code" else PAYLOADS[which]
     data, texts = payload_world(payload)
     filtered = apply_filters(data, MapFilters())
     options = MapOptions(show_radii=True, heat_map=False)
@@ -632,8 +634,8 @@ def test_viewer_role_may_not_export_the_map():
 
 
 @pytest.mark.parametrize("which", [*range(len(PAYLOADS)), "code"])
-def test_map_file_carries_names_literally(which, tmp_path):
-    payload = code_payload(tmp_path / "ran") if which == "code" else PAYLOADS[which]
+def test_map_file_carries_names_literally(which, tmp_path, monkeypatch):
+    payload = code_payload(tmp_path / "ran", monkeypatch) if which == "code" else PAYLOADS[which]
     data, texts = payload_world(payload)
     plain = export_planning_map(layers(), viewer=PLANNER, filters=MapFilters(), coverage=coverage())
     export = export_planning_map(

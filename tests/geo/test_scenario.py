@@ -205,8 +205,8 @@ def test_unknown_scenario_lists_what_exists(store):
 
 
 @pytest.mark.parametrize("which", [*range(len(PAYLOADS)), "code"])
-def test_plan_and_comparison_maps_carry_names_literally(which, layers, tmp_path):
-    payload = code_payload(tmp_path / "ran") if which == "code" else PAYLOADS[which]
+def test_plan_and_comparison_maps_carry_names_literally(which, layers, tmp_path, monkeypatch):
+    payload = code_payload(tmp_path / "ran", monkeypatch) if which == "code" else PAYLOADS[which]
     centre_text, unit_text = f"centre {payload}", f"unit {payload}"
     district_text = f"district {payload}"
 
