@@ -13,6 +13,7 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from geo.audit import read_log
+from geo.maps import COORDINATE_DECIMALS
 from geo.permissions import Viewer
 from geo.store import GeoPackageStore
 
@@ -296,9 +297,13 @@ def test_planner_sees_units_and_response_radii(app):
 # --- the map as one file ------------------------------------------------------------------------
 
 
-def test_briefer_downloads_the_filtered_map_redacted_and_audited(
-    demo_workspace, demo_layers, tmp_path, monkeypatch
-):
+@pytest.fixture
+def map_file(demo_workspace, tmp_path, monkeypatch):
+    """Open the Map page as ``role`` with ``query``; return the page and its HTML download.
+
+    The download's file is made by calling the producer the button registered, as
+    Streamlit does when the browser asks for it after the click.
+    """
     workspace = tmp_path / "demo.gpkg"
     shutil.copyfile(demo_workspace, workspace)
     producers: dict[str, object] = {}
@@ -311,25 +316,97 @@ def test_briefer_downloads_the_filtered_map_redacted_and_audited(
     monkeypatch.setattr(MediaFileManager, "add_deferred", remember)
     monkeypatch.setenv("PSP_WORKSPACE", str(workspace))
     monkeypatch.delenv("PSP_TILES_URL", raising=False)
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.session_state["viewer"] = Viewer("b", "briefer")
-    at.query_params["district"] = "LY-MI"
-    at = open_map(at)
-    button = next(b.proto for b in at.get("download_button") if "HTML" in b.proto.label)
-    assert button.label == "Download this map (HTML)"
-    assert button.ignore_rerun  # made on click, without a rerun racing it
-    page = producers["map.html"]().decode("utf-8")  # what the click makes
-    assert not re.search(r"""<(?:script|link)\b[^>]*(?:src|href)=""", page)
-    misrata = demo_layers["centres"]["municipality_pcode"].str.startswith("DM-MI")
-    units = demo_layers["units"]
-    for unit in units.iloc[:100].itertuples():
-        assert f'"{unit.unit_id}"' not in page
-    entry = read_log(workspace, viewer=Viewer("root", "admin"), action="export").iloc[-1]
+
+    def open_as(role: str, **query: str):
+        at = AppTest.from_file(APP, default_timeout=120)
+        at.session_state["viewer"] = Viewer(role[0], role)
+        for key, value in query.items():
+            at.query_params[key] = value
+        at = open_map(at)
+        buttons = [b.proto for b in at.get("download_button") if "HTML" in b.proto.label]
+        return at, buttons, producers.get("map.html"), workspace
+
+    return open_as
+
+
+def exports(workspace: Path):
+    return read_log(workspace, viewer=Viewer("root", "admin"), action="export")
+
+
+def unit_marks(units, centres):
+    """(unit ID, ``[lat,lon,`` as the map file writes a marker) of units off any centre.
+
+    Coordinates are rounded as the map rounds them (``numpy.round``, which can differ from
+    ``round`` in the last digit).
+    """
+
+    def rounded(p) -> tuple[float, float]:
+        return (
+            float(np.round(p.y, COORDINATE_DECIMALS)),
+            float(np.round(p.x, COORDINATE_DECIMALS)),
+        )
+
+    centre_points = {rounded(p) for p in centres.geometry}
+    marks = []
+    for unit in units.itertuples():
+        point = rounded(unit.geometry)
+        if point not in centre_points:  # a guard on a centre stands at a public position
+            marks.append((unit.unit_id, f"[{point[0]},{point[1]},"))
+    return marks
+
+
+def test_briefer_downloads_the_filtered_map_redacted_and_audited(map_file, demo_layers):
+    at, buttons, produce, workspace = map_file("briefer", district="LY-MI")
+    assert [b.label for b in buttons] == ["Download this map (HTML)"]
+    assert buttons[0].ignore_rerun  # made on click, without a rerun racing it
+    assert exports(workspace).empty  # nothing is recorded until the file is asked for
+    page = produce().decode("utf-8")  # what the click makes
+    assert page.startswith("<!DOCTYPE html>")
+    assert not re.search(r"""<(?:script|link|img)\b[^>]*(?:src|href)=""", page)  # offline
+    centres, units = demo_layers["centres"], demo_layers["units"]
+    misrata = centres["municipality_pcode"].str.startswith("DM-MI")
+    in_misrata = units["municipality_pcode"].str.startswith("DM-MI")
+    marks = unit_marks(units, centres)
+    assert len(marks) > in_misrata.sum() > 0
+    for unit_id, point in marks:
+        assert f'"{unit_id}"' not in page
+        assert point not in page
+    assert "Security units (count per municipality)" in page
+    assert "Response radii" not in page
+    assert "Security units appear as counts per municipality" in page
+    log = exports(workspace)
+    assert len(log) == 1
+    entry = log.iloc[0]
     details = json.loads(entry["details"])
     assert (entry["actor"], entry["target"]) == ("b", "map.html")
+    assert details["format"] == "html"
+    assert details["role"] == "briefer"
     assert details["filters"] == "district=LY-MI"
     assert details["unit_positions"] == "withheld"
+    assert details["units"] == str(int(in_misrata.sum()))
     assert entry["rows"] == int(misrata.sum()) > 0
+
+
+def test_planner_downloads_the_map_with_unit_positions(map_file, demo_layers):
+    at, buttons, produce, workspace = map_file("planner", district="LY-MI")
+    assert [b.label for b in buttons] == ["Download this map (HTML)"]
+    page = produce().decode("utf-8")
+    centres, units = demo_layers["centres"], demo_layers["units"]
+    in_misrata = units[units["municipality_pcode"].str.startswith("DM-MI")]
+    marks = unit_marks(in_misrata, centres)
+    assert marks
+    for unit_id, point in marks:  # the check the briefer's file passes can fail
+        assert point in page
+        assert unit_id in page
+    details = json.loads(exports(workspace).iloc[-1]["details"])
+    assert details["unit_positions"] == "included"
+
+
+def test_viewer_gets_no_map_download(map_file):
+    at, buttons, produce, workspace = map_file("viewer")
+    assert buttons == []
+    assert produce is None
+    assert exports(workspace).empty
 
 
 # --- URL ----------------------------------------------------------------------------------------
