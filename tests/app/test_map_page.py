@@ -299,13 +299,16 @@ def test_planner_sees_units_and_response_radii(app):
 
 @pytest.fixture
 def map_file(demo_workspace, tmp_path, monkeypatch):
-    """Open the Map page as ``role`` with ``query``; return the page and its HTML download.
+    """Open the Map page as ``role`` with ``query``.
 
-    The download's file is made by calling the producer the button registered, as
-    Streamlit does when the browser asks for it after the click.
+    Returns the app, its HTML download buttons, the producer of the file (called as
+    Streamlit calls it when the browser asks for the file after the click) and a function
+    giving the export entries recorded since the page was opened (the shared demo may
+    already hold entries of other tests).
     """
     workspace = tmp_path / "demo.gpkg"
     shutil.copyfile(demo_workspace, workspace)
+    before = len(exports(workspace))
     producers: dict[str, object] = {}
     original = MediaFileManager.add_deferred
 
@@ -324,7 +327,7 @@ def map_file(demo_workspace, tmp_path, monkeypatch):
             at.query_params[key] = value
         at = open_map(at)
         buttons = [b.proto for b in at.get("download_button") if "HTML" in b.proto.label]
-        return at, buttons, producers.get("map.html"), workspace
+        return at, buttons, producers.get("map.html"), lambda: exports(workspace).iloc[before:]
 
     return open_as
 
@@ -356,10 +359,10 @@ def unit_marks(units, centres):
 
 
 def test_briefer_downloads_the_filtered_map_redacted_and_audited(map_file, demo_layers):
-    at, buttons, produce, workspace = map_file("briefer", district="LY-MI")
+    at, buttons, produce, recorded = map_file("briefer", district="LY-MI")
     assert [b.label for b in buttons] == ["Download this map (HTML)"]
     assert buttons[0].ignore_rerun  # made on click, without a rerun racing it
-    assert exports(workspace).empty  # nothing is recorded until the file is asked for
+    assert recorded().empty  # nothing is recorded until the file is asked for
     page = produce().decode("utf-8")  # what the click makes
     assert page.startswith("<!DOCTYPE html>")
     assert not re.search(r"""<(?:script|link|img)\b[^>]*(?:src|href)=""", page)  # offline
@@ -374,7 +377,7 @@ def test_briefer_downloads_the_filtered_map_redacted_and_audited(map_file, demo_
     assert "Security units (count per municipality)" in page
     assert "Response radii" not in page
     assert "Security units appear as counts per municipality" in page
-    log = exports(workspace)
+    log = recorded()
     assert len(log) == 1
     entry = log.iloc[0]
     details = json.loads(entry["details"])
@@ -388,7 +391,7 @@ def test_briefer_downloads_the_filtered_map_redacted_and_audited(map_file, demo_
 
 
 def test_planner_downloads_the_map_with_unit_positions(map_file, demo_layers):
-    at, buttons, produce, workspace = map_file("planner", district="LY-MI")
+    at, buttons, produce, recorded = map_file("planner", district="LY-MI")
     assert [b.label for b in buttons] == ["Download this map (HTML)"]
     page = produce().decode("utf-8")
     centres, units = demo_layers["centres"], demo_layers["units"]
@@ -398,15 +401,15 @@ def test_planner_downloads_the_map_with_unit_positions(map_file, demo_layers):
     for unit_id, point in marks:  # the check the briefer's file passes can fail
         assert point in page
         assert unit_id in page
-    details = json.loads(exports(workspace).iloc[-1]["details"])
+    (details,) = (json.loads(d) for d in recorded()["details"])
     assert details["unit_positions"] == "included"
 
 
 def test_viewer_gets_no_map_download(map_file):
-    at, buttons, produce, workspace = map_file("viewer")
+    at, buttons, produce, recorded = map_file("viewer")
     assert buttons == []
     assert produce is None
-    assert exports(workspace).empty
+    assert recorded().empty
 
 
 # --- URL ----------------------------------------------------------------------------------------
