@@ -86,7 +86,14 @@ from geo.mapping import (
     targets_of,
     template_headers,
 )
-from geo.maps import add_points, add_polygons, new_map, use_offline_assets
+from geo.maps import (
+    add_layer_control,
+    add_points,
+    add_polygons,
+    new_map,
+    ring_marker,
+    use_offline_assets,
+)
 from geo.names import place_key
 from geo.permissions import Permission, Viewer, require
 from geo.reference import build_catchments
@@ -2076,7 +2083,7 @@ def build_preview_map(preview: ImportPreview, *, limit: int = 50_000) -> folium.
         add_polygons(m, labelled, name=name, label_columns=labels, simplify_tolerance_deg=0.002)
     lon_min, lat_min, lon_max, lat_max = labelled.total_bounds
     m.fit_bounds([[lat_min, lon_min], [lat_max, lon_max]])
-    folium.LayerControl(collapsed=True).add_to(m)
+    add_layer_control(m, collapsed=True)
     use_offline_assets(m)
     return m
 
@@ -2104,7 +2111,7 @@ def build_pick_map(
             simplify_tolerance_deg=0.005,
         )
     if point is not None:
-        folium.CircleMarker(list(point), radius=7, color="#c0392b", fill=True).add_to(m)
+        ring_marker(*point, color="#c0392b", radius_px=7, weight=3, fill=True).add_to(m)
     use_offline_assets(m)
     return m
 

@@ -1,13 +1,22 @@
+import datetime as dt
+import json
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pytest
 
+import geo.maps
+from geo.audit import read_log
 from geo.cli import main
+from geo.filters import MapFilters, apply_filters
+from geo.permissions import Viewer
 from geo.store import GeoPackageStore
+from tests.geo.template_payloads import carried_texts
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -139,9 +148,13 @@ def test_coverage_without_units_exits_2_naming_the_layer(demo_layers, tmp_path, 
     assert not out.exists()
 
 
+# -- python -m geo map ------------------------------------------------------------------------
+
+
 @pytest.fixture
 def workspace_copy(demo_workspace, tmp_path):
-    path = tmp_path / "workspace.gpkg"
+    """A private copy of the demo workspace (the command writes to its audit log)."""
+    path = tmp_path / "demo.gpkg"
     shutil.copyfile(demo_workspace, path)
     return path
 
@@ -192,3 +205,92 @@ def test_import_help_says_a_large_replace_needs_mode_replace(capsys):
     with pytest.raises(SystemExit):
         main(["import", "--help"])
     assert "more than half" in " ".join(capsys.readouterr().out.split())
+
+
+def map_entries(workspace):
+    return read_log(workspace, viewer=Viewer("root", "admin"), action="export")
+
+
+def test_map_command_writes_one_offline_file_redacted_for_the_default_role(
+    workspace_copy, demo_layers, tmp_path, capsys
+):
+    out = tmp_path / "map.html"
+    assert main(["map", "--workspace", str(workspace_copy), "--out", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    markup = re.sub(r"<script>.*?</script>", "", page, flags=re.DOTALL)
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:|//|/app/)""", markup)
+    assert "Leaflet 1.9.4" in page  # inlined, not linked
+    texts = carried_texts(page)
+    units = demo_layers["units"]
+    assert not any(str(u) in s for s in texts for u in units["unit_id"].head(50))
+    for point in units.geometry.head(50):  # rounded as the map does (numpy) and as round
+        for places in (np.round, round):
+            assert f"[{float(places(point.y, 5))},{float(places(point.x, 5))}," not in page
+    assert "unit positions withheld" in capsys.readouterr().out
+    entry = map_entries(workspace_copy).iloc[-1]
+    details = json.loads(entry["details"])
+    assert entry["target"] == "map.html"
+    assert entry["rows"] == len(demo_layers["centres"])
+    assert (details["role"], details["unit_positions"], details["filters"]) == (
+        "analyst",
+        "withheld",
+        "",
+    )
+
+
+def test_map_command_applies_the_filters_and_records_them(workspace_copy, demo_layers, tmp_path):
+    out = tmp_path / "tripoli.html"
+    args = ["map", "--workspace", str(workspace_copy), "--out", str(out), "--role", "planner"]
+    args += ["--district", "LY-TB", "--since", "2024-01-01", "--lang", "ar"]
+    assert main(args) == 0
+    chosen = apply_filters(
+        demo_layers, MapFilters(districts=("LY-TB",), date_from=dt.date(2024, 1, 1))
+    )
+    entry = map_entries(workspace_copy).iloc[-1]
+    details = json.loads(entry["details"])
+    assert entry["rows"] == len(chosen.centres) > 0
+    assert details["filters"] == "district=LY-TB&from=2024-01-01"
+    assert (details["role"], details["language"], details["unit_positions"]) == (
+        "planner",
+        "ar",
+        "included",
+    )
+    assert details["incidents"] == str(len(chosen.incidents))
+    page = out.read_text(encoding="utf-8")
+    assert '<html lang="ar">' in page
+    assert any(chosen.units["unit_id"].iloc[0] in s for s in carried_texts(page))
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--district", "XX"], "--district XX: not in"),
+        (["--since", "2025-13-01"], "--since '2025-13-01' is not a date; write it as YYYY-MM-DD"),
+        (["--since", "2025-06-01", "--until", "2025-01-01"], "swap the two dates"),
+        (["--role", "viewer"], "may not export coverage"),
+        (["--colour-by", "nope"], "unknown centre colouring 'nope'"),
+        (["--measure", "nope"], "unknown map measure 'nope'"),
+    ],
+)
+def test_map_command_bad_input_exits_2_with_one_line(
+    flags, message, workspace_copy, tmp_path, capsys
+):
+    out = tmp_path / "map.html"
+    before = len(map_entries(workspace_copy))
+    assert main(["map", "--workspace", str(workspace_copy), "--out", str(out), *flags]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.count("\n") == 1
+    assert err.startswith("error: ")
+    assert not out.exists()
+    assert len(map_entries(workspace_copy)) == before
+
+
+def test_map_command_without_assets_names_make_assets(
+    workspace_copy, tmp_path, capsys, monkeypatch
+):
+    monkeypatch.setattr(geo.maps, "VENDOR_DIR", tmp_path / "no-vendor")
+    out = tmp_path / "map.html"
+    assert main(["map", "--workspace", str(workspace_copy), "--out", str(out)]) == 2
+    assert "make assets" in capsys.readouterr().err
+    assert not out.exists()

@@ -1,5 +1,6 @@
 """The import pipeline: every format, every check, the preview, commit, rollback, edits, CLI."""
 
+import dataclasses
 import io
 import shutil
 import zipfile
@@ -35,8 +36,10 @@ from geo.io import read_path, read_upload
 from geo.mapping import ColumnMapping, guess_layer, suggest_mapping
 from geo.names import normalise_name
 from geo.permissions import Viewer
+from geo.schema import LAYERS
 from geo.store import GeoPackageStore
 from geo.workspace import open_workspace
+from tests.geo.template_payloads import PAYLOADS, check_literal, code_payload, renders
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "imports"
 COD_AB_ADM2 = "lby_admbnda_adm2_unosat_lbsc_20180507.shp"
@@ -958,3 +961,39 @@ def test_cli_import_into_a_new_workspace_creates_it(tmp_path, real_fixtures, cap
     assert np.array_equal(
         sorted(GeoPackageStore(path).read_layer("regions")["pcode"]), ["LY01", "LY02", "LY03"]
     )
+
+
+# -- text from data never becomes template source ----------------------------------------
+
+
+@pytest.mark.parametrize("which", [*range(len(PAYLOADS)), "code"])
+@pytest.mark.parametrize("layer", ["centres", "units", "incidents", "municipalities", "districts"])
+def test_preview_and_pick_maps_carry_names_literally(which, layer, ws, tmp_path, monkeypatch):
+    payload = code_payload(tmp_path / "ran", monkeypatch) if which == "code" else PAYLOADS[which]
+    preview = prepare_import(
+        read_upload(
+            ws.layer(layer).iloc[:3].to_json(default=str).encode("utf-8"), f"{layer}.geojson"
+        ),
+        layer,
+        ws,
+        ADMIN,
+        options=TODAY,
+    )
+    assert len(preview.accepted) == 3
+    plain = build_preview_map(preview).get_root().render()
+    # The texts the preview labels its rows with: names, else the key (units, incidents).
+    columns = [c for c in ("name_en", "name_ar") if c in preview.accepted] or [LAYERS[layer].key]
+    texts = [f"{column} {payload}" for column in columns]
+    accepted = preview.accepted.copy()
+    for column, text in zip(columns, texts, strict=True):
+        accepted[column] = accepted[column].astype(object)
+        accepted.loc[accepted.index[0], column] = text
+    shown = dataclasses.replace(preview, accepted=accepted)
+    for path, page in renders(build_preview_map(shown), tmp_path).items():
+        check_literal(page, texts, plain_page=plain, where=f"preview {path}")
+    districts = ws.layer("districts").iloc[:3].copy()
+    plain = build_pick_map(districts, point=(32.9, 13.2)).get_root().render()
+    districts.loc[districts.index[0], "name_en"] = f"name_en {payload}"
+    for path, page in renders(build_pick_map(districts, point=(32.9, 13.2)), tmp_path).items():
+        check_literal(page, [f"name_en {payload}"], plain_page=plain, where=f"pick {path}")
+    assert not (tmp_path / "ran").exists(), "a name ran as code"
