@@ -144,7 +144,8 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     from geo.workspace import open_workspace
 
     ws = open_workspace(args.workspace)
-    centres, units = ws.require("centres"), ws.require("units")
+    # Planning from scratch is allowed: with no units, today's coverage is zero.
+    centres, units = ws.require("centres"), ws.layer("units")
     coverage = analyse_coverage(
         centres,
         units,
@@ -152,6 +153,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         ws.layer("access_audits"),
         ws.layer("municipalities"),
         as_of=args.as_of,
+        units_required=False,
     )
     uploaded = None
     if args.candidates:

@@ -1033,18 +1033,20 @@ def candidate_sites(
 
 
 def _unit_sites(units: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Return the positions of ``units`` as candidate sites (none for an empty frame)."""
     municipality = (
-        units["municipality_pcode"].to_numpy()
+        units["municipality_pcode"].to_numpy(dtype=object)
         if "municipality_pcode" in units.columns
         else np.full(len(units), None)
     )
+    # Typed as text whatever the frame holds: an empty frame's columns may be float.
+    agency = units["agency"].astype("string").fillna("")
+    name = agency + " " + units["unit_type"].astype("string").fillna("")
     return gpd.GeoDataFrame(
         {
-            "site_id": units["unit_id"].astype(str).to_numpy(),
+            "site_id": units["unit_id"].astype(str).to_numpy(dtype=object),
             "kind": "unit",
-            "name": (units["agency"].astype("string").fillna("") + " " + units["unit_type"])
-            .astype(str)
-            .to_numpy(),
+            "name": name.str.strip().astype(str).to_numpy(dtype=object),
             "municipality_pcode": municipality,
         },
         geometry=units.geometry.to_numpy(),

@@ -133,3 +133,31 @@ def test_coverage_without_units_exits_2_naming_the_layer(demo_layers, tmp_path, 
     assert main(["coverage", "--workspace", str(ws), "--out", str(out)]) == 2
     assert "'units'" in capsys.readouterr().err
     assert not out.exists()
+
+
+def workspace_with(tmp_path, layers, name="ws.gpkg"):
+    path = tmp_path / name
+    GeoPackageStore(path).write_layers(layers, author="test")
+    return str(path)
+
+
+def test_plan_without_any_unit_plans_from_scratch(demo_layers, tmp_path, capsys):
+    ws = workspace_with(tmp_path, {k: v for k, v in demo_layers.items() if k != "units"})
+    out = tmp_path / "sites.csv"
+    argv = ["plan", "--workspace", ws, "--count", "5", "--method", "greedy", "--out", str(out)]
+    assert main([*argv, "--as-of", "2025-09-01"]) == 0
+    printed = capsys.readouterr().out
+    assert len(read_csv(out)) == 5
+    # With no patrol today, nobody is within reach before the plan.
+    assert "(current patrol units: 0)" in printed
+
+
+def test_plan_with_only_static_guards_compares_with_no_patrol(demo_layers, tmp_path, capsys):
+    units = demo_layers["units"]
+    guards = units[units["unit_type"] == "static_guard"].reset_index(drop=True)
+    ws = workspace_with(tmp_path, {**demo_layers, "units": guards})
+    out = tmp_path / "sites.csv"
+    argv = ["plan", "--workspace", ws, "--count", "5", "--method", "greedy", "--out", str(out)]
+    assert main([*argv, "--keep-existing", "--as-of", "2025-09-01"]) == 0
+    assert len(read_csv(out)) == 5
+    assert "(current patrol units: 0)" in capsys.readouterr().out
