@@ -202,6 +202,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         f"voters within reach: {plan.voters_covered_after:,} "
         f"(current {args.unit_type} units: {plan.voters_covered_before:,})"
     )
+    print(plan.change_sentence)
     print(f"{len(plan.sites):,} sites written to {args.out}")
     return 0
 
