@@ -151,7 +151,8 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     from geo.workspace import open_workspace
 
     ws = open_workspace(args.workspace)
-    centres, units = ws.require("centres"), ws.require("units")
+    # Planning from scratch is allowed: with no units, today's coverage is zero.
+    centres, units = ws.require("centres"), ws.layer("units")
     coverage = analyse_coverage(
         centres,
         units,
@@ -159,6 +160,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         ws.layer("access_audits"),
         ws.layer("municipalities"),
         as_of=args.as_of,
+        units_required=False,
     )
     uploaded = None
     if args.candidates:
@@ -207,6 +209,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         f"voters within reach: {plan.voters_covered_after:,} "
         f"(current {args.unit_type} units: {plan.voters_covered_before:,})"
     )
+    print(plan.change_sentence)
     print(f"{len(plan.sites):,} sites written to {args.out}")
     return 0
 

@@ -294,3 +294,44 @@ def test_map_command_without_assets_names_make_assets(
     assert main(["map", "--workspace", str(workspace_copy), "--out", str(out)]) == 2
     assert "make assets" in capsys.readouterr().err
     assert not out.exists()
+
+
+def workspace_with(tmp_path, layers, name="ws.gpkg"):
+    path = tmp_path / name
+    GeoPackageStore(path).write_layers(layers, author="test")
+    return str(path)
+
+
+def test_plan_without_any_unit_plans_from_scratch(demo_layers, tmp_path, capsys):
+    ws = workspace_with(tmp_path, {k: v for k, v in demo_layers.items() if k != "units"})
+    out = tmp_path / "sites.csv"
+    argv = ["plan", "--workspace", ws, "--count", "5", "--method", "greedy", "--out", str(out)]
+    assert main([*argv, "--as-of", "2025-09-01"]) == 0
+    printed = capsys.readouterr().out
+    assert len(read_csv(out)) == 5
+    # With no patrol today, nobody is within reach before the plan.
+    assert "(current patrol units: 0)" in printed
+    assert "against 0 with no patrol (the workspace has none today)" in printed
+
+
+def test_plan_with_only_static_guards_compares_with_no_patrol(demo_layers, tmp_path, capsys):
+    units = demo_layers["units"]
+    guards = units[units["unit_type"] == "static_guard"].reset_index(drop=True)
+    ws = workspace_with(tmp_path, {**demo_layers, "units": guards})
+    out = tmp_path / "sites.csv"
+    argv = ["plan", "--workspace", ws, "--count", "5", "--method", "greedy", "--out", str(out)]
+    assert main([*argv, "--keep-existing", "--as-of", "2025-09-01"]) == 0
+    assert len(read_csv(out)) == 5
+    assert "(current patrol units: 0)" in capsys.readouterr().out
+
+
+def test_plan_says_its_units_replace_todays_unless_kept(demo_workspace, tmp_path, capsys):
+    out = tmp_path / "sites.csv"
+    argv = ["plan", "--workspace", str(demo_workspace), "--count", "4", "--method", "greedy"]
+    assert main([*argv, "--as-of", "2025-09-01", "--out", str(out)]) == 0
+    patrols = (GeoPackageStore(demo_workspace).read_layer("units")["unit_type"] == "patrol").sum()
+    printed = capsys.readouterr().out
+    assert f"with today's {patrols:,} patrols at the same 10 road-km reach." in printed
+    assert "The plan's 4 patrols replace them (keep existing units is off)." in printed
+    assert main([*argv, "--as-of", "2025-09-01", "--out", str(out), "--keep-existing"]) == 0
+    assert "The plan keeps them where they stand and adds 4 patrols." in capsys.readouterr().out
