@@ -99,6 +99,9 @@ DEFAULT_SNAP_TOLERANCE_M = 2.0
 _MIN_COST = 1e-9
 #: Sources per block of limited Dijkstra runs (bounds the dense block of distances).
 _BLOCK_SOURCES = 256
+#: Up to this many sources, pair searches start from the nodes the sources enter rather
+#: than from source nodes added to a copy of the graph (one moved unit).
+_FEW_SOURCES = 4
 
 
 def _require_positive(owner: str, values: dict[str, float]) -> None:
@@ -993,7 +996,8 @@ def _direct_pairs(
     """Return connected pairs closer to each other than to the road (``d <= c_s + c_t``).
 
     ``d <= c_s + c_t`` implies ``d <= 2 c_s`` or ``d <= 2 c_t``, so the pairs are found
-    with two sets of small balls, one around each point, then checked exactly.
+    with two sets of small balls, one around each point, then checked exactly; for a few
+    sources every target is checked.
     """
     targets = split.targets
     s_on = np.flatnonzero(sources.on_network)
@@ -1001,6 +1005,24 @@ def _direct_pairs(
     empty = np.empty(0, dtype=np.intp)
     if len(s_on) == 0 or len(t_on) == 0:
         return empty, empty.copy(), np.empty(0)
+    if len(s_on) <= _FEW_SOURCES:
+        # One moved unit: its distance to every target is cheaper than ball queries.
+        s = np.repeat(s_on, len(t_on))
+        t = np.tile(t_on, len(s_on))
+    else:
+        s, t = _direct_candidates(split, sources, s_on, t_on)
+    keep = targets.on_network[t] & (sources.component[s] == targets.component[t])
+    s, t = s[keep], t[keep]
+    d_km = distance_m(sources.xy[s], targets.xy[t]) / 1000.0
+    close = d_km <= sources.connector_km[s] + targets.connector_km[t]
+    return s[close], t[close], d_km[close] / params.offroad_speed_kmh * 60.0
+
+
+def _direct_candidates(
+    split: TargetGraph, sources: Snapped, s_on: IntArray, t_on: IntArray
+) -> tuple[IntArray, IntArray]:
+    """Return pairs within twice the source's or the target's connector (a superset)."""
+    targets = split.targets
     widen = 1000.0 * 2.0 * 1.03  # km to projected metres, with the scale factor's margin
     s_rows, t_cols = _flatten(
         split.tree.query_ball_point(sources.xy[s_on], r=sources.connector_km[s_on] * widen)
@@ -1009,17 +1031,10 @@ def _direct_pairs(
     t_rows, s_cols = _flatten(
         s_tree.query_ball_point(targets.xy[t_on], r=targets.connector_km[t_on] * widen)
     )
-    s = np.concatenate([s_on[s_rows], s_on[s_cols]])
-    t = np.concatenate([t_cols, t_on[t_rows]])
-    if len(s) == 0:
-        return empty, empty.copy(), np.empty(0)
-    pair = np.unique(np.column_stack([s, t]), axis=0)
-    s, t = pair[:, 0], pair[:, 1]
-    keep = targets.on_network[t] & (sources.component[s] == targets.component[t])
-    s, t = s[keep], t[keep]
-    d_km = distance_m(sources.xy[s], targets.xy[t]) / 1000.0
-    close = d_km <= sources.connector_km[s] + targets.connector_km[t]
-    return s[close], t[close], d_km[close] / params.offroad_speed_kmh * 60.0
+    # A pair found from both sides appears twice; callers keep the fastest of duplicates.
+    s = np.concatenate([s_on[s_rows], s_on[s_cols]]).astype(np.intp)
+    t = np.concatenate([t_cols, t_on[t_rows]]).astype(np.intp)
+    return s, t
 
 
 def _network_nearest(
@@ -1142,17 +1157,30 @@ def _pairs(
     limit: float,
     params: ReachParams,
 ) -> tuple[IntArray, IntArray, FloatArray, BoolArray]:
-    """Every pair within ``limit`` minutes, sorted by source then target."""
+    """Return every pair within ``limit`` minutes, sorted by source then target."""
     targets = split.targets
     parts_s: list[IntArray] = []
     parts_t: list[IntArray] = []
     parts_w: list[FloatArray] = []
     s_on = np.flatnonzero(sources.on_network)
     t_on = np.flatnonzero(targets.on_network)
-    if len(s_on) and len(t_on):
+    t_nodes = split.node[t_on]
+    t_minutes = targets.connector_km[t_on] / params.offroad_speed_kmh * 60.0
+    if 0 < len(s_on) <= _FEW_SOURCES and len(t_on):
+        # A moved unit: search from the one or two nodes its arcs enter, on the prepared
+        # graph as it is, instead of copying the graph to add the unit's node.
+        i, j, w, _ = _source_arcs(split, sources, split.n_nodes, params)
+        entries, row_of = np.unique(j, return_inverse=True)
+        dist = dijkstra(split.graph, directed=True, indices=entries, limit=limit)
+        for k, source in enumerate(s_on):
+            mine = i == split.n_nodes + k
+            total = (dist[row_of[mine]][:, t_nodes] + w[mine][:, None]).min(axis=0) + t_minutes
+            (col,) = np.nonzero(total <= limit)
+            parts_s.append(np.full(len(col), source, dtype=np.intp))
+            parts_t.append(t_on[col])
+            parts_w.append(total[col])
+    elif len(s_on) and len(t_on):
         graph, nodes = _with_sources(split, sources, params)
-        t_nodes = split.node[t_on]
-        t_minutes = targets.connector_km[t_on] / params.offroad_speed_kmh * 60.0
         for start in range(0, len(nodes), _BLOCK_SOURCES):
             block = slice(start, start + _BLOCK_SOURCES)
             dist = dijkstra(graph, directed=True, indices=nodes[block], limit=limit)
@@ -1176,7 +1204,9 @@ def _pairs(
     net_s, net_t, net_w = net_s[first], net_t[first], net_w[first]
     if np.isfinite(limit) and len(sources) and len(targets):
         radius_m = limit / 60.0 * float(speeds.max()) / params.circuity * 1000.0
-        i, j, d_m = pairs_within(sources.xy, targets.xy, radius_m=radius_m)
+        # The prepared KD-tree of the targets, with the scale factor's margin; exact below.
+        i, j = _flatten(split.tree.query_ball_point(sources.xy, r=radius_m * 1.03))
+        d_m = distance_m(sources.xy[i], targets.xy[j])
         connected = (
             sources.on_network[i]
             & targets.on_network[j]

@@ -235,6 +235,23 @@ def test_points_closer_to_each_other_than_to_the_road_skip_the_road():
     assert list(result.model) == ["network"]
 
 
+def test_the_direct_leg_is_found_among_many_sources_too():
+    """As above, with six patrols on the road at km 19 listed first (enough sources for
+    the search by balls around the points). A patrol reaches the centre's road point at
+    km 10.1 in 8.9 minutes, plus the centre's 3 km connector at 20 km/h, 9 minutes:
+    17.9 minutes. The guard (source 6) is still nearest, at 0.3 minutes.
+    """
+    net = build_network(roads([(0, 0), (20, 0)]))
+    sources = points(net, *[(19, 0)] * 6, (10, 3))
+    centre = points(net, (10.1, 3))
+    result = nearest_travel_time(net, sources, centre)
+    assert list(result.source) == [6]
+    assert result.minutes[0] == pytest.approx(0.3, rel=REL)
+    times = travel_times_within(net, sources, centre, limit_min=20).to_frame()
+    assert times["source"].tolist() == [0, 1, 2, 3, 4, 5, 6]
+    assert times["minutes"].to_numpy() == pytest.approx([17.9] * 6 + [0.3], rel=REL)
+
+
 def test_the_nearest_source_is_found_among_several():
     """Road (0,0)–(30,0). Patrols at km 0, km 25 and (12, 11) (off the network, cut-off
     10 km). Centres at km 10 and km 28.
