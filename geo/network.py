@@ -594,12 +594,23 @@ def snap_points(
     -------
     Snapped
         Per point: its road part, the position along it, the connector length.
+
+    Raises
+    ------
+    InputError
+        When a point has no finite coordinates.
     """
-    x, y = project_lonlat(
-        np.atleast_1d(np.asarray(lon, dtype=np.float64)),
-        np.atleast_1d(np.asarray(lat, dtype=np.float64)),
-    )
+    lon_arr = np.atleast_1d(np.asarray(lon, dtype=np.float64))
+    lat_arr = np.atleast_1d(np.asarray(lat, dtype=np.float64))
+    x, y = project_lonlat(lon_arr, lat_arr)
     xy = np.column_stack([x, y])
+    bad = ~np.isfinite(xy).all(axis=1)
+    if bad.any():
+        rows = ", ".join(str(int(r) + 1) for r in np.flatnonzero(bad)[:10])
+        raise InputError(
+            f"point(s) {rows} have no usable longitude and latitude; give each point "
+            "its coordinates (degrees, EPSG:4326) or leave it out"
+        )
     n = len(xy)
     line = np.full(n, -1, dtype=np.intp)
     offset = np.zeros(n)

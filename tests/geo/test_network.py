@@ -409,5 +409,7 @@ def test_speeds_and_parameters_that_make_no_sense_are_refused_with_their_names()
     with pytest.raises(InputError, match="snapping tolerance"):
         build_network(roads([(0, 0), (1, 0)]), snap_tolerance_m=-1)
     net = build_network(roads([(0, 0), (1, 0)]))
+    with pytest.raises(InputError, match=r"point\(s\) 2 have no usable longitude"):
+        snap_points(net, [17.25, np.nan], [31.6, 31.6])
     with pytest.raises(InputError, match="time limit"):
         nearest_travel_time(net, points(net, (0, 0)), points(net, (1, 0)), limit_min=-5)
