@@ -583,6 +583,7 @@ def build_parser() -> argparse.ArgumentParser:
     actions.add_parser("list", help="list users (no password hashes)", allow_abbrev=False)
     usr.set_defaults(run=_cmd_users)
 
+    from geo.imports import PERMISSION_BY_LAYER
     from geo.schema import LAYER_NAMES
 
     imp = sub.add_parser(
@@ -596,7 +597,8 @@ def build_parser() -> argparse.ArgumentParser:
         "as the machine's operator, who holds every right: there is no --role.",
     )
     imp.add_argument("--workspace", required=True, help="GeoPackage workspace (created if absent)")
-    imp.add_argument("--layer", required=True, choices=LAYER_NAMES, help="layer to fill")
+    importable = [name for name in LAYER_NAMES if name in PERMISSION_BY_LAYER]
+    imp.add_argument("--layer", required=True, choices=importable, help="layer to fill")
     imp.add_argument("file", help="CSV, XLSX, GeoJSON, GPKG, ZIP, .shp or a folder of shapefiles")
     imp.add_argument(
         "--format",

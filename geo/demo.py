@@ -27,6 +27,7 @@ from numpy.typing import NDArray
 
 from geo.errors import InputError
 from geo.reference import Reference, read_reference
+from geo.roads import read_reference_roads
 from geo.schema import CRS, MAX_VOTERS_PER_STATION, check_layer
 from geo.store import GeoPackageStore, LayerVersion
 
@@ -175,6 +176,8 @@ def build_demo(
         "access_audits": audits,
         "units": units,
         "incidents": incidents,
+        # Real roads (OpenStreetMap, ODbL): their `source` carries the attribution.
+        "roads": read_reference_roads(),
     }
     return {name: check_layer(name, frame) for name, frame in layers.items()}
 

@@ -63,7 +63,11 @@ def limits() -> ImportLimits:
 
 def importable_layers(viewer: Viewer) -> list[str]:
     """Return the layers ``viewer`` may import or edit, in workspace order."""
-    return [name for name in LAYER_NAMES if viewer.can(PERMISSION_BY_LAYER[name])]
+    return [
+        name
+        for name in LAYER_NAMES
+        if name in PERMISSION_BY_LAYER and viewer.can(PERMISSION_BY_LAYER[name])
+    ]
 
 
 @st.cache_data(max_entries=4, show_spinner="Reading the file…")

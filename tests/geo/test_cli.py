@@ -46,6 +46,7 @@ def test_layers_command_lists_every_layer_with_version_and_rows(demo_workspace, 
         "access_audits",
         "units",
         "incidents",
+        "roads",
     }
 
 
