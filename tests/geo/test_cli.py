@@ -1,6 +1,10 @@
+import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from geo.cli import main
 from geo.store import GeoPackageStore
@@ -133,3 +137,64 @@ def test_coverage_without_units_exits_2_naming_the_layer(demo_layers, tmp_path, 
     assert main(["coverage", "--workspace", str(ws), "--out", str(out)]) == 2
     assert "'units'" in capsys.readouterr().err
     assert not out.exists()
+
+
+# -- concurrent writers ------------------------------------------------------------------
+
+WORKERS = Path(__file__).resolve().parent / "workers.py"
+CENTRES_HEADER = (
+    "centre_id,name_ar,name_en,municipality_pcode,centre_type,stations_male,stations_female,"
+    "stations_mixed,registered_voters,status,longitude,latitude\n"
+)
+
+
+def centre_csv(centre_id: str) -> str:
+    """One new centre at the seat of Tripoli Center (DM-TB-09) in the demo."""
+    row = f"{centre_id},مدرسة,School,DM-TB-09,general,2,1,0,1400,open,13.18733,32.88743\n"
+    return CENTRES_HEADER + row
+
+
+def wait_for_files(paths, processes):
+    """Poll until every path exists; fail with the workers' output if one of them died."""
+    while not all(p.exists() for p in paths):
+        for process in processes:
+            if process.poll() is not None and process.returncode != 0:
+                pytest.fail(f"a worker failed: {process.communicate()}")
+
+
+def test_two_processes_upserting_one_layer_lose_no_change(small_demo_workspace, tmp_path):
+    workspace = tmp_path / "ws.gpkg"
+    shutil.copyfile(small_demo_workspace, workspace)
+    rounds = 20
+    ids = {name: [f"9{n}{r:03d}" for r in range(rounds)] for n, name in ((1, "a"), (2, "b"))}
+    for name, centre_ids in ids.items():
+        for r, centre_id in enumerate(centre_ids):
+            (tmp_path / f"{name}_{r}.csv").write_text(centre_csv(centre_id), encoding="utf-8")
+    workers = [
+        subprocess.Popen(
+            [sys.executable, str(WORKERS), "import", str(workspace), name, str(rounds),
+             str(tmp_path)],
+            cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        for name in ids
+    ]
+    try:
+        for r in range(rounds):
+            (tmp_path / f"go_{r}").write_text("")
+            results = [tmp_path / f"{name}_{r}.json" for name in ids]
+            wait_for_files(results, workers)
+            outcome = {name: json.loads(p.read_text()) for name, p in zip(ids, results)}
+            present = set(GeoPackageStore(workspace).read_layer("centres")["centre_id"])
+            for name, done in outcome.items():
+                if done["code"] == 0:
+                    assert ids[name][r] in present, (r, name, outcome)
+                else:
+                    # A refusal is one line saying who wrote in between.
+                    assert done["code"] == 2, (r, name, outcome)
+                    assert "was written by" in done["err"], (r, name, outcome)
+                    assert done["err"].count("\n") == 1, done["err"]
+            assert sum(d["code"] == 0 for d in outcome.values()) >= 1, (r, outcome)
+    finally:
+        for worker in workers:
+            worker.kill()
+            worker.communicate()
