@@ -930,7 +930,7 @@ def test_cli_import_prints_the_report_and_exits_0(workspace_copy, capsys, tmp_pa
 
 
 def test_cli_import_exits_2_and_leaves_the_workspace_unchanged(workspace_copy, capsys, tmp_path):
-    before = bytes_of(workspace_copy)
+    versions_before = GeoPackageStore(workspace_copy).versions()
     bad = tmp_path / "bad.csv"
     bad.write_text(CENTRE_HEADER + centre_row(voters="-5"), encoding="utf-8")
     rejected = tmp_path / "rejected.csv"
@@ -940,8 +940,13 @@ def test_cli_import_exits_2_and_leaves_the_workspace_unchanged(workspace_copy, c
     assert code == 2
     assert "error: centres, row 2, column 'registered_voters': -5 is below the minimum 0" in printed
     assert "nothing could be imported: the workspace is unchanged" in printed
-    assert bytes_of(workspace_copy) == before
+    store = GeoPackageStore(workspace_copy)
+    assert store.versions().equals(versions_before)
     assert pd.read_csv(rejected, encoding="utf-8-sig")["row"].tolist() == [2]
+    # The only change: the rejected-rows file is recorded as an export.
+    last = read_log(workspace_copy, viewer=Viewer("root", "admin")).iloc[-1]
+    assert (last["action"], last["target"], last["rows"]) == ("export", "rejected.csv", 1)
+    assert json.loads(last["details"])["table"] == "rejected rows"
 
 
 def test_cli_dry_run_writes_nothing(workspace_copy, capsys):
