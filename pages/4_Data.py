@@ -114,12 +114,12 @@ with tabs[3]:
     for i, (kind, lang) in enumerate(
         [("csv", "en"), ("csv", "ar"), ("xlsx", "en"), ("xlsx", "ar")]
     ):
-        cols[i].download_button(
-            f"{kind.upper()} · {'English' if lang == 'en' else 'العربية'}",
-            data.template(template_layer, kind, lang),
-            file_name=f"{template_layer}_template_{lang}.{kind}",
-            key=f"data_template_{kind}_{lang}",
-        )
+        with cols[i]:
+            data.template_download(
+                f"{kind.upper()} · {'English' if lang == 'en' else 'العربية'}",
+                template_layer, kind, lang, workspace=ws, viewer=viewer,
+                key=f"data_template_{kind}_{lang}",
+            )  # fmt: skip
 
 with tabs[4]:
     data.show_crosswalk(ws, t)

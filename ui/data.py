@@ -52,6 +52,7 @@ MAX_UPLOAD_ENV = "PSP_MAX_UPLOAD_MB"
 UPLOAD_TYPES = sorted(s.lstrip(".") for s in KNOWN_SUFFIXES if s != ".shp")
 EDITABLE_LAYERS = ("centres", "units", "incidents", "access_audits")
 PICK_KEY = "data_edit_pick"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def limits() -> ImportLimits:
@@ -157,6 +158,47 @@ def template(layer: str, kind: str, lang: str) -> bytes:
     return layer_template(layer, kind=kind, lang=lang)  # type: ignore[arg-type]
 
 
+def template_download(
+    label: str, layer: str, kind: str, lang: str, *, workspace: Workspace, viewer: Viewer, key: str
+) -> None:
+    """Show the download button of a template; the download is recorded in the audit log."""
+    ui.audited_download(
+        label,
+        lambda: template(layer, kind, lang),
+        workspace=workspace,
+        viewer=viewer,
+        file_name=f"{layer}_template_{lang}.{kind}",
+        mime="text/csv" if kind == "csv" else XLSX_MIME,
+        key=key,
+        rows=0,
+        details={"format": kind, "table": "template", "layer": layer, "lang": lang},
+    )
+
+
+def _recorded_download(
+    label: str,
+    make: Callable[[], bytes],
+    *,
+    file_name: str,
+    mime: str,
+    key: str,
+    rows: int,
+    details: dict[str, str],
+) -> None:
+    """A download of the page's workspace, recorded for the signed-in viewer on click."""
+    ui.audited_download(
+        label,
+        make,
+        workspace=ui.load_workspace(),
+        viewer=ui.current_viewer(),
+        file_name=file_name,
+        mime=mime,
+        key=key,
+        rows=rows,
+        details=details,
+    )
+
+
 @st.cache_data(max_entries=4, show_spinner="Matching the list…")
 def _crosswalk(key: str, _source: SourceFile, _workspace: Workspace) -> CrosswalkResult:
     del key
@@ -229,13 +271,16 @@ def show_report(preview_: ImportPreview, t: Translate) -> None:
         column_config={"message": st.column_config.TextColumn(width="large")},
         key="data_report_table",
     )
-    st.download_button(
+    _recorded_download(
         t("Download the report (CSV)"),
-        report_csv(preview_),
+        lambda: report_csv(preview_),
         file_name=f"report_{preview_.layer}.csv",
         mime="text/csv",
         key="data_report_download",
-    )
+        rows=len(preview_.report.problems),
+        details={"format": "csv", "table": "import report", "file": preview_.filename,
+                 "layer": preview_.layer},
+    )  # fmt: skip
 
 
 def show_preview(preview_: ImportPreview, t: Translate) -> None:
@@ -252,13 +297,16 @@ def show_preview(preview_: ImportPreview, t: Translate) -> None:
         st.caption(f"ℹ️ {note}")
     show_report(preview_, t)
     if len(preview_.rejected):
-        st.download_button(
+        _recorded_download(
             t("Download the rejected rows (CSV with a reason column)"),
-            rejected_csv(preview_),
+            lambda: rejected_csv(preview_),
             file_name=f"rejected_{preview_.filename.rsplit('.', 1)[0]}.csv",
             mime="text/csv",
             key="data_rejected_download",
-        )
+            rows=len(preview_.rejected),
+            details={"format": "csv", "table": "rejected rows", "file": preview_.filename,
+                     "layer": preview_.layer},
+        )  # fmt: skip
     with st.expander(t("Difference from the current version") + f": {preview_.diff.summary()}"):
         st.dataframe(preview_.diff.table(limit=1_000), hide_index=True, key="data_diff")
     if LAYERS[preview_.layer].geometry is not None and len(preview_.accepted):
@@ -421,10 +469,12 @@ def show_crosswalk(workspace: Workspace, t: Translate) -> None:
     st.dataframe(found.matches, hide_index=True, key="data_crosswalk_table")
     with st.expander(t("Unmatched rows") + f" ({len(found.unmatched)})"):
         st.dataframe(found.unmatched, hide_index=True, key="data_crosswalk_unmatched")
-    st.download_button(
+    _recorded_download(
         t("Download the crosswalk (CSV)"),
-        crosswalk_csv(found),
+        lambda: crosswalk_csv(found),
         file_name="crosswalk.csv",
         mime="text/csv",
         key="data_crosswalk_download",
+        rows=len(found.matches),
+        details={"format": "csv", "table": "municipality crosswalk"},
     )
