@@ -185,7 +185,7 @@ def _recorded_download(
     rows: int,
     details: dict[str, str],
 ) -> None:
-    """A download of the page's workspace, recorded for the signed-in viewer on click."""
+    """Show a download of the page's workspace, recorded for the signed-in viewer on click."""
     ui.audited_download(
         label,
         make,
