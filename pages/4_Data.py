@@ -93,9 +93,10 @@ with tabs[1]:
     else:
         older = [int(v) for v in history["version"].iloc[1:]]
         back = st.selectbox(t("Version to restore"), older, key="data_restore_version")
+        shown = data.shown_version(chosen_layer, int(history["version"].iloc[0]))
         if st.button(t("Restore this version"), key="data_restore"):
             try:
-                restored = data.restore(chosen_layer, back, viewer)
+                restored = data.restore(chosen_layer, back, viewer, base_version=shown)
             except PlannerError as exc:
                 st.error(str(exc))
             else:

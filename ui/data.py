@@ -41,7 +41,7 @@ from geo.io import KNOWN_SUFFIXES, ImportLimits, SourceFile, read_upload
 from geo.mapping import LATITUDE, LONGITUDE, ColumnMapping, suggest_mapping, targets_of
 from geo.permissions import Viewer
 from geo.schema import LAYER_NAMES, LAYERS
-from geo.store import GeoPackageStore, LayerVersion
+from geo.store import BaseVersion, GeoPackageStore, LayerVersion
 from geo.workspace import Workspace
 
 Translate = Callable[[str], str]
@@ -141,9 +141,31 @@ def commit(preview_: ImportPreview, viewer: Viewer) -> LayerVersion:
     return commit_import(GeoPackageStore(ui.workspace_path()), preview_, viewer)
 
 
-def restore(layer: str, version: int, viewer: Viewer) -> LayerVersion:
-    """Store an old version of ``layer`` again as its newest version."""
-    return restore_layer(GeoPackageStore(ui.workspace_path()), layer, version, viewer)
+def restore(
+    layer: str, version: int, viewer: Viewer, *, base_version: int | None = None
+) -> LayerVersion:
+    """Store an old version of ``layer`` again as its newest version.
+
+    ``base_version``: the version the page showed as current; the restore is refused
+    (naming who wrote in between) if the layer moved on since.
+    """
+    base: BaseVersion = "any" if base_version is None else base_version
+    store = GeoPackageStore(ui.workspace_path())
+    return restore_layer(store, layer, version, viewer, base_version=base)
+
+
+def shown_version(layer: str, newest: int) -> int:
+    """Return the current version of ``layer`` the user saw before this run; remember ``newest``.
+
+    A click reruns the page, which reads the history again: what the user decided on is
+    what the previous run showed.
+    """
+    key = "data_restore_shown"
+    before = st.session_state.get(key)
+    st.session_state[key] = (layer, newest)
+    if isinstance(before, tuple) and before[0] == layer:
+        return int(before[1])
+    return newest
 
 
 def history(layer: str) -> pd.DataFrame:

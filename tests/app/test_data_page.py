@@ -239,3 +239,16 @@ def test_a_download_whose_entry_cannot_be_written_gives_no_file(workspace, produ
     with pytest.raises(StoreError, match="cannot open the lock file"):
         producers["rejected_centres_bad.csv"]()
     assert not at.exception
+
+
+def test_a_restore_chosen_before_someone_else_wrote_is_refused_naming_them(workspace):
+    at = upload(open_page(), "centres_bad.csv", BAD_CENTRES.encode())
+    at.button(key="data_commit").click().run()
+    at.selectbox(key="data_versions_layer").select("centres").run()
+    # While the page shows version 2 as current, someone else stores version 3.
+    store = GeoPackageStore(workspace)
+    store.write_layer("centres", store.read_layer("centres", version=1), author="omar")
+    at.button(key="data_restore").click().run()
+    assert not at.exception
+    assert any("version 3 was written by omar" in e.value for e in at.error)
+    assert store.current_version("centres") == 3
