@@ -176,9 +176,19 @@ def test_two_processes_upserting_one_layer_lose_no_change(small_demo_workspace, 
             (tmp_path / f"{name}_{r}.csv").write_text(centre_csv(centre_id), encoding="utf-8")
     workers = [
         subprocess.Popen(
-            [sys.executable, str(WORKERS), "import", str(workspace), name, str(rounds),
-             str(tmp_path)],
-            cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            [
+                sys.executable,
+                str(WORKERS),
+                "import",
+                str(workspace),
+                name,
+                str(rounds),
+                str(tmp_path),
+            ],
+            cwd=REPO_ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )  # fmt: skip
         for name in ids
     ]
@@ -187,7 +197,8 @@ def test_two_processes_upserting_one_layer_lose_no_change(small_demo_workspace, 
             (tmp_path / f"go_{r}").write_text("")
             results = [tmp_path / f"{name}_{r}.json" for name in ids]
             wait_for_files(results, workers)
-            outcome = {name: json.loads(p.read_text()) for name, p in zip(ids, results)}
+            pairs = zip(ids, results, strict=True)
+            outcome = {name: json.loads(p.read_text()) for name, p in pairs}
             present = set(GeoPackageStore(workspace).read_layer("centres")["centre_id"])
             for name, done in outcome.items():
                 if done["code"] == 0:

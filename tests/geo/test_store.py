@@ -504,9 +504,7 @@ def test_a_rebase_that_refuses_gives_its_reason_and_writes_nothing(
     with pytest.raises(
         StaleVersionError, match=r"written by omar at .*; both changes touch centre_id 00123\."
     ):
-        store.write_layer(
-            "centres", make_centres(), author="salma", base_version=1, rebase=refuse
-        )
+        store.write_layer("centres", make_centres(), author="salma", base_version=1, rebase=refuse)
     assert store.current_version("centres") == 2
 
 
