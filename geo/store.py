@@ -93,6 +93,7 @@ _AUDIT_SCHEMA = (
             'Append-only audit log of the Polling Security Planner')""",
 )
 _SQLITE_HEADER = b"SQLite format 3\x00"
+_INTEGRITY_CHECK = "'PRAGMA integrity_check'"
 
 
 @dataclass(frozen=True)
@@ -1446,9 +1447,11 @@ def _is_damaged(path: Path, exc: BaseException) -> bool:
 
 def _damaged(path: Path, exc: BaseException) -> StoreError:
     reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    # A shell command for the user, not SQL this program runs.
+    check = f"sqlite3 '{path}' " + _INTEGRITY_CHECK
     return StoreError(
         f"the workspace {path} is damaged ({reason}): it was probably cut short while it "
-        f"was copied or written. Check it with: sqlite3 '{path}' 'PRAGMA integrity_check' "
+        f"was copied or written. Check it with: {check} "
         "(a sound file prints ok), then restore it from a backup; it was left as it is"
     )
 
