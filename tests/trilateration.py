@@ -22,10 +22,20 @@ numeric column of every per-centre table is tried, whatever its name.
 
 A hypothesis says two things about the kind of unit the column measures: no such unit lies
 closer than ``lo`` to any centre (an exclusion disc), and one lies in the ring
-``[lo, hi]`` around each centre. On a grid of 500 m cells the attacker removes the excluded
-cells from every ring; the rest is where the unit can be. A hypothesis is kept only when it
-is consistent: at least 90 % of the rings keep a cell (a column that is no distance to
-units leaves most rings empty in the dense north). A column that equals the distance from
+``[lo, hi]`` around each centre. The attacker first tests it the way any distance to the
+nearest of a set of points can be tested: such a distance changes by at most the distance
+between two places (it is 1-Lipschitz), so for every centre and its nearest neighbours
+``lo_i - hi_j <= d_ij`` must hold (within ``LIPSCHITZ_TOL_KM``). A column of counts read
+as minutes breaks this between neighbouring centres; a real distance never does. A
+distance to the nearest point also changes at rate 1 almost everywhere (its gradient has
+length 1), so between neighbours at least one of which lies ``AT_CENTRE_KM`` or more from the units,
+``|f_i - f_j| / d_ij`` has a median near 0.7 (the median of ``|cos θ|``); an exact column
+whose median stays under ``GRADIENT_MIN`` (a small count read as minutes, mostly equal
+between neighbours) is rejected. On a grid
+of 500 m cells the attacker then removes the excluded cells from every ring; the rest is
+where the unit can be. A hypothesis is kept only when it is also consistent there: at least
+90 % of the rings keep a cell. Hypotheses that give the same intervals as one already
+tried (the same column in another format) are tried once. A column that equals the distance from
 its centre to the centre named in another column of the same row (the nearest accessible
 centre) is public geometry, not a unit distance, and is skipped.
 
@@ -96,7 +106,17 @@ MIN_RINGS = 3
 NARROW_KM = 1.0
 AT_CENTRE_KM = 0.5
 CONSISTENT_SHARE = 0.9
+#: Slack of the 1-Lipschitz test, km (exported distances are rounded).
+LIPSCHITZ_TOL_KM = 0.05
+#: Neighbours of each centre the 1-Lipschitz test compares it with.
+LIPSCHITZ_NEIGHBOURS = 4
+#: Share of neighbour pairs that may break the test (none does for a real distance).
+LIPSCHITZ_SLACK = 0.002
+#: Least median rate of change between neighbours of an exact distance column.
+GRADIENT_MIN = 0.4
 MIN_ROWS = 20
+#: Share of the centres a column must give a value for: a distance to units has one for all.
+MIN_SHARE = 0.5
 MAX_RADIUS_KM = 40.0
 #: Band edges of the banded remoteness model an attacker would read in the README.
 BAND_EDGES_KM = (0.0, 5.0, 10.0, 20.0, 30.0, math.inf)
@@ -444,15 +464,52 @@ def _name_from(
         naming.by[label] = mine
 
 
+def _neighbour_pairs(xy: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each centre and its nearest neighbours: indices ``i``, ``j`` and distance, km."""
+    count = min(LIPSCHITZ_NEIGHBOURS + 1, len(xy))
+    d, j = cKDTree(xy).query(xy, k=count)
+    i = np.repeat(np.arange(len(xy)), count - 1)
+    return i, j[:, 1:].ravel(), (d[:, 1:] / k[:, None] / 1000.0).ravel()
+
+
+def is_lipschitz(
+    lo: np.ndarray, hi: np.ndarray, pairs: tuple[np.ndarray, np.ndarray, np.ndarray]
+) -> bool:
+    """True when intervals ``[lo, hi]`` can be a distance to the nearest of some points."""
+    i, j, d = pairs
+    lo_i = np.where(np.isfinite(lo[i]), lo[i], -np.inf)
+    hi_j = np.where(np.isnan(hi[j]), np.inf, hi[j])
+    known = np.isfinite(lo_i) & np.isfinite(hi_j)
+    if known.sum() < MIN_ROWS:
+        return False
+    broken = lo_i[known] - hi_j[known] > d[known] + LIPSCHITZ_TOL_KM
+    if broken.mean() > LIPSCHITZ_SLACK:
+        return False
+    exact = (lo == hi) & np.isfinite(lo)
+    away = exact[i] & exact[j] & (np.fmax(lo[i], lo[j]) >= AT_CENTRE_KM)
+    if away.sum() < MIN_ROWS:
+        return True
+    rate = np.abs(lo[i][away] - lo[j][away]) / d[away]
+    return bool(np.median(rate) >= GRADIENT_MIN)
+
+
 def _column_attack(
     exports: Exports, grid: Grid, xy: np.ndarray, k: np.ndarray, naming: _Naming
 ) -> tuple[int, list[str]]:
     tried, kept = 0, []
+    pairs = _neighbour_pairs(xy, k)
+    seen: set[bytes] = set()
     for label, (lo, hi) in hypotheses(exports).items():
         informative = np.isfinite(lo) & np.isfinite(hi) & (hi <= MAX_RADIUS_KM)
-        if informative.sum() < MIN_ROWS:
+        if informative.sum() < MIN_ROWS or np.isfinite(lo).mean() < MIN_SHARE:
             continue
+        digest = np.round(np.nan_to_num(np.concatenate([lo, hi]), nan=-1, posinf=-2), 2)
+        if digest.tobytes() in seen:
+            continue
+        seen.add(digest.tobytes())
         tried += 1
+        if not is_lipschitz(lo, hi, pairs):
+            continue
         if _is_public_geometry(exports, xy, k, np.where(lo == hi, lo, np.nan)):
             continue
         excluded = _exclude(grid, xy, k, np.where(np.isfinite(lo), lo, np.nan))
