@@ -49,8 +49,8 @@ The attack *names* a cell when either
 
 * the feasible part of one ring (or disc) is small: at most 12 cells, none more than 2 km
   from another; or
-* the narrow rings (``hi - lo`` ≤ 1 km) of at least three different centres meet in it
-  (trilateration).
+* the narrow rings (``hi - lo`` ≤ 1 km) of at least two different centres meet in it
+  (trilateration: two circles meet in at most two places, and the attacker names both).
 
 Rings narrower than 0.5 km around their own centre are not used to name cells: they say
 "a unit at this centre", which the centre's guarded status already says by design.
@@ -102,7 +102,7 @@ EPS_KM = CELL_M * math.sqrt(2) / 2 / 1000.0
 LOCATE_KM = 1.0
 MAX_REGION_CELLS = 12
 MAX_REGION_KM = 2.0
-MIN_RINGS = 3
+MIN_RINGS = 2
 NARROW_KM = 1.0
 AT_CENTRE_KM = 0.5
 CONSISTENT_SHARE = 0.9
