@@ -72,7 +72,7 @@ from geo.maps import (
     use_offline_assets,
 )
 from geo.permissions import Viewer
-from geo.redaction import unit_counts_by_municipality, unit_positions
+from geo.redaction import columns_for_viewer, unit_counts_by_municipality, unit_positions
 from geo.schema import CENTRE_TYPES, INCIDENT_CATEGORIES, UNIT_TYPES
 
 # --- layer names (English keys of geo.i18n) -------------------------------------------------
@@ -1374,16 +1374,18 @@ def centre_details(
         raise InputError(
             f"no polling centre has ID {centre_id!r}; search again or clear the filters"
         )
-    row = match.iloc[0]
     geometry = match.geometry.iloc[0]
     lat, lon = float(geometry.y), float(geometry.x)
     here_xy = points_xy(match.iloc[[0]], layer="centres")
+    # Only the columns this viewer may get (an allow-list: a new column stays hidden).
+    shown = columns_for_viewer(pd.DataFrame(match), viewer)
+    row = shown.iloc[0]
 
     attributes = pd.DataFrame(
         {
-            "attribute": [c for c in match.columns if c != match.geometry.name]
+            "attribute": [c for c in shown.columns if c != match.geometry.name]
             + ["latitude", "longitude"],
-            "value": [_as_text(row[c]) for c in match.columns if c != match.geometry.name]
+            "value": [_as_text(row[c]) for c in shown.columns if c != match.geometry.name]
             + [f"{lat:.5f}", f"{lon:.5f}"],
         }
     )
@@ -1419,6 +1421,7 @@ def centre_details(
     risk_score = None
     if coverage is not None and len(coverage):
         found = coverage[coverage["centre_id"].astype("str") == str(centre_id)]
+        found = columns_for_viewer(found, viewer)
         if len(found):
             c = found.iloc[0]
             coverage_status, risk_tier = str(c["status"]), str(c["risk_tier"])
@@ -1438,12 +1441,15 @@ def centre_details(
                 ("Female officers assigned", c["female_officers_assigned"]),
                 ("Female officer shortfall", c["female_shortfall"]),
             ]
-            if viewer.can_see_unit_positions:
-                items += [
-                    ("Nearest static guard (km)", c["nearest_static_km"]),
-                    ("Patrol response (min)", c["patrol_response_min"]),
-                    ("Rapid response (min)", c["rapid_response_min"]),
-                ]
+            items += [
+                (label, c[column])
+                for label, column in (
+                    ("Nearest static guard (km)", "nearest_static_km"),
+                    ("Patrol response (min)", "patrol_response_min"),
+                    ("Rapid response (min)", "rapid_response_min"),
+                )
+                if column in found.columns
+            ]
             if pd.notna(c.get("nearest_accessible_centre_id")):
                 items.append(
                     (
