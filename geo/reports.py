@@ -695,9 +695,7 @@ def _prepare(workspace: Workspace, options: ReportOptions, full: CoverageResult)
     kept = set(layers.centres["centre_id"].astype("str")) if len(layers.centres) else set()
     in_scope = full.centres["centre_id"].astype("str").isin(kept).to_numpy(bool)
     scoped = dataclasses.replace(full, centres=full.centres[in_scope].reset_index(drop=True))
-    shown = dataclasses.replace(
-        scoped, centres=columns_for_viewer(scoped.centres, options.viewer)
-    )
+    shown = dataclasses.replace(scoped, centres=columns_for_viewer(scoped.centres, options.viewer))
 
     incidents = layers.incidents
     if len(incidents):
