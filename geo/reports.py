@@ -48,6 +48,7 @@ from geo.coverage import (
     CoverageResult,
     Rollup,
     analyse_coverage,
+    coverage_warnings,
     gap_list,
     rollup_coverage,
 )
@@ -747,7 +748,7 @@ def _prepare(workspace: Workspace, options: ReportOptions, full: CoverageResult)
         figures=summarise_scope(shown.centres, layers.centres, incidents, unit_counts),
         versions=versions,
         acled=_acled_note(incidents, versions),
-        warnings=full.warnings,
+        warnings=coverage_warnings(full, options.viewer),
     )
 
 
