@@ -98,7 +98,7 @@ COLUMNS_WITHOUT_UNIT_POSITIONS: frozenset[str] = frozenset(
         # risk: remoteness in whole bands (geo.risk), nothing else depends on units
         "risk_score",
         "risk_tier",
-        *(f"risk_{name}" for _, name in COMPONENTS),
+        *(column for column, _ in COMPONENTS),
         "incidents_nearby",
         "incidents_nearby_last_year",
         "incidents_at_centre",

@@ -186,7 +186,9 @@ def test_new_column_is_withheld_from_briefers_gis_exports(with_new_column, fmt, 
     assert NEW_COLUMN in planner
     assert NEW_COLUMN not in briefer
     assert not set(UNIT_DISTANCE_COLUMNS) & briefer
-    assert {"status", "risk_score", "risk_remoteness"} <= briefer
+    from geo.risk import COMPONENTS
+
+    assert {"status", "risk_score", *(column for column, _ in COMPONENTS)} <= briefer
 
 
 def test_new_column_is_withheld_from_briefers_csv(with_new_column):
