@@ -1044,7 +1044,11 @@ def build_planning_map(
     if tiles is not None:
         add_tiles(m, tiles)
     sections: list[LegendSection] = []
-    centres = centre_view(layers.centres, coverage)
+    # Only allow-listed columns reach the map of a viewer without unit positions.
+    centres = centre_view(
+        columns_for_viewer(layers.centres, viewer),
+        None if coverage is None else columns_for_viewer(coverage, viewer),
+    )
     measures = _measures_of(layers, centres, has_coverage)
     sections.append(_choropleth(m, layers, measures, measure, lang, simplify_tolerance_deg))
     add_polygons(
