@@ -46,9 +46,9 @@ from geo.filters import FilteredLayers, MapFilters, apply_filters, filter_option
 from geo.maps import (  # noqa: E402
     BOUNDARY_NOTES,
     DISTRICT_STYLE,
+    MAX_ZOOM,
     MUNICIPALITY_STYLE,
     add_polygons,
-    new_map,
     use_offline_assets,
 )
 from geo.mapview import CENTRE_CLUSTER_CLASS, MapOptions, build_planning_map  # noqa: E402
@@ -87,9 +87,13 @@ class Result:
 def naive_map(layers: FilteredLayers) -> folium.Map:
     """Return a map with the same polygons and one folium object per centre (the baseline).
 
-    Each centre is a ``CircleMarker`` with a tooltip, in a folium ``MarkerCluster``.
+    Each centre is a ``CircleMarker`` with a tooltip, in a folium ``MarkerCluster``, on a
+    plain ``folium.Map``: folium's standard path, which parses the rendered text again
+    as a template (the product's maps refuse such elements; the demo's names are safe).
     """
-    m = new_map()
+    m = folium.Map(
+        location=[27.0, 17.5], zoom_start=5, tiles=None, control_scale=True, maxZoom=MAX_ZOOM
+    )
     munis = layers.municipalities
     add_polygons(
         m,

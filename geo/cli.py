@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from geo.errors import PlannerError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from geo.filters import MapFilters
 
 EXIT_USAGE = 2
 
@@ -144,7 +151,8 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     from geo.workspace import open_workspace
 
     ws = open_workspace(args.workspace)
-    centres, units = ws.require("centres"), ws.require("units")
+    # Planning from scratch is allowed: with no units, today's coverage is zero.
+    centres, units = ws.require("centres"), ws.layer("units")
     coverage = analyse_coverage(
         centres,
         units,
@@ -152,6 +160,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         ws.layer("access_audits"),
         ws.layer("municipalities"),
         as_of=args.as_of,
+        units_required=False,
     )
     uploaded = None
     if args.candidates:
@@ -200,6 +209,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         f"voters within reach: {plan.voters_covered_after:,} "
         f"(current {args.unit_type} units: {plan.voters_covered_before:,})"
     )
+    print(plan.change_sentence)
     print(f"{len(plan.sites):,} sites written to {args.out}")
     return 0
 
@@ -287,7 +297,12 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
     # The command line runs as the machine's operator, who holds every right (no --role).
     operator = Viewer(name=f"cli:{getpass.getuser()}", role="admin")
-    options = ImportOptions(swap_coordinates=args.swap_coordinates, mode=args.mode)
+    # Only an explicit --mode replace confirms a replace that removes most of the layer.
+    options = ImportOptions(
+        swap_coordinates=args.swap_coordinates,
+        mode=args.mode,
+        confirm_replace=args.mode == "replace",
+    )
     run = import_path(
         args.workspace,
         args.layer,
@@ -351,6 +366,125 @@ def _cmd_report(args: argparse.Namespace) -> int:
     print(
         f"{args.format} report of {options.scope} ({args.lang}, role {args.role}; unit "
         f"positions {units}) written to {args.out} ({len(content):,} bytes)"
+    )
+    return 0
+
+
+def _iso_date(flag: str, text: str | None) -> dt.date | None:
+    """Read the ``YYYY-MM-DD`` date of ``--flag``, or say what is wrong."""
+    from geo.errors import InputError
+
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"--{flag} {text!r} is not a date; write it as YYYY-MM-DD") from None
+
+
+#: Filter flags of ``map`` -> field of :class:`geo.filters.MapFilters` (given as its URL
+#: query form, so the command and the Map page read filters the same way).
+MAP_FILTER_FLAGS: dict[str, str] = {
+    "region": "regions",
+    "district": "districts",
+    "municipality": "municipalities",
+    "election": "elections",
+    "category": "incident_categories",
+    "agency": "unit_agencies",
+    "unit_type": "unit_types",
+    "centre_type": "centre_types",
+    "access": "access_statuses",
+}
+
+
+def _map_filters(args: argparse.Namespace, layers: Mapping[str, pd.DataFrame]) -> MapFilters:
+    """Read the filter flags into :class:`geo.filters.MapFilters`; refuse unknown values."""
+    from dataclasses import replace
+
+    import pandas as pd
+
+    from geo.errors import InputError
+    from geo.filters import QUERY_KEYS, filter_options, filters_from_query
+
+    query: dict[str, list[str]] = {}
+    for flag, name in MAP_FILTER_FLAGS.items():
+        values = getattr(args, flag)
+        if values:
+            query[QUERY_KEYS[name]] = list(values)
+    # Without workspace options nothing is left out, so no problem can come back.
+    filters, _ = filters_from_query(query)
+    since, until = _iso_date("since", args.since), _iso_date("until", args.until)
+    filters = replace(filters, date_from=since, date_to=until)
+    options = filter_options(layers)
+    for flag, name in MAP_FILTER_FLAGS.items():
+        known = getattr(options, name)
+        allowed = (
+            set(known["pcode"].astype("str")) if isinstance(known, pd.DataFrame) else set(known)
+        )
+        unknown = [v for v in getattr(filters, name) if v not in allowed]
+        if unknown:
+            examples = ", ".join(sorted(allowed)[:5]) or "none in this workspace"
+            raise InputError(
+                f"--{flag.replace('_', '-')} {', '.join(unknown)}: not in {args.workspace}; "
+                f"use values the workspace holds (e.g. {examples})"
+            )
+    return filters
+
+
+def _cmd_map(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from geo.coverage import CoverageParams, analyse_coverage
+    from geo.filters import apply_filters, filter_options
+    from geo.mapview import MapOptions, export_planning_map
+    from geo.permissions import Viewer
+    from geo.workspace import open_workspace
+
+    # --role sets what the file may reveal: the default (analyst) gets no unit positions.
+    viewer = Viewer(name=_cli_actor(), role=args.role)
+    ws = open_workspace(args.workspace)
+    filters = _map_filters(args, ws.layers)
+    coverage = None
+    try:
+        coverage = analyse_coverage(
+            ws.require("centres"),
+            ws.require("units"),
+            ws.layer("incidents"),
+            ws.layer("access_audits"),
+            ws.layer("municipalities"),
+            as_of=args.as_of,
+        )
+    except PlannerError as exc:
+        print(f"warning: coverage, risk and shortfall are not shown: {exc}", file=sys.stderr)
+    colour_by = args.colour_by or ("coverage_status" if coverage else "access_status")
+    options = MapOptions(
+        measure=None if args.measure == "none" else args.measure,
+        colour_by=colour_by,
+        show_centres=not args.no_centres,
+        show_units=not args.no_units,
+        show_radii=args.radii,
+        show_incidents=not args.no_incidents,
+        heat_map=args.heat_map,
+    )
+    export = export_planning_map(
+        apply_filters(ws.layers, filters),
+        viewer=viewer,
+        filters=filters,
+        options=options,
+        coverage=coverage.centres if coverage else None,
+        params=coverage.params if coverage else CoverageParams(),
+        agencies=filter_options(ws.layers).unit_agencies,
+        lang=args.lang,
+        is_demo=ws.is_demo,
+    )
+    Path(args.out).write_bytes(export.content)
+    _record_export(
+        args.workspace, args.out, actor=viewer.name, details=dict(export.details), rows=export.rows
+    )
+    units = "included" if viewer.can_see_unit_positions else "withheld (counts per municipality)"
+    print(
+        f"map of {export.rows:,} centres ({args.lang}, role {args.role}; unit positions "
+        f"{units}) written to {args.out} ({len(export.content):,} bytes, opens offline)"
     )
     return 0
 
@@ -449,6 +583,7 @@ def build_parser() -> argparse.ArgumentParser:
     actions.add_parser("list", help="list users (no password hashes)", allow_abbrev=False)
     usr.set_defaults(run=_cmd_users)
 
+    from geo.imports import PERMISSION_BY_LAYER
     from geo.schema import LAYER_NAMES
 
     imp = sub.add_parser(
@@ -456,12 +591,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="import a file into a layer as a new version (runs as the machine's operator, "
         "an administrator: no --role)",
         description="Check a file, print the report and store the accepted rows as a new "
-        "version of the layer. Exit 0 when rows were imported, 2 when none could be (the "
-        "workspace is then unchanged). The command line runs as the machine's operator, "
-        "who holds every right: there is no --role.",
+        "version of the layer. Exit 0 when rows were imported, 2 when none could be or "
+        "when a replace would remove more than half of the layer's rows without an "
+        "explicit --mode replace (the workspace is then unchanged). The command line runs "
+        "as the machine's operator, who holds every right: there is no --role.",
     )
     imp.add_argument("--workspace", required=True, help="GeoPackage workspace (created if absent)")
-    imp.add_argument("--layer", required=True, choices=LAYER_NAMES, help="layer to fill")
+    importable = [name for name in LAYER_NAMES if name in PERMISSION_BY_LAYER]
+    imp.add_argument("--layer", required=True, choices=importable, help="layer to fill")
     imp.add_argument("file", help="CSV, XLSX, GeoJSON, GPKG, ZIP, .shp or a folder of shapefiles")
     imp.add_argument(
         "--format",
@@ -480,7 +617,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--mode",
         choices=("replace", "upsert"),
         help="replace the layer, or add/update rows by ID (default: replace boundaries, "
-        "upsert the rest)",
+        "upsert the rest). A replace that would remove more than half of the layer's rows "
+        "is done only with an explicit --mode replace",
     )
     imp.add_argument("--max-mb", type=int, default=100, help="largest file accepted (default 100)")
     imp.set_defaults(run=_cmd_import)
@@ -515,6 +653,61 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--as-of", help="date of the analysis, YYYY-MM-DD (default today)")
     rep.add_argument("--out", required=True, help="file to write")
     rep.set_defaults(run=_cmd_report)
+
+    mp = sub.add_parser(
+        "map",
+        help="the Map page's map as one HTML file that opens offline (redacted by role)",
+        description="Write the planning map of the Map page, with the same filters, as one "
+        "self-contained HTML file: Leaflet and its plugins are inlined, so it opens from "
+        "disk with no request to any host. Units appear as counts per municipality unless "
+        "--role may see unit positions. The file is recorded in the audit log. Repeat a "
+        "filter flag to choose several values; values are those of the Map page's URL "
+        "(P-codes, election names, category and type keys).",
+    )
+    mp.add_argument("--workspace", required=True, help="GeoPackage workspace file")
+    mp.add_argument("--out", required=True, help="HTML file to write")
+    mp.add_argument(
+        "--role",
+        choices=permissions.ROLES,
+        default="analyst",
+        help="role the file is made for (default analyst: units only as counts per "
+        "municipality; planner or admin include unit positions)",
+    )
+    mp.add_argument("--lang", choices=("en", "ar"), default="en", help="language (default en)")
+    for flag, what in (
+        ("region", "region P-code"),
+        ("district", "district P-code"),
+        ("municipality", "municipality P-code"),
+        ("election", "incident election, e.g. 'municipal 2025 phase 2'"),
+        ("category", "incident category key, e.g. attack_on_centre"),
+        ("agency", "security unit agency"),
+        ("unit-type", "unit type: static_guard, patrol, rapid_response, checkpoint"),
+        ("centre-type", "polling centre type key"),
+        ("access", "centre access status: accessible, partial, inaccessible, unknown"),
+    ):
+        mp.add_argument(f"--{flag}", action="append", metavar="VALUE", help=f"only this {what}")
+    mp.add_argument("--since", metavar="YYYY-MM-DD", help="incidents on or after this date")
+    mp.add_argument("--until", metavar="YYYY-MM-DD", help="incidents on or before this date")
+    mp.add_argument(
+        "--measure",
+        default="registered_voters",
+        help="what shades the municipalities (default registered_voters; also centres, "
+        "incidents, share_accessible, coverage_share, risk_mean, shortfall; none for outlines)",
+    )
+    mp.add_argument(
+        "--colour-by",
+        help="what colours the centres: coverage_status (default with units), risk_tier, "
+        "access_status (default without units) or centre_type",
+    )
+    mp.add_argument("--heat-map", action="store_true", help="open with incidents as a heat map")
+    mp.add_argument(
+        "--radii", action="store_true", help="open with response radii on (unit positions only)"
+    )
+    mp.add_argument("--no-centres", action="store_true", help="leave the polling centres out")
+    mp.add_argument("--no-units", action="store_true", help="leave the security units out")
+    mp.add_argument("--no-incidents", action="store_true", help="leave the incidents out")
+    mp.add_argument("--as-of", help="date of the coverage analysis, YYYY-MM-DD (default today)")
+    mp.set_defaults(run=_cmd_map)
     return parser
 
 

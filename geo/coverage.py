@@ -54,7 +54,7 @@ from geo.risk import (
     resolve_as_of,
     score_risk_xy,
 )
-from geo.schema import INCIDENT_CATEGORIES
+from geo.schema import INCIDENT_CATEGORIES, empty_layer
 
 STATUSES: tuple[str, ...] = ("full", "guard_only", "response_only", "gap")
 
@@ -246,6 +246,7 @@ def analyse_coverage(
     params: CoverageParams = CoverageParams(),
     weights: RiskWeights = RiskWeights(),  # noqa: B008 - frozen, never mutated
     as_of: pd.Timestamp | str | None = None,
+    units_required: bool = True,
 ) -> CoverageResult:
     """Analyse coverage, staffing, risk and accessibility of every centre.
 
@@ -265,6 +266,9 @@ def analyse_coverage(
         Coverage parameters and risk model.
     as_of
         Reference date of the risk model; ``None`` means today.
+    units_required
+        When ``False``, a missing or empty ``units`` layer means no unit at all (every
+        centre a ``gap``), as when planning deployments from scratch.
 
     Returns
     -------
@@ -274,12 +278,14 @@ def analyse_coverage(
     Raises
     ------
     LayerMissingError
-        When ``centres`` or ``units`` is missing or empty.
+        When ``centres`` is missing or empty, or ``units`` is and ``units_required``.
     InputError
         When a layer lacks a column the analysis needs, or a location is missing.
     """
     centres = _require_layer(centres, "centres", _CENTRE_NEEDS, allow_empty=False)
-    units = _require_layer(units, "units", _UNIT_NEEDS, allow_empty=False)
+    if units is None and not units_required:
+        units = empty_layer("units")
+    units = _require_layer(units, "units", _UNIT_NEEDS, allow_empty=not units_required)
     day = resolve_as_of(as_of)
     warnings: list[str] = []
     all_ids = centres["centre_id"].astype("str")

@@ -27,12 +27,15 @@ from numpy.typing import NDArray
 
 from geo.errors import InputError
 from geo.reference import Reference, read_reference
+from geo.roads import read_reference_roads
 from geo.schema import CRS, MAX_VOTERS_PER_STATION, check_layer
 from geo.store import GeoPackageStore, LayerVersion
 
 DEFAULT_SEED = 7
 DEMO_SOURCE = "synthetic demo"
 SOUTH_REGION = "RG-S"
+#: Times an incident that would fall outside its municipality is pulled halfway back.
+_PULL_BACKS = 12
 
 #: Election phases of the demo, with their (fictional but plausible) polling days.
 ELECTIONS: tuple[tuple[str, str], ...] = (
@@ -173,6 +176,8 @@ def build_demo(
         "access_audits": audits,
         "units": units,
         "incidents": incidents,
+        # Real roads (OpenStreetMap, ODbL): their `source` carries the attribution.
+        "roads": read_reference_roads(),
     }
     return {name: check_layer(name, frame) for name, frame in layers.items()}
 
@@ -355,12 +360,35 @@ def _offset_points(
     lat: NDArray[np.float64],
     distance_km: NDArray[np.float64],
     rng: np.random.Generator,
+    *,
+    within: NDArray[np.object_] | None = None,
 ) -> NDArray[np.object_]:
-    """Points at ``distance_km`` in a random direction from (lon, lat)."""
+    """Points at ``distance_km`` in a random direction from (lon, lat).
+
+    With ``within`` (one polygon per point, each containing its (lon, lat)), a point that
+    would fall outside its polygon is pulled back towards its origin (the distance halved,
+    up to :data:`_PULL_BACKS` times, then the origin itself), so it stays inside. No extra
+    random numbers are drawn, so the rest of the workspace does not change.
+    """
     angle = rng.uniform(0, 2 * np.pi, len(lon))
-    dlat = distance_km * np.sin(angle) / 110.57
-    dlon = distance_km * np.cos(angle) / (111.32 * np.cos(np.radians(lat)))
-    return shapely.points(np.round(lon + dlon, 6), np.round(lat + dlat, 6))
+
+    def place(distance: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        dlat = distance * np.sin(angle) / 110.57
+        dlon = distance * np.cos(angle) / (111.32 * np.cos(np.radians(lat)))
+        return np.round(lon + dlon, 6), np.round(lat + dlat, 6)
+
+    distance = np.asarray(distance_km, dtype=np.float64)
+    x, y = place(distance)
+    if within is not None:
+        outside = ~shapely.contains_xy(within, x, y)
+        for _ in range(_PULL_BACKS):
+            if not outside.any():
+                break
+            distance = np.where(outside, distance / 2, distance)
+            x, y = place(distance)
+            outside &= ~shapely.contains_xy(within, x, y)
+        x, y = np.where(outside, lon, x), np.where(outside, lat, y)
+    return shapely.points(x, y)
 
 
 def _build_units(
@@ -524,13 +552,18 @@ def _build_incidents(
             "source": DEMO_SOURCE,
         }
     )
-    frame = frame.sort_values(["date", "incident_id"], kind="stable").reset_index(drop=True)
+    frame = frame.sort_values(["date", "incident_id"], kind="stable")
+    # The permutation of the sort, taken before re-indexing, so that each incident keeps
+    # the place of its own centre.
     order = frame.index.to_numpy()
+    frame = frame.reset_index(drop=True)
+    polygons = municipalities.geometry.to_numpy()[c_muni[at][order]]
     geometry = _offset_points(
         centres.geometry.x.to_numpy()[at][order],
         centres.geometry.y.to_numpy()[at][order],
         distance[order],
         rng,
+        within=polygons,
     )
     return gpd.GeoDataFrame(frame, geometry=geometry, crs=CRS)
 

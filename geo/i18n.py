@@ -40,6 +40,19 @@ ARABIC: dict[str, str] = {
     "author": "المؤلف",
     "note": "ملاحظة",
     "Overview map": "خريطة عامة",
+    # -- the map as one HTML file (geo/mapview.py export_planning_map, ui/map.py)
+    "Polling Security Planner — map": "مخطط أمن مراكز الاقتراع — خريطة",
+    "Download this map (HTML)": "تنزيل هذه الخريطة (HTML)",
+    "One file that opens in a browser without the app or the internet; the download is "
+    "recorded in the audit log.": (
+        "ملف واحد يُفتح في المتصفح دون التطبيق أو الإنترنت؛ ويُسجَّل التنزيل في سجل التدقيق."
+    ),
+    "Made on": "أُعدّت في",
+    "Shows the exact positions of security units: share it only with people allowed to "
+    "see them.": "تعرض المواقع الدقيقة للوحدات الأمنية: لا تشاركها إلا مع المخوّلين برؤيتها.",
+    "Security units appear as counts per municipality, without their positions.": (
+        "تظهر الوحدات الأمنية كأعداد لكل بلدية، دون مواقعها."
+    ),
     "Where next": "إلى أين بعد ذلك",
     "Signed in as": "الدخول باسم",
     "role": "الدور",

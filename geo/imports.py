@@ -15,6 +15,13 @@ The flow, shared by the Data page, the command line and single-record edits:
    failed write leaves the workspace as it was); :func:`restore_layer` brings back an old
    version the same way.
 
+A replace that would remove more than :data:`REPLACE_CONFIRM_SHARE` (half) of the rows of
+the current layer, by key, is stored only when confirmed
+(:attr:`ImportOptions.confirm_replace`: ``--mode replace`` given explicitly on the command
+line, a ticked box on the Data page): a boundary file holding one district would otherwise
+turn 22 districts into 1 with only a warning. Re-coding a whole layer (the demo's
+districts replaced by COD-AB's official P-codes) removes every current key, so it asks too.
+
 Checks, besides the layer schema (:func:`geo.schema.validate_layer`: types, required and
 allowed values, duplicate IDs, negative counts, more than 550 voters per station, dates
 in the future):
@@ -79,7 +86,14 @@ from geo.mapping import (
     targets_of,
     template_headers,
 )
-from geo.maps import add_points, add_polygons, new_map, use_offline_assets
+from geo.maps import (
+    add_layer_control,
+    add_points,
+    add_polygons,
+    new_map,
+    ring_marker,
+    use_offline_assets,
+)
 from geo.names import place_key
 from geo.permissions import Permission, Viewer, require
 from geo.reference import build_catchments
@@ -134,6 +148,9 @@ REFERENCES: tuple[tuple[str, str, str], ...] = (
     ("units", "assigned_centre_id", "centres"),
     ("incidents", "centre_id", "centres"),
 )
+#: A replace that would remove more than this share of the current rows (by key) needs
+#: confirming (:attr:`ImportOptions.confirm_replace`).
+REPLACE_CONFIRM_SHARE = 0.5
 #: Seats farther than this from a point declared in their municipality get a warning.
 SEAT_DISTANCE_KM = 25.0
 #: Points this far (degrees, about 5 km) outside every municipality still go to the nearest.
@@ -155,6 +172,10 @@ class NothingToImportError(InputError):
     def __init__(self, message: str, report: ValidationReport) -> None:
         super().__init__(message)
         self.report = report
+
+
+class ReplaceNotConfirmedError(InputError):
+    """A replace that would remove most of a layer, committed without confirmation."""
 
 
 # -- results ---------------------------------------------------------------------------
@@ -186,12 +207,50 @@ class ImportOptions:
         Dates after this day are in the future; ``None`` means today.
     table
         Which table of a file with several (sheets, layers, archive members).
+    confirm_replace
+        The user confirmed a replace that removes more than :data:`REPLACE_CONFIRM_SHARE`
+        of the layer's rows; without it such a preview cannot be committed.
     """
 
     swap_coordinates: bool = False
     mode: ImportMode | None = None
     today: pd.Timestamp | None = None
     table: str | None = None
+    confirm_replace: bool = False
+
+
+@dataclass(frozen=True)
+class LargeRemoval:
+    """A replace that removes most of a layer: rows removed (by key) of the current ones.
+
+    Attributes
+    ----------
+    layer
+        The layer replaced.
+    removed
+        Current rows whose key the new version does not have.
+    current
+        Rows of the current version.
+    remaining
+        Rows of the new version.
+    confirmed
+        Whether the user confirmed it (:attr:`ImportOptions.confirm_replace`).
+    """
+
+    layer: str
+    removed: int
+    current: int
+    remaining: int
+    confirmed: bool = False
+
+    def describe(self) -> str:
+        """Return e.g. "replacing 'districts' would remove 22 of the 22 rows of …"."""
+        share = "half" if REPLACE_CONFIRM_SHARE == 0.5 else f"{REPLACE_CONFIRM_SHARE:.0%}"
+        return (
+            f"replacing '{self.layer}' would remove {self.removed:,} of the {self.current:,} "
+            f"rows of '{self.layer}' (more than {share}) and leave {self.remaining:,} "
+            f"row(s) in the new version"
+        )
 
 
 @dataclass(frozen=True)
@@ -268,6 +327,10 @@ class ImportPreview:
         Facts worth telling (encoding, sheet, filtered rows, date styles …).
     row_label
         ``row``, ``feature`` (GIS files) or ``record`` (single-record edits).
+    large_removal
+        Set when the preview is a replace that removes more than
+        :data:`REPLACE_CONFIRM_SHARE` of the current rows; it is stored only once
+        confirmed.
     """
 
     layer: str
@@ -290,11 +353,17 @@ class ImportPreview:
     swaps: pd.DataFrame
     notes: tuple[str, ...] = ()
     row_label: str = "row"
+    large_removal: LargeRemoval | None = None
+
+    @property
+    def needs_confirmation(self) -> bool:
+        """True when the preview removes most of the layer and that is not confirmed."""
+        return self.large_removal is not None and not self.large_removal.confirmed
 
     @property
     def can_commit(self) -> bool:
-        """True when storing the preview would change the layer."""
-        return self.diff.has_changes
+        """True when storing the preview would change the layer and needs no confirmation."""
+        return self.diff.has_changes and not self.needs_confirmation
 
     def summary(self) -> str:
         """Return a few lines: file, format, rows accepted/rejected, changes, problems."""
@@ -570,6 +639,7 @@ def _prepare(
     report = ValidationReport(layer, problems)
     rejected = _rejected_frame(table, kept, rows, verdict)
     base_version = _current_version(workspace, layer)
+    large_removal = _large_removal(layer, mode, current, result, diff, options)
     return ImportPreview(
         layer=layer,
         format=conversion.format,
@@ -591,6 +661,41 @@ def _prepare(
         swaps=swaps,
         notes=tuple(work.notes),
         row_label=row_label or table.row_label,
+        large_removal=large_removal,
+    )
+
+
+def _large_removal(
+    layer: str,
+    mode: ImportMode,
+    current: pd.DataFrame | None,
+    result: pd.DataFrame,
+    diff: LayerDiff,
+    options: ImportOptions,
+) -> LargeRemoval | None:
+    """Return the removal to confirm when a replace drops most of the current rows."""
+    current_rows = 0 if current is None else len(current)
+    if mode != "replace" or len(diff.removed) <= REPLACE_CONFIRM_SHARE * current_rows:
+        return None
+    return LargeRemoval(
+        layer, len(diff.removed), current_rows, len(result), confirmed=options.confirm_replace
+    )
+
+
+def require_confirmation(preview: ImportPreview) -> None:
+    """Refuse a preview whose removal of most of the layer is not confirmed.
+
+    Raises
+    ------
+    ReplaceNotConfirmedError
+        Saying how many rows would go and how to confirm (or to upsert instead).
+    """
+    if preview.large_removal is None or preview.large_removal.confirmed:
+        return
+    raise ReplaceNotConfirmedError(
+        f"{preview.filename}: {preview.large_removal.describe()}; the workspace is unchanged. "
+        "Check that the file holds the whole layer and confirm the replace, or import in "
+        "upsert mode to add and update rows only"
     )
 
 
@@ -1725,11 +1830,14 @@ def commit_import(
         When ``viewer`` may not import the layer.
     NothingToImportError
         When the preview changes nothing (every row rejected, or identical rows).
+    ReplaceNotConfirmedError
+        When the preview removes most of the layer without confirmation.
     StoreError
         When the layer got a new version since the preview (preview again), or the write
         failed (the workspace is unchanged).
     """
     require(viewer, PERMISSION_BY_LAYER[preview.layer])
+    require_confirmation(preview)
     if not preview.can_commit:
         if not len(preview.accepted) and preview.row_label != "record":
             reason = f"no row of {preview.filename} can be imported"
@@ -1844,7 +1952,7 @@ class ImportRun:
     @property
     def imported(self) -> bool:
         """True when rows were (or, in a dry run, would be) imported."""
-        return len(self.preview.accepted) > 0
+        return len(self.preview.accepted) > 0 and not self.preview.needs_confirmation
 
     def describe(self, *, limit: int = 100) -> str:
         """Return the report as text: summary, notes, problems (at most ``limit``), outcome."""
@@ -1867,6 +1975,11 @@ class ImportRun:
             lines.append(
                 f"{preview.layer}: version {self.version.version} written "
                 f"({self.version.rows:,} rows)"
+            )
+        elif preview.large_removal is not None and preview.needs_confirmation:
+            lines.append(
+                f"refused: {preview.large_removal.describe()}; nothing was written. Pass "
+                "--mode replace to confirm, or --mode upsert to add and update rows only"
             )
         elif self.dry_run:
             lines.append("dry run: nothing was written")
@@ -1924,8 +2037,9 @@ def import_path(
     Returns
     -------
     ImportRun
-        The preview and the version written. Nothing is written when no row passes or
-        nothing would change; a failed write leaves the workspace as it was.
+        The preview and the version written. Nothing is written when no row passes,
+        nothing would change, or a replace would remove most of the layer without
+        ``options.confirm_replace``; a failed write leaves the workspace as it was.
     """
     source = read_path(file_path, limits=limits)
     workspace = _workspace_or_empty(workspace_path)
@@ -1969,7 +2083,7 @@ def build_preview_map(preview: ImportPreview, *, limit: int = 50_000) -> folium.
         add_polygons(m, labelled, name=name, label_columns=labels, simplify_tolerance_deg=0.002)
     lon_min, lat_min, lon_max, lat_max = labelled.total_bounds
     m.fit_bounds([[lat_min, lon_min], [lat_max, lon_max]])
-    folium.LayerControl(collapsed=True).add_to(m)
+    add_layer_control(m, collapsed=True)
     use_offline_assets(m)
     return m
 
@@ -1997,7 +2111,7 @@ def build_pick_map(
             simplify_tolerance_deg=0.005,
         )
     if point is not None:
-        folium.CircleMarker(list(point), radius=7, color="#c0392b", fill=True).add_to(m)
+        ring_marker(*point, color="#c0392b", radius_px=7, weight=3, fill=True).add_to(m)
     use_offline_assets(m)
     return m
 
@@ -2199,9 +2313,12 @@ __all__ = [
     "ImportOptions",
     "ImportPreview",
     "ImportRun",
+    "LargeRemoval",
     "LayerDiff",
     "NothingToImportError",
+    "REPLACE_CONFIRM_SHARE",
     "RecordAction",
+    "ReplaceNotConfirmedError",
     "build_pick_map",
     "build_preview_map",
     "commit_import",
@@ -2216,5 +2333,6 @@ __all__ = [
     "prepare_record",
     "rejected_csv",
     "report_csv",
+    "require_confirmation",
     "restore_layer",
 ]

@@ -5,7 +5,9 @@ Every file is checked **before it is parsed**:
 - its size (:attr:`ImportLimits.max_file_bytes`, 100 MB by default);
 - its type: the name must end in a known suffix (:data:`KNOWN_SUFFIXES`) and the first
   bytes must agree (an ``.xlsx`` or ``.zip`` starts with ``PK``, a GeoPackage with
-  ``SQLite format 3``, a CSV or GeoJSON holds no NUL byte);
+  ``SQLite format 3``, a CSV or GeoJSON holds no NUL byte unless it is UTF-16 text: a CSV
+  with a UTF-16 byte-order mark is read, UTF-16 without one, or a UTF-16 GeoJSON, is
+  refused saying so and how to save it as UTF-8);
 - a ZIP archive (and an ``.xlsx``, which is one) is read from its directory only: no member
   may have an absolute path, a drive letter or a ``..`` component, be a link, be encrypted
   or be another archive; the members may not unpack to more than
@@ -14,17 +16,22 @@ Every file is checked **before it is parsed**:
   Python's :mod:`zipfile` never returns more bytes than a member declares, so checking the
   declared sizes bounds what is read.
 
-Text files are decoded strictly: UTF-8 with a byte-order mark, then UTF-8; failing both,
-Windows-1256 (Arabic) or Windows-1252 (Western European), whichever reads the bytes above
-0x7F as words: Arabic text puts them in runs (letters of a word), Western text as single
-accented letters or punctuation between ASCII letters. A guessed encoding is reported.
+Text files are decoded strictly: UTF-16 (little or big endian) when the file starts with
+its byte-order mark (what Excel's "Unicode Text" writes), UTF-8 with a byte-order mark,
+then UTF-8; failing both, Windows-1256 (Arabic) or Windows-1252 (Western European),
+whichever reads the bytes above 0x7F as words: Arabic text puts them in runs (letters of
+a word), Western text as single accented letters or punctuation between ASCII letters. A
+guessed encoding is reported.
 
 CSV files are read with the :mod:`csv` module (quoted values may hold delimiters, quotes
 and line breaks); the delimiter (comma, semicolon or tab) is the most frequent one in the
-header line. Row numbers are those a spreadsheet shows: the header is row 1 and a value
-spanning several lines still counts as one row; blank rows are skipped but keep their
-numbers. Excel rows keep the sheet's own numbers. A row of HXL hashtags under the header
-(``#adm1+name``, ``#geo+lat`` …) is recognised and kept apart. GIS layers (GeoJSON,
+header line. A value may hold up to :data:`MAX_FIELD_CHARS` characters (1 MiB, room for a
+detailed WKT polygon); a longer one rejects its row, saying how long it is. Row numbers are
+those a spreadsheet shows: the header is row 1 and a value spanning several lines still
+counts as one row; blank rows are skipped but keep their numbers. Excel rows keep the
+sheet's own numbers; a formula cell is never read as its saved result (see
+:func:`read_xlsx_bytes`). A row of HXL hashtags under the header (``#adm1+name``,
+``#geo+lat`` …) is recognised and kept apart. GIS layers (GeoJSON,
 GeoPackage, shapefiles in a ZIP) are read with pyogrio; their "rows" are feature numbers.
 
 Values are kept as text exactly as the file holds them (blank as ``""``); parsing into
@@ -84,6 +91,16 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _EMPTY_ZIP_MAGIC = b"PK\x05\x06"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _UTF8_BOM = b"\xef\xbb\xbf"
+_UTF16_LE_BOM = b"\xff\xfe"
+_UTF16_BE_BOM = b"\xfe\xff"
+#: Bytes looked at to tell binary data (or UTF-16 without a byte-order mark) from text.
+_SNIFF_BYTES = 8192
+#: Longest value of a CSV file, in characters; a longer one rejects its row. Python's csv
+#: module stops at 131,072 by default, which a detailed WKT polygon can exceed.
+MAX_FIELD_CHARS = 1_048_576
+# The csv module's own (process-wide) limit is lifted so that values are measured after
+# parsing against MAX_FIELD_CHARS; 2**31 - 1 fits a C long on every platform.
+_CSV_MODULE_LIMIT = 2**31 - 1
 
 _HXL_TAG = re.compile(r"^#[a-z][a-z0-9_]*(\s*\+\s*[a-z][a-z0-9_]*)*$", re.IGNORECASE)
 _ARABIC = re.compile("[\u0600-\u06ff]")
@@ -128,6 +145,8 @@ class TextEncoding:
 
 UTF8 = TextEncoding("utf-8", "UTF-8")
 UTF8_BOM = TextEncoding("utf-8-sig", "UTF-8 with byte-order mark")
+UTF16_LE = TextEncoding("utf-16-le", "UTF-16 LE with byte-order mark")
+UTF16_BE = TextEncoding("utf-16-be", "UTF-16 BE with byte-order mark")
 CP1256 = TextEncoding("cp1256", "Windows-1256 (Arabic)", guessed=True)
 CP1252 = TextEncoding("cp1252", "Windows-1252 (Western European)", guessed=True)
 
@@ -334,12 +353,60 @@ def _check_magic(name: str, kind: FileKind, data: bytes) -> None:
         raise FileRejectedError(f"{name} is not {what}{extra}")
     if kind == "gpkg" and not head.startswith(_SQLITE_MAGIC):
         raise FileRejectedError(f"{name} is not a GeoPackage (an SQLite database)")
-    binary = is_zip or head.startswith(_SQLITE_MAGIC) or b"\x00" in data[:8192]
-    if kind in ("csv", "geojson") and binary:
+    if kind not in ("csv", "geojson"):
+        return
+    if is_zip or head.startswith(_SQLITE_MAGIC):
         raise FileRejectedError(
             f"{name} is named like a text file but holds binary data; if it is an "
             "Excel workbook or an archive, give it the right suffix (.xlsx, .zip)"
         )
+    utf16 = _utf16_order(data)
+    if utf16 is not None:
+        order, has_bom = utf16
+        if has_bom and kind == "csv":
+            return  # decoded as UTF-16 by decode_text
+        what = f"{name} is UTF-16 text"
+        if not has_bom:
+            what = (
+                f"{name} looks like UTF-16 {order} text without a byte-order mark, which "
+                "cannot be read reliably"
+            )
+        how = (
+            "in Excel choose File › Save As › 'CSV UTF-8 (Comma delimited)'; in a text "
+            "editor save it with the encoding UTF-8"
+            if kind == "csv"
+            else "GeoJSON must be UTF-8: save it as UTF-8 in a text editor"
+        )
+        raise FileRejectedError(f"{what}; {how}, then import it again")
+    if b"\x00" in data[:_SNIFF_BYTES]:
+        raise FileRejectedError(
+            f"{name} is named like a text file but holds binary data; if it is an "
+            "Excel workbook or an archive, give it the right suffix (.xlsx, .zip)"
+        )
+
+
+def _utf16_order(data: bytes) -> tuple[Literal["LE", "BE"], bool] | None:
+    """Return the byte order of UTF-16 text and whether it has a byte-order mark.
+
+    Without a mark, text is taken for UTF-16 when NUL bytes (the high byte of every ASCII
+    character: digits, delimiters, line breaks) make at least a tenth of the bytes on one
+    side of each pair and almost none (1 %) on the other; binary data has them on both.
+    ``None`` when the data is not UTF-16.
+    """
+    if data.startswith(_UTF16_LE_BOM):
+        return "LE", True
+    if data.startswith(_UTF16_BE_BOM):
+        return "BE", True
+    head = data[: _SNIFF_BYTES - _SNIFF_BYTES % 2]
+    first, second = head[0::2], head[1::2]
+    if not second:
+        return None
+    nul_first, nul_second = first.count(0), second.count(0)
+    if nul_second >= 0.1 * len(second) and nul_first <= 0.01 * len(first):
+        return "LE", False
+    if nul_first >= 0.1 * len(first) and nul_second <= 0.01 * len(second):
+        return "BE", False
+    return None
 
 
 @dataclass(frozen=True)
@@ -535,14 +602,30 @@ def _tables_of_members(
 # -- text ------------------------------------------------------------------------------
 
 
-def decode_text(data: bytes) -> tuple[str, TextEncoding]:
+def decode_text(data: bytes, name: str = "the file") -> tuple[str, TextEncoding]:
     """Decode a text file strictly; see the module docstring for the order tried.
 
     Returns
     -------
     text, encoding
         The text (without a byte-order mark) and how it was decoded.
+
+    Raises
+    ------
+    InputError
+        When the file (called ``name`` in the message) starts with a UTF-16 byte-order
+        mark but is not valid UTF-16.
     """
+    for bom, utf16 in ((_UTF16_LE_BOM, UTF16_LE), (_UTF16_BE_BOM, UTF16_BE)):
+        if data.startswith(bom):
+            try:
+                return data[len(bom) :].decode(utf16.codec), utf16
+            except UnicodeDecodeError as exc:
+                raise InputError(
+                    f"{name} starts with a UTF-16 byte-order mark but is not valid UTF-16 text "
+                    f"({exc.reason} at byte {exc.start + len(bom):,}); save it again as "
+                    "'CSV UTF-8 (Comma delimited)' and import it again"
+                ) from exc
     if data.startswith(_UTF8_BOM):
         try:
             return data[len(_UTF8_BOM) :].decode("utf-8"), UTF8_BOM
@@ -598,14 +681,20 @@ def _sniff_delimiter(text: str) -> str:
 def read_csv_bytes(data: bytes, name: str) -> RawTable:
     """Read a delimited text file (CSV, semicolon-separated or TSV) into a :class:`RawTable`.
 
+    A value longer than :data:`MAX_FIELD_CHARS` characters is an error of its row (the
+    other rows are kept), saying how long it is and what the limit is.
+
     Raises
     ------
     InputError
         When the file has no header row or its quoting is broken (an opening quote that
         never closes), naming the row where the broken value starts.
     """
-    text, encoding = decode_text(data)
+    text, encoding = decode_text(data, name)
     delimiter = _sniff_delimiter(text)
+    # Lifted so that a long value is measured (below) rather than stopping the reader with
+    # an error that reads like broken quoting; the same value for every caller.
+    csv.field_size_limit(_CSV_MODULE_LIMIT)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     records: list[list[str]] = []
     try:
@@ -620,7 +709,45 @@ def read_csv_bytes(data: bytes, name: str) -> RawTable:
     notes = [f"read as text encoded in {encoding.label}"]
     if delimiter != ",":
         notes.append("values separated by " + ("semicolons" if delimiter == ";" else "tabs"))
-    return _table_from_records(name, records, list(range(1, len(records) + 1)), encoding, notes)
+    issues = _long_values(records) if len(text) > MAX_FIELD_CHARS else []
+    numbers = list(range(1, len(records) + 1))
+    return _table_from_records(name, records, numbers, encoding, notes, issues)
+
+
+@dataclass(frozen=True)
+class _CellIssue:
+    """A value that rejects its row: where it is in the parsed records and why.
+
+    ``cell`` names the place for spreadsheets (``cell B3 of sheet 'centres'``) and is
+    empty for CSV, whose problems carry row and column instead.
+    """
+
+    record: int
+    column: int
+    message: str
+    cell: str = ""
+
+
+def _long_values(records: Sequence[Sequence[str]]) -> list[_CellIssue]:
+    issues: list[_CellIssue] = []
+    for i, record in enumerate(records):
+        if max(map(len, record), default=0) <= MAX_FIELD_CHARS:
+            continue
+        for j, value in enumerate(record):
+            if len(value) <= MAX_FIELD_CHARS:
+                continue
+            message = (
+                f"a value of {len(value):,} characters exceeds the limit of "
+                f"{MAX_FIELD_CHARS:,} characters per value; shorten it (for a detailed "
+                "geometry, import a GeoJSON, GeoPackage or zipped shapefile instead of WKT)"
+            )
+            if "\n" in value or "\r" in value:
+                message += (
+                    '. If it is not meant to be this long, look for a quote (") that opens the '
+                    "value too early: the value runs to the next quote, many lines below"
+                )
+            issues.append(_CellIssue(i, j, message))
+    return issues
 
 
 def _cell_text(value: object) -> str:
@@ -649,16 +776,29 @@ def read_xlsx_bytes(data: bytes, name: str) -> RawTable:
     Dates stored as dates become ``YYYY-MM-DD`` (with the time when there is one); whole
     numbers lose their ``.0``. Other sheets are named in the notes.
 
+    A **formula cell** is never read as its value: the result a workbook stores beside a
+    formula may be stale, and tools that never calculate store none (read as blank) or 0,
+    which would import names "0" and counts of 0 without a word. In a data row the
+    formula is an error of that row, naming the cell and the sheet (``cell C14 of sheet
+    'centres'``): the row is rejected with that reason, the rows typed as values are kept,
+    as for any other bad value (one wrong cell does not cost the user the whole file), and
+    the rejected rows can be downloaded with the formula text. In the header row (or an
+    HXL hashtag row under it), which names every column, a formula refuses the sheet.
+
     Raises
     ------
     InputError
-        When the workbook cannot be opened or every sheet is empty.
+        When the workbook cannot be opened, every sheet is empty, or a column name is a
+        formula.
     """
     import openpyxl  # imported here: only Excel uploads need it
+    from openpyxl.utils import get_column_letter
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        # data_only=False: formula cells come as formulas (data type "f"), not as the
+        # result the file may or may not have stored.
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise InputError(
             f"{name} cannot be opened as an Excel workbook ({exc}); save it again as .xlsx "
@@ -668,8 +808,29 @@ def read_xlsx_bytes(data: bytes, name: str) -> RawTable:
         for sheet in workbook.worksheets:
             records: list[list[str]] = []
             numbers: list[int] = []
-            for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-                records.append([_cell_text(v) for v in row])
+            issues: list[_CellIssue] = []
+            for number, row in enumerate(sheet.iter_rows(), start=1):
+                values: list[str] = []
+                for j, cell in enumerate(row):
+                    if cell.data_type != "f":
+                        values.append(_cell_text(cell.value))
+                        continue
+                    # An array formula's value is an object holding the formula text.
+                    formula = str(getattr(cell.value, "text", cell.value) or "")
+                    values.append(formula)
+                    issues.append(
+                        _CellIssue(
+                            len(records),
+                            j,
+                            f"holds a formula ({_shorten(formula, 60)}), not a value; the "
+                            "importer reads typed values only. In Excel select the cells, "
+                            "copy them and use Paste Special › Values (or save a copy as "
+                            "CSV UTF-8), then import again",
+                            cell=f"cell {get_column_letter(j + 1)}{number} of sheet "
+                            f"'{sheet.title}'",
+                        )
+                    )
+                records.append(values)
                 numbers.append(number)
             if any(any(cell.strip() for cell in record) for record in records):
                 others = [s.title for s in workbook.worksheets if s.title != sheet.title]
@@ -677,7 +838,7 @@ def read_xlsx_bytes(data: bytes, name: str) -> RawTable:
                 if others:
                     notes.append(f"other sheets not read: {', '.join(others)}")
                 label = name if len(workbook.worksheets) == 1 else f"{name} › {sheet.title}"
-                return _table_from_records(label, records, numbers, None, notes)
+                return _table_from_records(label, records, numbers, None, notes, issues)
     finally:
         workbook.close()
     raise InputError(f"{name}: every sheet of the workbook is empty; fill in the first sheet")
@@ -695,8 +856,13 @@ def _table_from_records(
     numbers: list[int],
     encoding: TextEncoding | None,
     notes: list[str],
+    issues: Sequence[_CellIssue] = (),
 ) -> RawTable:
-    """Build a table from parsed records: header, HXL row, blank and ragged rows."""
+    """Build a table from parsed records: header, HXL row, blank and ragged rows.
+
+    ``issues`` are values that reject their row; one in the header (or HXL) row refuses
+    the table.
+    """
     problems: list[Problem] = []
     start = next((i for i, r in enumerate(records) if any(c.strip() for c in r)), None)
     if start is None:
@@ -704,6 +870,7 @@ def _table_from_records(
     header = [c.strip().lstrip("\ufeff") for c in records[start]]
     body = records[start + 1 :]
     body_numbers = numbers[start + 1 :]
+    header_end = start
     hxl_tags: list[str] | None = None
     if _is_hxl_row(header):
         hxl_tags = list(header)
@@ -712,6 +879,16 @@ def _table_from_records(
         hxl_tags = [c.strip() for c in body[0]]
         notes.append(f"row {body_numbers[0]} holds HXL hashtags; read as tags, not data")
         body, body_numbers = body[1:], body_numbers[1:]
+        header_end = start + 1
+    for issue in issues:
+        if issue.record <= header_end:
+            role = "the header row" if issue.record == start else "the HXL hashtag row"
+            if issue.cell:
+                raise InputError(f"{name}: {issue.cell} ({role}) {issue.message}")
+            raise InputError(
+                f"{name}, row {numbers[issue.record]} ({role}), column {issue.column + 1}: "
+                f"{issue.message}"
+            )
     width = max([len(header), *(len(r) for r in body)])
     header += [""] * (width - len(header))
     if hxl_tags is not None:
@@ -765,6 +942,16 @@ def _table_from_records(
             )
         )
     names = _unique_names([header[i] for i in keep], name, problems)
+    name_of = dict(zip(keep, names, strict=True))
+    for issue in issues:
+        problems.append(
+            Problem(
+                name,
+                int(numbers[issue.record]),
+                name_of.get(issue.column),
+                f"{issue.cell} {issue.message}" if issue.cell else issue.message,
+            )
+        )
     frame = pd.DataFrame(
         {n: pd.Series(columns_values[i], dtype="str") for n, i in zip(names, keep, strict=True)},
         index=pd.RangeIndex(len(padded)),

@@ -1,27 +1,70 @@
-"""Folium maps of the planner, drawn with Leaflet files the app serves itself (no CDN).
+r"""Folium maps of the planner, drawn with Leaflet files the app serves itself (no CDN).
 
 Every map made here loads Leaflet, jQuery and the Leaflet plugins from
 :data:`ASSET_URL_PREFIX` (``/app/static/vendor``, which Streamlit serves from
 ``static/vendor/`` beside ``app.py`` when ``server.enableStaticServing`` is on;
 ``scripts/fetch_assets.py`` fills it). A map in a browser without internet then works,
 and one unreachable CDN cannot blank it: the ``st_folium`` iframe gives up at the first
-script that fails to load.
+script that fails to load. :func:`standalone_html` writes a map as one file with those
+assets inlined, for people without the app.
 
 Links are rewritten per element *instance*: folium keeps its CDN lists as class
 attributes shared by every user of the server process, so they are never modified.
 :func:`new_map` returns an :class:`OfflineMap`, which rewrites the links of every element
 added to it each time it renders, and refuses elements whose assets are not vendored.
 
-All text taken from data is HTML-escaped before it reaches a tooltip, because Leaflet
-and folium insert tooltip content as HTML.
+Text from data is never template source
+---------------------------------------
+branca renders a map in two passes: each element's Jinja macros are rendered with the
+element's values, and the *result* is wrapped in a new ``branca.element.Element``, whose
+constructor compiles it as a Jinja template that the page render then runs. A centre
+named ``{{ 7*7 }}`` came out as ``49``, ``{{ cycler.__init__.__globals__.os... }}`` ran
+code in the server and ``{%`` broke the render, on every standard path
+(``get_root().render()``, ``save()``, ``_repr_html_()``, and the full render that
+``st_folium`` does before building its own script). Two independent guarantees close this:
+
+1. **No second pass** (structural). Every element of a map made here renders its
+   macros *once* into :class:`RawText` children, which are never compiled:
+   :class:`TemplateFreeElement` replaces ``MacroElement.render`` for the toolkit's own
+   elements (:class:`CompactLayer`, :class:`MapLegend`, :class:`FillFade`) and, through
+   a subclass each, for the folium elements the toolkit uses (:class:`OfflineMap`,
+   :class:`SafeGeoJson`, :class:`SafeLayerControl`, ...). It renders its children
+   itself and *refuses* any child that is not template-free (a plain ``folium.Marker``,
+   ``folium.Tooltip`` — whose text lands raw in a JavaScript template literal — or a
+   future plugin): :class:`UnsafeElementError` is raised before anything is parsed.
+   The only foreign child allowed is folium's ``ElementAddToElement``, which folium adds
+   at render time and which holds two JavaScript variable names, and it is rendered
+   template-free too. So data reaches Jinja only as a *value* of the first pass, which
+   Jinja never interprets.
+2. **No delimiter survives** (encoding, defence in depth). Every text from data enters a
+   map through the toolkit's encoders, which leave none of ``{ } % #`` literally, so no
+   ``{{``, ``{%``, ``{#`` or line statement can form even if some renderer parsed the
+   page again: :func:`html_text` (and :func:`escape_text` for columns) writes the HTML
+   specials and those four as character references (``&#123;``...), which the browser
+   shows as the original text; :func:`script_json` writes them as ``\u007b``... inside
+   JSON strings (and ``< > & '`` everywhere), which JavaScript reads as the original
+   text. Layer names pass through :func:`layer_label` in the layer control and the
+   legend alike. Builders outside this module use only its functions (``add_*``,
+   :func:`add_layer_control`, :func:`ring_group`...), never folium constructors (a
+   test reads their source), and the render refuses anything else (1).
+
+Escaping ``< > &`` alone is not enough: it keeps text out of the HTML parser, not out of
+Jinja. :func:`standalone_html` adds a third wall for files sent outside: a
+Content-Security-Policy that lets only the file's own scripts (by hash) run and no
+request leave.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 import json
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -35,7 +78,7 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 from branca.element import CssLink, Element, Figure, JavascriptLink, MacroElement
-from folium.elements import JSCSSMixin
+from folium.elements import ElementAddToElement, JSCSSMixin
 from folium.template import Template
 
 from geo.errors import InputError, PlannerError
@@ -150,12 +193,134 @@ DISTRICT_STYLE = PolygonStyle(color="#444444", weight=2.0, fill=False)
 MUNICIPALITY_STYLE = PolygonStyle(color="#1f4e79", weight=1.0, fill_opacity=0.12)
 
 
-class OfflineMap(folium.Map):
+# --- text from data: encoders ---------------------------------------------------------------
+
+#: Text -> HTML in one pass: the HTML specials (as :func:`html.escape` writes them) and
+#: the characters of Jinja's delimiters, as character references.
+_HTML_TEXT = str.maketrans(
+    {
+        "&": "&amp;",
+        "<": "&lt;",
+        ">": "&gt;",
+        '"': "&quot;",
+        "'": "&#x27;",
+        "{": "&#123;",
+        "}": "&#125;",
+        "%": "&#37;",
+        "#": "&#35;",
+    }
+)
+#: Characters written as ``\uXXXX`` inside JSON strings by :func:`script_json`: what could
+#: end the ``<script>`` element or start an HTML comment, JavaScript's line separators,
+#: and the characters of Jinja's delimiters.
+_SCRIPT_TEXT = str.maketrans({c: f"\\u{ord(c):04x}" for c in "<>&'\u2028\u2029{}%#"})
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def html_text(text: object) -> str:
+    """Return ``text`` as HTML that shows it literally and holds no template delimiter.
+
+    ``& < > " '`` are escaped as :func:`html.escape` does, and ``{ } % #`` become the
+    character references ``&#123; &#125; &#37; &#35;``: the browser shows the same
+    text, and no ``{{``, ``{%``, ``{#`` or line statement survives for a template engine.
+
+    Examples
+    --------
+    >>> html_text("Centre {{ 7*7 }} <b>")
+    'Centre &#123;&#123; 7*7 &#125;&#125; &lt;b&gt;'
+    """
+    return str(text).translate(_HTML_TEXT)
+
+
+def layer_label(name: str) -> str:
+    """Return a layer's name as the layer control and the legend both show it (HTML)."""
+    return html_text(name)
+
+
+# --- rendering without a second template pass -----------------------------------------------
+
+
+class UnsafeElementError(PlannerError):
+    """A map element would have its rendered text parsed again as a Jinja template."""
+
+
+class RawText(Element):
+    """Rendered text kept as it is: unlike ``Element(text)``, never compiled as a template.
+
+    Parameters
+    ----------
+    text
+        The final HTML, CSS or JavaScript.
+    """
+
+    def __init__(self, text: str):
+        super().__init__()
+        self._name = "RawText"
+        self.text = text
+
+    def render(self, **kwargs: Any) -> str:
+        """Return the text unchanged."""
+        return self.text
+
+
+def _render_macros(element: MacroElement, kwargs: dict[str, Any]) -> None:
+    """Render ``element``'s header/html/script macros once, into :class:`RawText` parts."""
+    figure = element.get_root()
+    if not isinstance(figure, Figure):
+        raise UnsafeElementError(
+            f"{type(element).__name__} is rendered outside a map page; add it to a map first"
+        )
+    module = element._template.module
+    for part, target in (
+        ("header", figure.header),
+        ("html", figure.html),
+        ("script", figure.script),
+    ):
+        macro = getattr(module, part, None)
+        if macro is not None:
+            target.add_child(RawText(str(macro(element, kwargs))), name=element.get_name())
+
+
+class TemplateFreeElement(MacroElement):
+    """A map element whose rendered text is never parsed as a template again.
+
+    Stands in for ``MacroElement.render`` (put it *after* the folium class in the bases:
+    ``class SafeX(folium.X, TemplateFreeElement)``, so folium's own ``render`` runs
+    first and its ``super().render()`` lands here). Children must be template-free too;
+    folium's ``ElementAddToElement`` (two variable names, added by ``Layer.render``) is
+    rendered the same way, anything else is refused.
+
+    Raises
+    ------
+    UnsafeElementError
+        A child is a plain folium/branca element.
+    """
+
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]
+        """Render the macros into raw parts, then the children, refusing foreign ones."""
+        _render_macros(self, kwargs)
+        for child in self._children.values():
+            if isinstance(child, TemplateFreeElement):
+                child.render(**kwargs)
+            elif type(child) is ElementAddToElement:
+                _render_macros(child, kwargs)
+            else:
+                raise UnsafeElementError(
+                    f"{type(child).__module__}.{type(child).__name__} in "
+                    f"{type(self).__name__} is not a template-free element: branca would "
+                    "parse its rendered text (names from data included) again as a Jinja "
+                    "template, where it could run code; add it with the geo.maps functions "
+                    "(add_polygons, add_symbols, add_circles, add_layer_control, ...)"
+                )
+
+
+class OfflineMap(folium.Map, TemplateFreeElement):
     """A :class:`folium.Map` whose Leaflet files come from the app, not from CDNs.
 
     Each render first calls :func:`use_offline_assets` on the whole map, so plugins
     added after construction are served locally too, then checks that the page header
-    holds no external script or stylesheet.
+    holds no external script or stylesheet. It renders template-free
+    (:class:`TemplateFreeElement`).
 
     Parameters
     ----------
@@ -172,7 +337,7 @@ class OfflineMap(folium.Map):
 
     # branca annotates Element.render as returning str; MacroElement's returns None.
     def render(self, **kwargs: Any) -> None:  # type: ignore[override]
-        """Rewrite every asset link to the local copy, then render as folium does."""
+        """Rewrite every asset link to the local copy, then render without a second pass."""
         use_offline_assets(self, prefix=self.asset_url_prefix)
         super().render(**kwargs)
         external = external_asset_urls(self.get_root())
@@ -183,6 +348,146 @@ class OfflineMap(folium.Map):
                 + "; remove the element that adds them or vendor the files "
                 "(assets.lock.json and geo.maps.LOCAL_ASSETS)"
             )
+
+    def fit_bounds(
+        self,
+        bounds: Any,
+        padding_top_left: Any = None,
+        padding_bottom_right: Any = None,
+        padding: Any = None,
+        max_zoom: int | None = None,
+    ) -> None:
+        """Open the map on ``bounds`` (``[[lat_min, lon_min], [lat_max, lon_max]]``)."""
+        self.add_child(
+            SafeFitBounds(
+                bounds,
+                padding_top_left=padding_top_left,
+                padding_bottom_right=padding_bottom_right,
+                padding=padding,
+                max_zoom=max_zoom,
+            )
+        )
+
+
+class SafeFitBounds(folium.map.FitBounds, TemplateFreeElement):
+    """:class:`folium.map.FitBounds`, template-free."""
+
+
+class SafeGeoJson(folium.GeoJson, TemplateFreeElement):
+    """:class:`folium.GeoJson`, template-free.
+
+    Style values must be plain values: folium's element-valued styles (fill patterns)
+    rely on the second template pass this class removes.
+    """
+
+
+class SafeGeoJsonTooltip(folium.GeoJsonTooltip, TemplateFreeElement):
+    """:class:`folium.GeoJsonTooltip`, template-free (give it escaped aliases).
+
+    folium's own ``render`` compiles its table stylesheet as a template; this one writes
+    the same stylesheet as :class:`RawText`.
+    """
+
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]
+        """Check the fields against the layer's properties, add the style, render."""
+        parent = self._parent
+        if not isinstance(parent, folium.GeoJson):
+            raise UnsafeElementError("a GeoJSON tooltip must be added to a GeoJSON layer")
+        features = parent.data["features"]
+        keys = set(features[0]["properties"]) if features else set(self.fields)
+        missing = [f for f in self.fields if f not in keys]
+        if missing:
+            raise InputError(f"tooltip field(s) {', '.join(missing)} are not in the layer")
+        name = self.class_name
+        css = (
+            f"<style>.{name} {{ {getattr(self, 'style', '')} }} .{name} table {{ margin: auto; }}"
+            f" .{name} tr {{ text-align: left; }} .{name} th {{ padding: 2px; "
+            "padding-right: 8px; }</style>"
+        )
+        figure = self.get_root()
+        if not isinstance(figure, Figure):
+            raise UnsafeElementError("the tooltip's layer is not on a map page")
+        figure.header.add_child(RawText(css), name=self.get_name() + "tablestyle")
+        TemplateFreeElement.render(self, **kwargs)
+
+
+class SafeFeatureGroup(folium.FeatureGroup, TemplateFreeElement):
+    """:class:`folium.FeatureGroup`, template-free."""
+
+
+class SafeTileLayer(folium.TileLayer, TemplateFreeElement):
+    """:class:`folium.TileLayer`, template-free."""
+
+
+# folium's Marker.render takes no keywords; both end in TemplateFreeElement.render.
+class SafeCircleMarker(folium.CircleMarker, TemplateFreeElement):  # type: ignore[misc]
+    """:class:`folium.CircleMarker`, template-free (no tooltip or popup: give none)."""
+
+
+class SafeFastMarkerCluster(folium.plugins.FastMarkerCluster, TemplateFreeElement):
+    """:class:`folium.plugins.FastMarkerCluster`, template-free."""
+
+
+class SafeHeatMap(folium.plugins.HeatMap, TemplateFreeElement):
+    """:class:`folium.plugins.HeatMap`, template-free."""
+
+
+class SafeLayerControl(folium.LayerControl, TemplateFreeElement):
+    """:class:`folium.LayerControl`, template-free, showing names through :func:`layer_label`.
+
+    Leaflet inserts layer names as HTML; the legend (:class:`MapLegend`) follows layers
+    by the same labels.
+    """
+
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]
+        """Collect the map's layers under their labels, then render template-free."""
+        self.reset()
+        for item in self._parent._children.values() if self._parent is not None else ():
+            if isinstance(item, folium.map.Layer) and item.control:
+                group = self.overlays if item.overlay else self.base_layers
+                group[layer_label(item.layer_name)] = item.get_name()
+        TemplateFreeElement.render(self, **kwargs)
+
+
+def add_layer_control(m: folium.Map, *, collapsed: bool = True) -> SafeLayerControl:
+    """Add the layer control (add it after every layer: it lists those present)."""
+    control = SafeLayerControl(collapsed=collapsed)
+    control.add_to(m)
+    return control
+
+
+def ring_marker(
+    lat: float,
+    lon: float,
+    *,
+    color: str = "#00bcd4",
+    radius_px: float = 13,
+    weight: float = 4,
+    fill: bool = False,
+    interactive: bool = False,
+) -> SafeCircleMarker:
+    """Return a circle of ``radius_px`` pixels at (lat, lon) that carries no text.
+
+    ``color`` is written into the page as it is: pass a palette constant.
+    """
+    ring = SafeCircleMarker([lat, lon], radius=radius_px, color=color, weight=weight, fill=fill)
+    # folium drops Leaflet's ``interactive`` from path keywords; a ring that took clicks
+    # would hide what is under it.
+    ring.options["interactive"] = interactive
+    return ring
+
+
+def ring_group(
+    lat: float, lon: float, *, name: str, color: str = "#00bcd4", radius_px: float = 13
+) -> SafeFeatureGroup:
+    """Return a feature group (not in the layer control) holding a :func:`ring_marker`.
+
+    Meant for ``st_folium(feature_group_to_add=...)``, which adds it in the browser
+    without rebuilding the map.
+    """
+    group = SafeFeatureGroup(name=name, control=False)
+    ring_marker(lat, lon, color=color, radius_px=radius_px).add_to(group)
+    return group
 
 
 def is_external_url(url: str) -> bool:
@@ -230,7 +535,7 @@ def _refuse_unservable(element: Element) -> None:
     if isinstance(element, folium.Icon):
         raise OfflineAssetError(
             "folium.Icon needs Leaflet.awesome-markers and Font Awesome, which are not "
-            "vendored; use folium.CircleMarker or folium.DivIcon"
+            "vendored; draw points with geo.maps.add_symbols or add_circles"
         )
     if isinstance(element, folium.plugins.FastMarkerCluster) and "L.AwesomeMarkers" in str(
         element.callback
@@ -299,6 +604,220 @@ def use_offline_assets(element: Element, *, prefix: str = ASSET_URL_PREFIX) -> N
         ]
         for key in stale:
             del header[key]
+
+
+# --- one self-contained file -----------------------------------------------------------------
+
+#: ``static/vendor/`` of this installation: the files served under :data:`ASSET_URL_PREFIX`.
+VENDOR_DIR = Path(__file__).resolve().parents[1] / "static" / "vendor"
+#: Image types a vendored stylesheet may point to (inlined as ``data:`` URLs).
+_IMAGE_TYPES: Mapping[str, str] = MappingProxyType(
+    {".png": "image/png", ".gif": "image/gif", ".svg": "image/svg+xml", ".jpg": "image/jpeg"}
+)
+_CSS_URL = re.compile(r"""url\(\s*(['"]?)([^)'"]+)\1\s*\)""")
+_END_SCRIPT = re.compile(r"</(script)", re.IGNORECASE)
+_NOTE_CSS = """<style>
+.psp-export-note { position: absolute; z-index: 1000; top: 10px; left: 50%;
+  transform: translateX(-50%); max-width: 60%; background: rgba(255,255,255,.94);
+  padding: 6px 10px; border-radius: 6px; box-shadow: 0 1px 5px rgba(0,0,0,.35);
+  font: 12px/1.4 system-ui, "Noto Sans", "DejaVu Sans", sans-serif; color: #222; }
+.psp-export-note .psp-export-title { font-weight: 600; font-size: 13px; }
+</style>"""
+
+
+def _vendored_file(url: str, prefix: str, vendor_dir: Path) -> Path:
+    """Return the file behind an asset URL of the app, or say how to get it."""
+    head = prefix.rstrip("/") + "/"
+    if not url.startswith(head):
+        raise OfflineAssetError(
+            f"{url} is not one of the app's files under {prefix}; a standalone map can only "
+            "inline vendored files (assets.lock.json and geo.maps.LOCAL_ASSETS)"
+        )
+    root = vendor_dir.resolve()
+    path = (root / url[len(head) :]).resolve()
+    if not path.is_relative_to(root):
+        raise OfflineAssetError(f"{url} points outside {vendor_dir}")
+    if not path.is_file():
+        raise OfflineAssetError(
+            f"{path} is missing: the Leaflet files are not installed in {vendor_dir}; run "
+            "`make assets` (scripts/fetch_assets.py) and try again"
+        )
+    return path
+
+
+def _inline_script(path: Path) -> str:
+    code = path.read_text(encoding="utf-8")
+    if "<!--" in code:
+        raise OfflineAssetError(f"{path} holds '<!--', which cannot be inlined in a <script>")
+    # "</script" can only stand in a string, a regular expression or a comment, where
+    # "<\/script" means the same.
+    code = _END_SCRIPT.sub(r"<\\/\1", code)
+    return f"<script>\n{code}\n</script>"
+
+
+def _inline_style(path: Path, vendor_dir: Path) -> str:
+    root = vendor_dir.resolve()
+
+    def data_url(match: re.Match[str]) -> str:
+        target = match.group(2).strip()
+        if target.startswith(("#", "data:")):
+            return match.group(0)
+        image = (path.parent / target).resolve()
+        kind = _IMAGE_TYPES.get(image.suffix.lower())
+        if kind is None or not image.is_relative_to(root) or not image.is_file():
+            raise OfflineAssetError(
+                f"{path.name} refers to {target}, which is not a vendored image; run "
+                "`make assets` or vendor it"
+            )
+        encoded = base64.b64encode(image.read_bytes()).decode("ascii")
+        return f'url("data:{kind};base64,{encoded}")'
+
+    css = _CSS_URL.sub(data_url, path.read_text(encoding="utf-8"))
+    if "</style" in css.lower():
+        raise OfflineAssetError(f"{path} holds '</style', which cannot be inlined")
+    return f"<style>\n{css}\n</style>"
+
+
+class _ScriptTexts(HTMLParser):
+    """Collect the text of every ``<script>`` element, as the browser hashes it."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.scripts: list[str] = []
+        self._open = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "script":
+            if any(name == "src" for name, _ in attrs):
+                raise OfflineAssetError("a standalone map cannot load a script file")
+            self.scripts.append("")
+            self._open = True
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script":
+            self._open = False
+
+    def handle_data(self, data: str) -> None:
+        if self._open:
+            self.scripts[-1] += data
+
+
+def content_security_policy(document: str) -> str:
+    """Return a policy for ``document`` that runs only its own scripts and loads nothing.
+
+    Scripts are allowed by the SHA-256 of their text (an injected script has another
+    hash, and inline event handlers are not allowed at all); images and fonts only from
+    ``data:`` URLs inside the file; every other fetch is refused (``default-src
+    'none'``).
+    """
+    parser = _ScriptTexts()
+    parser.feed(document)
+    parser.close()
+    hashes = " ".join(
+        "'sha256-"
+        + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
+        + "'"
+        for text in dict.fromkeys(parser.scripts)
+    )
+    return (
+        f"default-src 'none'; script-src {hashes}; style-src 'unsafe-inline'; "
+        "img-src data:; font-src data:; base-uri 'none'; form-action 'none'"
+    )
+
+
+def standalone_html(
+    m: folium.Map,
+    *,
+    title: str,
+    notes: Sequence[str] = (),
+    lang: str = "en",
+    rtl: bool = False,
+    vendor_dir: Path | None = None,
+) -> bytes:
+    """Return ``m`` as one HTML file that opens from disk with no request to any host.
+
+    Leaflet, jQuery, Leaflet.markercluster and every plugin script and stylesheet the
+    map uses are read from ``vendor_dir`` and inlined (the stylesheets' images as
+    ``data:`` URLs); a Content-Security-Policy (:func:`content_security_policy`) lets
+    only these scripts run and nothing be fetched. The map renders template-free like
+    every map of this module; a tile basemap, which would be fetched, is refused.
+
+    Parameters
+    ----------
+    m
+        A map made by this module (:func:`new_map`).
+    title
+        Title of the page (plain text).
+    notes
+        Lines shown in a box over the top of the map (plain text: what the file is, for
+        whom, which filters).
+    lang, rtl
+        Language of the page, and whether the notes read right to left.
+    vendor_dir
+        Folder of the vendored files; :data:`VENDOR_DIR` (``static/vendor/``) by default.
+
+    Returns
+    -------
+    bytes
+        The page, UTF-8.
+
+    Raises
+    ------
+    OfflineAssetError
+        A vendored file is missing (run ``make assets``), or the map holds tiles.
+    UnsafeElementError
+        The map holds an element that is not template-free.
+    """
+    tiles = [c for c in _walk(m) if isinstance(c, folium.TileLayer)]
+    if tiles:
+        raise OfflineAssetError(
+            "a standalone map cannot show tiles (they would be fetched from a server); "
+            "build it without a basemap"
+        )
+    vendor_dir = VENDOR_DIR if vendor_dir is None else vendor_dir
+    root = m.get_root()
+    if not isinstance(root, Figure):
+        raise UnsafeElementError("the map is not in a page (folium.Figure)")
+    root.render()
+    prefix = getattr(m, "asset_url_prefix", ASSET_URL_PREFIX)
+    head = []
+    for child in root.header._children.values():
+        if isinstance(child, JavascriptLink):
+            head.append(_inline_script(_vendored_file(child.url, prefix, vendor_dir)))
+        elif isinstance(child, CssLink):
+            head.append(_inline_style(_vendored_file(child.url, prefix, vendor_dir), vendor_dir))
+        else:
+            head.append(child.render())
+    lines = "".join(f"<div>{html_text(line)}</div>" for line in notes)
+    note = (
+        f'<div class="psp-export-note" dir="{"rtl" if rtl else "auto"}">'
+        f'<div class="psp-export-title">{html_text(title)}</div>{lines}</div>'
+    )
+    document = "\n".join(
+        [
+            "<!DOCTYPE html>",
+            f'<html lang="{html_text(lang)}">',
+            "<head>",
+            '<meta charset="utf-8">',
+            f"<title>{html_text(title)}</title>",
+            *head,
+            _NOTE_CSS,
+            "</head>",
+            "<body>",
+            note,
+            root.html.render(),
+            f"<script>\n{root.script.render()}\n</script>",
+            "</body>",
+            "</html>",
+            "",
+        ]
+    )
+    # The browser's parser turns CR LF into LF before it hashes a script: do it first.
+    document = document.replace("\r\n", "\n").replace("\r", "\n")
+    policy = content_security_policy(document)
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
+    charset = '<meta charset="utf-8">\n'
+    return document.replace(charset, f"{charset}{meta}\n", 1).encode("utf-8")
 
 
 def new_map(
@@ -400,15 +919,15 @@ class TileSource:
             raise InputError("give tile_attribution with tiles (the data source and licence)")
 
 
-def add_tiles(m: folium.Map, source: TileSource, *, show: bool = True) -> folium.TileLayer:
+def add_tiles(m: folium.Map, source: TileSource, *, show: bool = True) -> SafeTileLayer:
     """Add a local tile basemap as a layer that can be switched off.
 
     Tiles that cannot load are drawn transparent, so the vector layers stay readable
     on the plain background when the tile folder or server is missing.
     """
-    layer = folium.TileLayer(
+    layer = SafeTileLayer(
         tiles=source.url,
-        attr=html.escape(source.attribution),
+        attr=html_text(source.attribution),
         name=source.name,
         max_zoom=MAX_ZOOM,
         overlay=True,
@@ -438,7 +957,7 @@ def _in_wgs84(frame: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
 
 
 def escape_text(values: pd.Series) -> pd.Series:
-    """Return ``values`` as HTML-escaped text, missing values as empty strings.
+    """Return ``values`` through :func:`html_text`, missing values as empty strings.
 
     Parameters
     ----------
@@ -448,10 +967,11 @@ def escape_text(values: pd.Series) -> pd.Series:
     Returns
     -------
     pandas.Series
-        Plain ``str`` values safe to insert as HTML (``<`` becomes ``&lt;``...).
+        Plain ``str`` values safe to insert as HTML (``<`` becomes ``&lt;``...) that
+        hold no template delimiter (``{`` becomes ``&#123;``...).
     """
     text = values.astype("string").fillna("")
-    return text.map(lambda v: html.escape(v, quote=True)).astype(str)
+    return text.map(html_text).astype(str)
 
 
 def simplify_polygons(
@@ -496,7 +1016,7 @@ def add_polygons(
     interactive: bool = True,
     show: bool = True,
     simplify_tolerance_deg: float = 0.0,
-) -> folium.GeoJson:
+) -> SafeGeoJson:
     """Add one GeoJSON layer of polygons with an escaped hover tooltip.
 
     Rows without geometry are skipped. Only the label columns travel to the browser.
@@ -530,7 +1050,7 @@ def add_polygons(
 
     Returns
     -------
-    folium.GeoJson
+    SafeGeoJson
         The layer; one feature (one SVG path in the browser) per drawn row.
 
     Raises
@@ -565,12 +1085,12 @@ def add_polygons(
     tooltip = None
     if label_columns and interactive:
         aliases = list(label_aliases) if label_aliases is not None else list(label_columns)
-        tooltip = folium.GeoJsonTooltip(
+        tooltip = SafeGeoJsonTooltip(
             fields=list(label_columns),
-            aliases=[html.escape(a) for a in aliases],
+            aliases=[html_text(a) for a in aliases],
             sticky=True,
         )
-    layer = folium.GeoJson(
+    layer = SafeGeoJson(
         data.to_geo_dict(show_bbox=False),
         name=name,
         style_function=lambda feature: drawn.to_leaflet(
@@ -617,14 +1137,19 @@ def encode_labels(
 def script_json(value: object) -> str:
     r"""Return ``value`` as JSON that is safe inside an HTML ``<script>`` element.
 
-    Non-ASCII text stays as UTF-8 (Arabic costs 2 bytes a letter, not 6), while ``<``,
-    ``>``, ``&``, ``'`` and the JavaScript line separators become ``\uXXXX`` escapes,
-    as in Jinja's ``tojson``.
+    Non-ASCII text stays as UTF-8 (Arabic costs 2 bytes a letter, not 6), while inside
+    strings ``<``, ``>``, ``&``, ``'``, the JavaScript line separators and the
+    characters of template delimiters ``{ } % #`` become ``\uXXXX`` escapes (as in
+    Jinja's ``tojson``, plus the last four): JavaScript reads the same text, and no
+    ``</script>``, ``{{``, ``{%`` or ``{#`` from data appears in the page.
+
+    Examples
+    --------
+    >>> script_json({"name": "{{ 7*7 }}"})
+    '{"name":"\\u007b\\u007b 7*7 \\u007d\\u007d"}'
     """
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    for char in "<>&'\u2028\u2029":
-        text = text.replace(char, f"\\u{ord(char):04x}")
-    return text
+    return _JSON_STRING.sub(lambda string: string.group().translate(_SCRIPT_TEXT), text)
 
 
 def add_points(
@@ -634,7 +1159,7 @@ def add_points(
     name: str,
     label_columns: Sequence[str] = (),
     show: bool = True,
-) -> folium.plugins.FastMarkerCluster:
+) -> SafeFastMarkerCluster:
     """Add clustered point markers with escaped tooltips, fast for tens of thousands.
 
     Coordinates are rounded to :data:`COORDINATE_DECIMALS` decimals; rows without
@@ -657,7 +1182,7 @@ def add_points(
 
     Returns
     -------
-    folium.plugins.FastMarkerCluster
+    SafeFastMarkerCluster
         The cluster layer.
 
     Raises
@@ -673,7 +1198,7 @@ def add_points(
     lon = np.round(shapely.get_x(geoms[keep]), COORDINATE_DECIMALS).tolist()
     tables, codes = encode_labels(frame.iloc[keep], label_columns)
     rows = [[y, x, *c] for y, x, *c in zip(lat, lon, *codes, strict=True)]
-    layer = folium.plugins.FastMarkerCluster(
+    layer = SafeFastMarkerCluster(
         rows,
         callback=_POINT_CALLBACK.replace("LABELS", script_json(tables)),
         name=name,
@@ -785,7 +1310,7 @@ def build_overview_map(
         add_points(
             m, centres, name=LAYER_CENTRES, label_columns=("name_en", "name_ar", "centre_id")
         )
-    folium.LayerControl(collapsed=True).add_to(m)
+    add_layer_control(m, collapsed=True)
     if len(outline):
         lon_min, lat_min, lon_max, lat_max = outline.total_bounds
         m.fit_bounds([[lat_min, lon_min], [lat_max, lon_max]])
@@ -1125,18 +1650,15 @@ def _swatch_html(entry: LegendEntry) -> str:
 
 
 def legend_html(section: LegendSection) -> str:
-    """Return the HTML of a legend section; every text is escaped."""
+    """Return the HTML of a legend section; every text goes through :func:`html_text`."""
     rows = "".join(
-        f'<div class="psp-row">{_swatch_html(e)}'
-        f'<span dir="auto">{html.escape(e.label)}</span></div>'
+        f'<div class="psp-row">{_swatch_html(e)}<span dir="auto">{html_text(e.label)}</span></div>'
         for e in section.entries
     )
     note = (
-        f'<div class="psp-note" dir="auto">{html.escape(section.note)}</div>'
-        if section.note
-        else ""
+        f'<div class="psp-note" dir="auto">{html_text(section.note)}</div>' if section.note else ""
     )
-    return f'<div class="psp-title" dir="auto">{html.escape(section.title)}</div>{rows}{note}'
+    return f'<div class="psp-title" dir="auto">{html_text(section.title)}</div>{rows}{note}'
 
 
 _LEGEND_CSS = """
@@ -1168,12 +1690,13 @@ _LEGEND_CSS = """
 """
 
 
-class MapLegend(MacroElement):
+class MapLegend(TemplateFreeElement):
     """A legend control with one section per layer, each shown while its layer is on.
 
     The HTML is built here from escaped text (:func:`legend_html`) and handed to the
     browser as JSON; sections follow the layer control through Leaflet's
-    ``overlayadd``/``overlayremove`` events, by layer name.
+    ``overlayadd``/``overlayremove`` events, by layer label (:func:`layer_label`, as
+    :class:`SafeLayerControl` names the layers).
 
     Parameters
     ----------
@@ -1200,7 +1723,7 @@ class MapLegend(MacroElement):
                 var div = L.DomUtil.create('div', 'psp-legend');
                 var box = L.DomUtil.create('details', '', div);
                 var summary = L.DomUtil.create('summary', '', box);
-                summary.textContent = {{ this.title_json }};
+                summary.innerHTML = {{ this.title_json }};
                 // Open on maps wide enough to keep most of the map free, until the user
                 // folds or unfolds it (the map may be resized while the page settles).
                 var touched = false;
@@ -1245,9 +1768,12 @@ class MapLegend(MacroElement):
         self.sections = tuple(sections)
         self.css = _LEGEND_CSS
         self.sections_json = script_json(
-            [{"layer": s.layer, "html": legend_html(s), "shown": s.shown} for s in self.sections]
+            [
+                {"layer": layer_label(s.layer), "html": legend_html(s), "shown": s.shown}
+                for s in self.sections
+            ]
         )
-        self.title_json = script_json(title)
+        self.title_json = script_json(html_text(title))
         self.position_json = script_json(position)
 
 
@@ -1414,7 +1940,7 @@ _BADGE_LAYER_JS = (
 )
 
 
-class CompactLayer(JSCSSMixin, folium.map.Layer):
+class CompactLayer(JSCSSMixin, folium.map.Layer, TemplateFreeElement):
     """A map layer drawn in the browser from compact JSON rows by a fixed JS factory.
 
     Subclasses set the factory (``js_factory``); the configuration (coordinates,
@@ -1726,21 +2252,21 @@ def add_heat(
     weights: npt.ArrayLike,
     show: bool = False,
     radius_px: int = 18,
-) -> folium.plugins.HeatMap:
+) -> SafeHeatMap:
     """Add a heat map of weighted points (folium's vendored Leaflet.heat)."""
     keep, lat, lon = _point_columns(points, name)
     values = np.asarray(weights, dtype=float)
     if values.shape != (len(points),):
         raise InputError(f"{name}: {values.size} weights for {len(points)} rows")
     data = [[y, x, w] for y, x, w in zip(lat, lon, np.round(values[keep], 3).tolist(), strict=True)]
-    layer = folium.plugins.HeatMap(
+    layer = SafeHeatMap(
         data, name=name, show=show, radius=radius_px, blur=15, min_opacity=0.35, max_zoom=12
     )
     layer.add_to(m)
     return layer
 
 
-class FillFade(MacroElement):
+class FillFade(TemplateFreeElement):
     """Fade polygon fills as the map zooms in, so points and streets stay readable.
 
     Applies to features drawn by :func:`add_polygons` with a fill: at zoom ``z`` their

@@ -24,11 +24,14 @@ centre is clicked.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from functools import partial
+from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlencode
 
 import folium
 import geopandas as gpd
@@ -40,8 +43,8 @@ from geo.access import derive_access_status
 from geo.coverage import CoverageParams
 from geo.distance import distance_m, points_xy
 from geo.errors import InputError
-from geo.filters import FilteredLayers
-from geo.i18n import Language, translate
+from geo.filters import FilteredLayers, MapFilters, filters_to_query
+from geo.i18n import Language, is_rtl, translate
 from geo.maps import (
     BOUNDARY_NOTES,
     CATEGORY_COLOURS,
@@ -59,6 +62,7 @@ from geo.maps import (
     add_badges,
     add_circles,
     add_heat,
+    add_layer_control,
     add_polygons,
     add_symbols,
     add_tiles,
@@ -69,9 +73,11 @@ from geo.maps import (
     new_map,
     outline_of,
     palette,
+    ring_group,
+    standalone_html,
     use_offline_assets,
 )
-from geo.permissions import Viewer
+from geo.permissions import Viewer, require
 from geo.redaction import columns_for_viewer, unit_counts_by_municipality, unit_positions
 from geo.schema import CENTRE_TYPES, INCIDENT_CATEGORIES, UNIT_TYPES
 
@@ -1093,7 +1099,7 @@ def build_planning_map(
         sections.append(_centre_layer(m, centres, scheme, municipality_names, lang))
     if measure is not None:
         FillFade().add_to(m)
-    folium.LayerControl(collapsed=True).add_to(m)
+    add_layer_control(m, collapsed=True)
     # Legend in order of importance to a planner, not in drawing order.
     order = [
         t(name)
@@ -1152,13 +1158,156 @@ def highlight_group(
     Meant for ``st_folium(feature_group_to_add=...)``: it is added to the map in the
     browser without rebuilding the map, so the view stays where it is.
     """
-    group = folium.FeatureGroup(name=name, control=False)
-    ring = folium.CircleMarker([lat, lon], radius=13, color="#00bcd4", weight=4, fill=False)
-    # folium drops Leaflet's ``interactive`` from path keywords; a ring that took clicks
-    # would hide the marker under it.
-    ring.options["interactive"] = False
-    ring.add_to(group)
-    return group
+    return ring_group(lat, lon, name=name)
+
+
+# --- the map as one file ----------------------------------------------------------------------
+
+#: File name of the map download.
+MAP_FILE_NAME = "map.html"
+MAP_TITLE = "Polling Security Planner — map"
+
+
+@dataclass(frozen=True)
+class MapExport:
+    """The planning map as one HTML file, and what the audit log records about it.
+
+    Attributes
+    ----------
+    content
+        The page (:func:`geo.maps.standalone_html`), UTF-8.
+    rows
+        Polling centres on the map.
+    details
+        ``format``, ``table``, ``role``, ``language``, ``filters`` and ``options`` (in
+        the URL query form of the Map page), ``unit_positions`` (``included`` or
+        ``withheld``) and the rows of each layer drawn (``centres``, ``units``,
+        ``incidents``, ``municipalities``).
+    """
+
+    content: bytes
+    rows: int
+    details: Mapping[str, str]
+
+
+def export_planning_map(
+    layers: FilteredLayers,
+    *,
+    viewer: Viewer,
+    filters: MapFilters,
+    options: MapOptions = MapOptions(),
+    coverage: pd.DataFrame | None = None,
+    params: CoverageParams = CoverageParams(),
+    agencies: Sequence[str] = (),
+    lang: Language = "en",
+    is_demo: bool = False,
+    made_on: dt.date | None = None,
+    vendor_dir: Path | None = None,
+) -> MapExport:
+    """Return the planning map as one self-contained HTML file, redacted for ``viewer``.
+
+    The map is the Map page's (:func:`build_planning_map`, same layers, filters and
+    options, without a tile basemap), so units appear only as counts per municipality
+    for roles without ``see_unit_positions``. Leaflet and its plugins are inlined
+    (:func:`geo.maps.standalone_html`): the file opens from disk with no request to any
+    host. A box over the map names the file, the date, the role it was made for, what
+    it shows of units, the filters and, for the demo workspace, that the data is
+    synthetic.
+
+    Parameters
+    ----------
+    layers
+        The filtered layers (:func:`geo.filters.apply_filters` with ``filters``).
+    viewer
+        Who the file is for; needs ``export_coverage``.
+    filters
+        The filters applied, written into the file and the audit details.
+    options, coverage, params, agencies, lang
+        As for :func:`build_planning_map`.
+    is_demo
+        The workspace is the synthetic demo.
+    made_on
+        Date written in the file (today by default).
+    vendor_dir
+        The vendored browser files (:data:`geo.maps.VENDOR_DIR` by default).
+
+    Raises
+    ------
+    AccessDeniedError
+        The viewer may not export.
+    OfflineAssetError
+        The vendored files are missing (run ``make assets``).
+    InputError
+        As for :func:`build_planning_map`.
+    """
+    require(viewer, "export_coverage")
+    t = partial(translate, lang=lang)
+    m = build_planning_map(
+        layers,
+        viewer=viewer,
+        options=options,
+        coverage=coverage,
+        params=params,
+        agencies=agencies,
+        lang=lang,
+    )
+    positions = viewer.can_see_unit_positions
+    query = urlencode(filters_to_query(filters), doseq=True)
+    notes = [
+        f"{t('Made on')} {(made_on or dt.date.today()):%Y-%m-%d} · {t('role')}: {viewer.role}",
+        t(
+            "Shows the exact positions of security units: share it only with people "
+            "allowed to see them."
+            if positions
+            else "Security units appear as counts per municipality, without their positions."
+        ),
+        f"{t('Filters')}: {query or t('none')}",
+    ]
+    if is_demo:
+        notes.insert(0, t("DEMO — synthetic data"))
+    content = standalone_html(
+        m, title=t(MAP_TITLE), notes=notes, lang=lang, rtl=is_rtl(lang), vendor_dir=vendor_dir
+    )
+    rows, details = map_export_details(
+        layers, viewer=viewer, filters=filters, options=options, lang=lang
+    )
+    return MapExport(content, rows, details)
+
+
+def map_export_details(
+    layers: FilteredLayers,
+    *,
+    viewer: Viewer,
+    filters: MapFilters,
+    options: MapOptions = MapOptions(),
+    lang: Language = "en",
+) -> tuple[int, dict[str, str]]:
+    """Return what the audit log records about a map export, before the file is made.
+
+    Returns
+    -------
+    rows : int
+        Polling centres on the map.
+    details : dict
+        As :attr:`MapExport.details`.
+    """
+    drawn = {
+        "centres": len(layers.centres) if options.show_centres else 0,
+        "units": len(layers.units) if options.show_units else 0,
+        "incidents": len(layers.incidents) if options.show_incidents else 0,
+        "municipalities": len(layers.municipalities),
+    }
+    details = {
+        "format": "html",
+        "table": "planning map",
+        "role": viewer.role,
+        "language": lang,
+        "filters": urlencode(filters_to_query(filters), doseq=True),
+        "options": urlencode(options_to_query(options), doseq=True),
+        "unit_positions": "included" if viewer.can_see_unit_positions else "withheld",
+        **{name: str(count) for name, count in drawn.items()},
+    }
+    return drawn["centres"], details
 
 
 def zoom_for_bounds(

@@ -1033,18 +1033,20 @@ def candidate_sites(
 
 
 def _unit_sites(units: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Return the positions of ``units`` as candidate sites (none for an empty frame)."""
     municipality = (
-        units["municipality_pcode"].to_numpy()
+        units["municipality_pcode"].to_numpy(dtype=object)
         if "municipality_pcode" in units.columns
         else np.full(len(units), None)
     )
+    # Typed as text whatever the frame holds: an empty frame's columns may be float.
+    agency = units["agency"].astype("string").fillna("")
+    name = agency + " " + units["unit_type"].astype("string").fillna("")
     return gpd.GeoDataFrame(
         {
-            "site_id": units["unit_id"].astype(str).to_numpy(),
+            "site_id": units["unit_id"].astype(str).to_numpy(dtype=object),
             "kind": "unit",
-            "name": (units["agency"].astype("string").fillna("") + " " + units["unit_type"])
-            .astype(str)
-            .to_numpy(),
+            "name": name.str.strip().astype(str).to_numpy(dtype=object),
             "municipality_pcode": municipality,
         },
         geometry=units.geometry.to_numpy(),
@@ -1082,6 +1084,10 @@ class UnitPlan:
         Candidate sites considered (after exclusions, kept units included).
     warnings
         Sentences about the data (centres no candidate reaches, unknown excluded IDs ...).
+    units_today
+        Units of ``request.unit_type`` in the workspace today: the baseline that
+        ``covered_before`` and the change in voters within reach are measured against
+        (:attr:`baseline`, :attr:`change_sentence`).
     """
 
     request: PlanRequest
@@ -1093,6 +1099,7 @@ class UnitPlan:
     circuity: float
     candidate_count: int
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    units_today: int = 0
 
     @property
     def voters_covered_before(self) -> int:
@@ -1110,6 +1117,64 @@ class UnitPlan:
     def voters_total(self) -> int:
         """Registered voters at every open centre."""
         return int(self.centres["registered_voters"].sum())
+
+    @property
+    def voters_change(self) -> int:
+        """Voters within reach with the plan minus those within reach of today's units."""
+        return self.voters_covered_after - self.voters_covered_before
+
+    @property
+    def baseline(self) -> str:
+        """What "before" is: today's units of this type, at the plan's reach.
+
+        For example ``"today's 520 patrols at the same 10 road-km reach"``, or
+        ``"no patrol (the workspace has none today)"``.
+        """
+        if self.units_today == 0:
+            return f"no {_unit_noun(self.request.unit_type, 1)} (the workspace has none today)"
+        return (
+            f"today's {_unit_words(self.units_today, self.request.unit_type)} at the same "
+            f"{self.radius_km:g} road-km reach"
+        )
+
+    @property
+    def change_sentence(self) -> str:
+        """Say what the change in voters within reach is measured against, and why it moves.
+
+        The plan's units replace today's unless they are kept: with ``keep_existing`` off,
+        a plan of 40 patrols is compared with today's 520, which it does not include.
+        """
+        unit_type = self.request.unit_type
+        kept = int(self.sites["kept"].sum())
+        new = len(self.sites) - kept
+        first = (
+            f"Voters within reach: {self.voters_covered_after:,} with the plan, against "
+            f"{self.voters_covered_before:,} with {self.baseline}."
+        )
+        if self.units_today == 0:
+            return f"{first} Every unit of the plan is new."
+        if kept == 0:
+            placed = _unit_words(len(self.sites), unit_type)
+            verb = "replaces" if len(self.sites) == 1 else "replace"
+            return f"{first} The plan's {placed} {verb} them (keep existing units is off)."
+        added = _unit_words(new, unit_type)
+        if kept >= self.units_today:
+            return f"{first} The plan keeps them where they stand and adds {added}."
+        return (
+            f"{first} The plan keeps {kept:,} of them where they stand, leaves out the other "
+            f"{self.units_today - kept:,} and adds {added}."
+        )
+
+
+def _unit_noun(unit_type: str, count: int) -> str:
+    """Return ``patrol``/``patrols`` or ``rapid-response unit``/``units`` for ``count``."""
+    noun = "patrol" if unit_type == "patrol" else "rapid-response unit"
+    return noun if count == 1 else f"{noun}s"
+
+
+def _unit_words(count: int, unit_type: str) -> str:
+    """Return e.g. ``"1 patrol"``, ``"40 patrols"`` or ``"3 rapid-response units"``."""
+    return f"{count:,} {_unit_noun(unit_type, count)}"
 
 
 def _district_of(
@@ -1365,6 +1430,7 @@ def plan_units(
         circuity=params.circuity,
         candidate_count=len(sites),
         warnings=tuple(warnings),
+        units_today=0 if same_type is None else len(same_type),
     )
 
 

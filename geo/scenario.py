@@ -36,7 +36,14 @@ from geo.audit import record
 from geo.coverage import STATUSES, CoverageParams, CoverageResult, analyse_coverage
 from geo.distance import distance_m, points_xy
 from geo.errors import InputError
-from geo.maps import add_polygons, escape_text, new_map, use_offline_assets
+from geo.maps import (
+    CircleStyle,
+    add_circles,
+    add_layer_control,
+    add_polygons,
+    new_map,
+    use_offline_assets,
+)
 from geo.optimise import UnitPlan
 from geo.permissions import Viewer, require
 from geo.risk import RiskWeights
@@ -716,29 +723,38 @@ def _add_dots(
     labels: tuple[str, ...],
     radius_px: float = 4.0,
 ) -> None:
-    """Add points as coloured circle markers with escaped tooltips (one GeoJSON layer)."""
+    """Add points as coloured circles with escaped tooltips (:func:`geo.maps.add_circles`).
+
+    The tooltip's first line is the first label in bold, then ``label: value`` lines.
+    ``colour`` holds palette constants (:data:`COLOURS`), one per row.
+    """
     if not len(points):
         return
-    props = {c: escape_text(points[c]).to_numpy() for c in labels}
-    frame = gpd.GeoDataFrame(
-        {**props, "_colour": colour.to_numpy()},
-        geometry=shapely.set_precision(points.geometry.to_numpy(), 1e-5),
-        crs=CRS,
-    )
-    folium.GeoJson(
-        frame.to_geo_dict(show_bbox=False),
+    colours = colour.astype("str").to_numpy()
+    palette = list(dict.fromkeys(colours))
+    lines = {
+        column: points[column].astype("string").fillna("")
+        if i == 0
+        else (f"{column}: " + points[column].astype("string").fillna(""))
+        for i, column in enumerate(labels)
+    }
+    frame = gpd.GeoDataFrame(lines, geometry=points.geometry.to_numpy(), crs=points.crs)
+    add_circles(
+        m,
+        frame,
         name=name,
-        marker=folium.CircleMarker(radius=radius_px, weight=1, fill=True, fill_opacity=0.85),
-        style_function=lambda f: {
-            "color": f["properties"]["_colour"],
-            "fillColor": f["properties"]["_colour"],
-        },
-        tooltip=folium.GeoJsonTooltip(fields=list(labels)) if labels else None,
-    ).add_to(m)
+        styles=[
+            CircleStyle(c, stroke=c, weight=1, opacity=1.0, fill_opacity=0.85) for c in palette
+        ],
+        style_codes=[palette.index(c) for c in colours],
+        radii=np.full(len(frame), radius_px),
+        label_columns=labels,
+        bold_first_label=True,
+    )
 
 
 def _finish(m: folium.Map, bounds: gpd.GeoSeries) -> folium.Map:
-    folium.LayerControl(collapsed=False).add_to(m)
+    add_layer_control(m, collapsed=False)
     if len(bounds):
         lon_min, lat_min, lon_max, lat_max = bounds.total_bounds
         m.fit_bounds([[lat_min, lon_min], [lat_max, lon_max]])
@@ -779,18 +795,24 @@ def build_plan_map(
         reach=plan.sites["demand_in_reach"].round().map("{:,.0f}".format),
     )
     if show_reach and len(sites) <= 400:
-        group = folium.FeatureGroup(name=f"Reach ({plan.radius_km:g} road-km)")
-        for point in sites.geometry:
-            folium.Circle(
-                location=[point.y, point.x],
-                radius=plan.radius_km * 1000.0 / plan.circuity,
-                color=COLOURS["site"],
-                weight=1,
-                fill=True,
-                fill_opacity=0.05,
-                interactive=False,
-            ).add_to(group)
-        group.add_to(m)
+        add_circles(
+            m,
+            sites,
+            name=f"Reach ({plan.radius_km:g} road-km)",
+            styles=[
+                CircleStyle(
+                    COLOURS["site"],
+                    stroke=COLOURS["site"],
+                    weight=1,
+                    opacity=1.0,
+                    fill_opacity=0.05,
+                )
+            ],
+            style_codes=np.zeros(len(sites), dtype=int),
+            radii=np.full(len(sites), plan.radius_km * 1000.0 / plan.circuity),
+            metres=True,
+            interactive=False,
+        )
     _add_dots(
         m,
         sites,

@@ -20,7 +20,7 @@ import shapely
 from geo.errors import SchemaError
 
 ColumnKind = Literal["str", "int", "float", "bool", "date"]
-GeometryKind = Literal["point", "polygon"]
+GeometryKind = Literal["point", "polygon", "line"]
 Severity = Literal["error", "warning"]
 
 CRS = "EPSG:4326"
@@ -210,6 +210,20 @@ LAYERS: dict[str, LayerSchema] = {
                 _SOURCE,
             ),
             geometry="point",
+        ),
+        LayerSchema(
+            "roads",
+            key="road_id",
+            columns=(
+                _str("road_id"),
+                _str("highway"),
+                Column("oneway", "bool"),
+                Column("bridge", "bool"),
+                Column("maxspeed_kmh", "float", min_value=0, nullable=True),
+                Column("length_km", "float", min_value=0),
+                _SOURCE,
+            ),
+            geometry="line",
         ),
     )
 }
@@ -517,7 +531,7 @@ def _check_geometry(
         )
     present = ~missing
     types = shapely.get_type_id(geoms)
-    wanted = (0,) if schema.geometry == "point" else (3, 6)
+    wanted = {"point": (0,), "line": (1, 5), "polygon": (3, 6)}[schema.geometry or "point"]
     wrong = present & ~np.isin(types, wanted)
     problems += _row_problems(
         layer,

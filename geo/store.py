@@ -160,8 +160,9 @@ class GeoPackageStore:
       history and the workspace facts.
 
     Layers with geometry are stored in EPSG:4326; point layers as ``Point``, polygon
-    layers as ``MultiPolygon`` (a polygon comes back as a one-part multipolygon), so a
-    layer keeps one geometry type from version to version. ``access_audits`` is a
+    layers as ``MultiPolygon`` (a polygon comes back as a one-part multipolygon) and line
+    layers as ``MultiLineString`` (likewise), so a layer keeps one geometry type from
+    version to version. ``access_audits`` is a
     GeoPackage attributes table (no geometry).
 
     Writes are atomic: the file is copied to a temporary file in the same folder, every
@@ -904,6 +905,8 @@ def _write_table(
         options = {"geometry_type": "Point"}
     elif geometry == "polygon":
         options = {"geometry_type": "MultiPolygon", "promote_to_multi": True}
+    elif geometry == "line":
+        options = {"geometry_type": "MultiLineString", "promote_to_multi": True}
     try:
         pyogrio.write_dataframe(frame, path, layer=table, driver="GPKG", use_arrow=True, **options)
     except (DataSourceError, DataLayerError) as exc:

@@ -24,4 +24,6 @@ if coverage.problem:
 else:
     st.caption(t("Coverage, risk and shortfall use every unit, whatever the unit filters."))
 
-map_ui.map_panel(map_ui.map_panel_of(page, layers, filters, view, coverage, options.unit_agencies))
+panel = map_ui.map_panel_of(page, layers, filters, view, coverage, options.unit_agencies)
+map_ui.map_panel(panel)
+map_ui.map_download(page, panel, filters)

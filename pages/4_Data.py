@@ -62,13 +62,15 @@ with tabs[0]:
                 key="data_mode",
             )
             swap = st.session_state.get("data_swap", False)
+            confirm = data.replace_confirmed(f"{source.sha256}|{layer}|{fmt}|{mode}|{table}")
             result = data.preview(source, layer, ws, viewer, fmt=fmt, mapping=mapping,
-                                  swap=swap, mode=mode, table=table)  # fmt: skip
+                                  swap=swap, mode=mode, table=table, confirm=confirm)  # fmt: skip
             if len(result.swaps) or swap:
                 st.warning(f"{len(result.swaps):,} " + t("row(s) have latitude and longitude "
                            "swapped: the points fall in Libya only when exchanged."))  # fmt: skip
                 st.checkbox(t("Swap latitude and longitude in these rows"), key="data_swap")
             data.show_preview(result, t)
+            data.ask_replace_confirmation(result, t)
             if st.button(
                 t("Import as a new version"),
                 type="primary",

@@ -52,6 +52,7 @@ MAX_UPLOAD_ENV = "PSP_MAX_UPLOAD_MB"
 UPLOAD_TYPES = sorted(s.lstrip(".") for s in KNOWN_SUFFIXES if s != ".shp")
 EDITABLE_LAYERS = ("centres", "units", "incidents", "access_audits")
 PICK_KEY = "data_edit_pick"
+CONFIRM_KEY = "data_confirm_replace"
 
 
 def limits() -> ImportLimits:
@@ -62,7 +63,11 @@ def limits() -> ImportLimits:
 
 def importable_layers(viewer: Viewer) -> list[str]:
     """Return the layers ``viewer`` may import or edit, in workspace order."""
-    return [name for name in LAYER_NAMES if viewer.can(PERMISSION_BY_LAYER[name])]
+    return [
+        name
+        for name in LAYER_NAMES
+        if name in PERMISSION_BY_LAYER and viewer.can(PERMISSION_BY_LAYER[name])
+    ]
 
 
 @st.cache_data(max_entries=4, show_spinner="Reading the file…")
@@ -103,12 +108,13 @@ def _preview(
     swap: bool,
     mode: ImportMode | None,
     table: str | None,
+    confirm: bool,
     _workspace: Workspace,
     _viewer: Viewer,
 ) -> ImportPreview:
     del key
     mapping = None if pairs is None else ColumnMapping(pairs)
-    options = ImportOptions(swap_coordinates=swap, mode=mode, table=table)
+    options = ImportOptions(swap_coordinates=swap, mode=mode, table=table, confirm_replace=confirm)
     return prepare_import(
         _source, layer, _workspace, _viewer, fmt=fmt, mapping=mapping, options=options
     )
@@ -125,14 +131,47 @@ def preview(
     swap: bool,
     mode: ImportMode | None,
     table: str | None,
+    confirm: bool = False,
 ) -> ImportPreview:
-    """Return the preview of importing ``source`` (cached per file, choices and version)."""
+    """Return the preview of importing ``source`` (cached per file, choices and version).
+
+    ``confirm`` says the user confirmed a replace that removes most of the layer.
+    """
     pairs = None if mapping is None else mapping.pairs
     key = "|".join(
         [source.sha256, layer, fmt, repr(pairs), str(swap), str(mode), str(table),
-         workspace.stamp, viewer.name, viewer.role]
+         str(confirm), workspace.stamp, viewer.name, viewer.role]
     )  # fmt: skip
-    return _preview(key, source, layer, fmt, pairs, swap, mode, table, workspace, viewer)
+    return _preview(key, source, layer, fmt, pairs, swap, mode, table, confirm, workspace, viewer)
+
+
+def replace_confirmed(scope: str) -> bool:
+    """Return whether the box confirming a large removal is ticked for this ``scope``.
+
+    ``scope`` names what was confirmed (file, layer, format, mode, table): any change of
+    it unticks the box, so a confirmation never carries over to another import.
+    """
+    if st.session_state.get(f"{CONFIRM_KEY}_scope") != scope:
+        st.session_state[f"{CONFIRM_KEY}_scope"] = scope
+        st.session_state[CONFIRM_KEY] = False
+    return bool(st.session_state.get(CONFIRM_KEY, False))
+
+
+def ask_replace_confirmation(preview_: ImportPreview, t: Translate) -> None:
+    """Say how many rows a replace would remove and show the box that confirms it.
+
+    Shown only when the replace removes more than half of the layer; the import button
+    stays disabled until the box is ticked (``preview_.can_commit``).
+    """
+    removal = preview_.large_removal
+    if removal is None:
+        return
+    sentence = removal.describe()
+    st.warning(
+        f"{sentence[:1].upper()}{sentence[1:]}. "
+        + t("Check that the file holds the whole layer, or choose to add and update by ID.")
+    )
+    st.checkbox(t("Replace the layer and remove these rows"), key=CONFIRM_KEY)
 
 
 def commit(preview_: ImportPreview, viewer: Viewer) -> LayerVersion:

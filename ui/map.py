@@ -26,6 +26,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+import ui
 from geo.coverage import CoverageParams
 from geo.errors import PlannerError
 from geo.filters import (
@@ -45,6 +46,7 @@ from geo.maps import TileSource
 from geo.mapview import (
     COLOUR_SCHEMES,
     INCIDENT_STYLES,
+    MAP_FILE_NAME,
     MEASURES,
     OPTION_QUERY_KEYS,
     UNIT_SHAPES,
@@ -53,7 +55,9 @@ from geo.mapview import (
     MapOptions,
     build_planning_map,
     centre_details,
+    export_planning_map,
     highlight_group,
+    map_export_details,
     options_from_query,
     options_to_query,
     resolve_click,
@@ -861,6 +865,50 @@ def _details_body(details: CentreDetails, panel: MapPanel, t: Any) -> None:
             st.caption(f"{t('Notes')}: {md_escape(details.audit_notes)}")
     with tabs[4]:
         st.dataframe(details.attributes, hide_index=True, key="map_details_attributes")
+
+
+def map_download(page: PageContext, panel: MapPanel, filters: MapFilters) -> None:
+    """Offer the map as one HTML file (same layers, filters, role), made and audited on click.
+
+    Only for roles that may export; the file holds units as counts per municipality
+    unless the viewer may see their positions (:func:`geo.mapview.export_planning_map`).
+    """
+    if not page.viewer.can("export_coverage"):
+        return
+    rows, details = map_export_details(
+        panel.layers, viewer=panel.viewer, filters=filters, options=panel.options, lang=panel.lang
+    )
+
+    def make() -> bytes:
+        return export_planning_map(
+            panel.layers,
+            viewer=panel.viewer,
+            filters=filters,
+            options=panel.options,
+            coverage=panel.coverage.table,
+            params=panel.coverage.params,
+            agencies=panel.agencies,
+            lang=panel.lang,
+            is_demo=page.workspace.is_demo,
+        ).content
+
+    ui.audited_download(
+        page.t("Download this map (HTML)"),
+        make,
+        workspace=page.workspace,
+        viewer=page.viewer,
+        file_name=MAP_FILE_NAME,
+        mime="text/html",
+        key="map_download_html",
+        rows=rows,
+        details=details,
+    )
+    st.caption(
+        page.t(
+            "One file that opens in a browser without the app or the internet; the download "
+            "is recorded in the audit log."
+        )
+    )
 
 
 def url_problems() -> list[str]:

@@ -195,6 +195,7 @@ def show_unit_plan(plan: UnitPlan, workspace: Workspace, t: Translate) -> None:
         "—" if s.gap is None else f"{s.gap:.3%}",
         help=t("Proven distance to the best possible plan (HiGHS bound); — for greedy only"),
     )
+    st.caption(plan.change_sentence)
     st.caption(
         f"{t('Objective')} {s.objective:,.0f} · {t('upper bound')} "
         f"{'—' if s.upper_bound is None else f'{s.upper_bound:,.0f}'} · "

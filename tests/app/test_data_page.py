@@ -1,9 +1,12 @@
 """AppTest of the Data page: upload, recognised format, report, commit, versions, edits."""
 
 import hashlib
+import io
 import shutil
+import zipfile
 from pathlib import Path
 
+import geopandas as gpd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -176,3 +179,57 @@ def test_the_column_mapping_step_maps_unusual_headers(workspace):
     assert not at.exception
     figures = {m.label: m.value for m in at.metric}
     assert (figures["Accepted"], figures["Rejected"]) == ("1", "0")
+
+
+def one_district_zip(real_fixtures: Path, folder: Path) -> bytes:
+    """The real COD-AB districts reduced to one feature (Tripoli), as a zipped shapefile."""
+    adm2 = gpd.read_file(
+        real_fixtures / "cod_ab_lby_20180507" / "lby_admbnda_adm2_unosat_lbsc_20180507.shp"
+    )
+    adm2[adm2["ADM2_PCODE"] == "LY0211"].to_file(folder / "tripoli_only.shp")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for part in folder.glob("tripoli_only.*"):
+            archive.write(part, part.name)
+    return buffer.getvalue()
+
+
+def test_a_replace_removing_most_of_a_layer_waits_for_the_checkbox(workspace, real_fixtures,
+                                                                   tmp_path):  # fmt: skip
+    parts = tmp_path / "shp"
+    parts.mkdir()
+    at = upload(open_page(), "tripoli_only.zip", one_district_zip(real_fixtures, parts))
+    assert not at.exception
+    assert at.selectbox(key="data_layer").value == "districts"
+    assert at.radio(key="data_mode").value == "replace"
+    assert any("would remove 22 of the 22 rows of 'districts'" in w.value for w in at.warning)
+    assert at.button(key="data_commit").disabled
+    at.checkbox(key="data_confirm_replace").check().run()
+    assert not at.exception
+    assert not at.button(key="data_commit").disabled
+    at.button(key="data_commit").click().run()
+    assert any("districts: version 2 stored (1 rows)" in s.value for s in at.success)
+    assert GeoPackageStore(workspace).read_layer("districts")["pcode"].tolist() == ["LY0211"]
+
+
+def test_the_confirmation_is_not_asked_for_an_upsert(workspace, real_fixtures, tmp_path):
+    parts = tmp_path / "shp"
+    parts.mkdir()
+    at = upload(open_page(), "tripoli_only.zip", one_district_zip(real_fixtures, parts))
+    at.radio(key="data_mode").set_value("upsert").run()
+    assert not at.exception
+    assert not at.get("checkbox") or all(c.key != "data_confirm_replace" for c in at.checkbox)
+    assert not at.button(key="data_commit").disabled
+
+
+def test_the_confirmation_is_cleared_when_the_mode_changes(workspace, real_fixtures, tmp_path):
+    parts = tmp_path / "shp"
+    parts.mkdir()
+    at = upload(open_page(), "tripoli_only.zip", one_district_zip(real_fixtures, parts))
+    at.checkbox(key="data_confirm_replace").check().run()
+    assert not at.button(key="data_commit").disabled
+    at.radio(key="data_mode").set_value("upsert").run()
+    at.radio(key="data_mode").set_value("replace").run()
+    assert not at.exception
+    assert at.checkbox(key="data_confirm_replace").value is False
+    assert at.button(key="data_commit").disabled

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
+from geo.audit import read_log
+from geo.maps import COORDINATE_DECIMALS
 from geo.permissions import Viewer
 from geo.store import GeoPackageStore
 
@@ -288,6 +292,124 @@ def test_planner_sees_units_and_response_radii(app):
     script = map_script(at)
     assert "Response radii" in script
     assert "psp-unit-cluster-icon" in script
+
+
+# --- the map as one file ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def map_file(demo_workspace, tmp_path, monkeypatch):
+    """Open the Map page as ``role`` with ``query``.
+
+    Returns the app, its HTML download buttons, the producer of the file (called as
+    Streamlit calls it when the browser asks for the file after the click) and a function
+    giving the export entries recorded since the page was opened (the shared demo may
+    already hold entries of other tests).
+    """
+    workspace = tmp_path / "demo.gpkg"
+    shutil.copyfile(demo_workspace, workspace)
+    before = len(exports(workspace))
+    producers: dict[str, object] = {}
+    original = MediaFileManager.add_deferred
+
+    def remember(self, data_callable, mimetype, coordinates, file_name=None, **kw):
+        producers[file_name] = data_callable
+        return original(self, data_callable, mimetype, coordinates, file_name, **kw)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", remember)
+    monkeypatch.setenv("PSP_WORKSPACE", str(workspace))
+    monkeypatch.delenv("PSP_TILES_URL", raising=False)
+
+    def open_as(role: str, **query: str):
+        at = AppTest.from_file(APP, default_timeout=120)
+        at.session_state["viewer"] = Viewer(role[0], role)
+        for key, value in query.items():
+            at.query_params[key] = value
+        at = open_map(at)
+        buttons = [b.proto for b in at.get("download_button") if "HTML" in b.proto.label]
+        return at, buttons, producers.get("map.html"), lambda: exports(workspace).iloc[before:]
+
+    return open_as
+
+
+def exports(workspace: Path):
+    return read_log(workspace, viewer=Viewer("root", "admin"), action="export")
+
+
+def unit_marks(units, centres):
+    """(unit ID, ``[lat,lon,`` as the map file writes a marker) of units off any centre.
+
+    Coordinates are rounded as the map rounds them (``numpy.round``, which can differ from
+    ``round`` in the last digit).
+    """
+
+    def rounded(p) -> tuple[float, float]:
+        return (
+            float(np.round(p.y, COORDINATE_DECIMALS)),
+            float(np.round(p.x, COORDINATE_DECIMALS)),
+        )
+
+    centre_points = {rounded(p) for p in centres.geometry}
+    marks = []
+    for unit in units.itertuples():
+        point = rounded(unit.geometry)
+        if point not in centre_points:  # a guard on a centre stands at a public position
+            marks.append((unit.unit_id, f"[{point[0]},{point[1]},"))
+    return marks
+
+
+def test_briefer_downloads_the_filtered_map_redacted_and_audited(map_file, demo_layers):
+    at, buttons, produce, recorded = map_file("briefer", district="LY-MI")
+    assert [b.label for b in buttons] == ["Download this map (HTML)"]
+    assert buttons[0].ignore_rerun  # made on click, without a rerun racing it
+    assert recorded().empty  # nothing is recorded until the file is asked for
+    page = produce().decode("utf-8")  # what the click makes
+    assert page.startswith("<!DOCTYPE html>")
+    assert not re.search(r"""<(?:script|link|img)\b[^>]*(?:src|href)=""", page)  # offline
+    centres, units = demo_layers["centres"], demo_layers["units"]
+    misrata = centres["municipality_pcode"].str.startswith("DM-MI")
+    in_misrata = units["municipality_pcode"].str.startswith("DM-MI")
+    marks = unit_marks(units, centres)
+    assert len(marks) > in_misrata.sum() > 0
+    for unit_id, point in marks:
+        assert f'"{unit_id}"' not in page
+        assert point not in page
+    assert "Security units (count per municipality)" in page
+    assert "Response radii" not in page
+    assert "Security units appear as counts per municipality" in page
+    log = recorded()
+    assert len(log) == 1
+    entry = log.iloc[0]
+    details = json.loads(entry["details"])
+    assert (entry["actor"], entry["target"]) == ("b", "map.html")
+    assert details["format"] == "html"
+    assert details["role"] == "briefer"
+    assert details["filters"] == "district=LY-MI"
+    assert details["unit_positions"] == "withheld"
+    assert details["units"] == str(int(in_misrata.sum()))
+    assert entry["rows"] == int(misrata.sum()) > 0
+
+
+def test_planner_downloads_the_map_with_unit_positions(map_file, demo_layers):
+    at, buttons, produce, recorded = map_file("planner", district="LY-MI")
+    assert [b.label for b in buttons] == ["Download this map (HTML)"]
+    page = produce().decode("utf-8")
+    centres, units = demo_layers["centres"], demo_layers["units"]
+    in_misrata = units[units["municipality_pcode"].str.startswith("DM-MI")]
+    marks = unit_marks(in_misrata, centres)
+    assert marks
+    for unit_id, point in marks:  # the check the briefer's file passes can fail
+        assert point in page
+        assert unit_id in page
+    (details,) = (json.loads(d) for d in recorded()["details"])
+    assert details["unit_positions"] == "included"
+
+
+def test_viewer_gets_no_map_download(map_file):
+    at, buttons, produce, recorded = map_file("viewer")
+    assert buttons == []
+    assert produce is None
+    assert recorded().empty
 
 
 # --- URL ----------------------------------------------------------------------------------------

@@ -58,6 +58,8 @@ def test_optimising_patrols_shows_figures_status_and_gap(workspace):
     assert metric(at, "Demand covered").endswith("%")
     sites = table_with(at, "sole_demand")
     assert len(sites) == 25
+    # The change in voters within reach says what it is measured against.
+    assert any("The plan's 25 patrols replace them" in c.value for c in at.caption)
 
 
 def test_nonsense_request_shows_the_reason(workspace):

@@ -27,6 +27,7 @@ from geo.maps import (
     LAYER_DISTRICTS,
     LAYER_MUNICIPALITIES,
     LAYER_OUTLINE,
+    add_heat,
     build_overview_map,
     new_map,
 )
@@ -157,9 +158,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     (site_dir / "overview.html").write_text(m.get_root().render(), encoding="utf-8")
 
     heat = new_map(center=(32.5, 14.0), zoom=7)
-    folium.plugins.HeatMap([[32.88, 13.18, 2.0], [32.37, 15.09, 1.0]], name="Incidents").add_to(
-        heat
+    incidents = gpd.GeoDataFrame(
+        geometry=[Point(13.18, 32.88), Point(15.09, 32.37)], crs="EPSG:4326"
     )
+    add_heat(heat, incidents, name="Incidents", weights=[2.0, 1.0], show=True)
     (site_dir / "heat.html").write_text(heat.get_root().render(), encoding="utf-8")
 
     munis = frames["municipalities"]

@@ -1,9 +1,22 @@
+import datetime as dt
+import json
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import geopandas as gpd
+import numpy as np
+import pytest
+
+import geo.maps
+from geo.audit import read_log
 from geo.cli import main
+from geo.filters import MapFilters, apply_filters
+from geo.permissions import Viewer
 from geo.store import GeoPackageStore
+from tests.geo.template_payloads import carried_texts
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,6 +46,7 @@ def test_layers_command_lists_every_layer_with_version_and_rows(demo_workspace, 
         "access_audits",
         "units",
         "incidents",
+        "roads",
     }
 
 
@@ -133,3 +147,192 @@ def test_coverage_without_units_exits_2_naming_the_layer(demo_layers, tmp_path, 
     assert main(["coverage", "--workspace", str(ws), "--out", str(out)]) == 2
     assert "'units'" in capsys.readouterr().err
     assert not out.exists()
+
+
+# -- python -m geo map ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def workspace_copy(demo_workspace, tmp_path):
+    """A private copy of the demo workspace (the command writes to its audit log)."""
+    path = tmp_path / "demo.gpkg"
+    shutil.copyfile(demo_workspace, path)
+    return path
+
+
+def one_district(real_fixtures: Path, folder: Path) -> Path:
+    """The real COD-AB districts reduced to one feature (Tripoli, LY0211), as a shapefile."""
+    adm2 = gpd.read_file(
+        real_fixtures / "cod_ab_lby_20180507" / "lby_admbnda_adm2_unosat_lbsc_20180507.shp"
+    )
+    path = folder / "lby_adm2_tripoli_only.shp"
+    adm2[adm2["ADM2_PCODE"] == "LY0211"].to_file(path)
+    return path
+
+
+def test_import_refuses_a_default_replace_that_removes_most_of_a_layer(
+    real_fixtures, workspace_copy, tmp_path, capsys
+):
+    before = workspace_copy.read_bytes()
+    shp = str(one_district(real_fixtures, tmp_path))
+    dry = main(["import", "--workspace", str(workspace_copy), "--layer", "districts", shp,
+                "--dry-run"])  # fmt: skip
+    assert dry == 2  # a dry run answers as the real run would
+    capsys.readouterr()
+    code = main(["import", "--workspace", str(workspace_copy), "--layer", "districts", shp])
+    printed = capsys.readouterr().out
+    assert code == 2
+    assert "1 row(s) read, 1 accepted, 0 rejected" in printed
+    assert (
+        "refused: replacing 'districts' would remove 22 of the 22 rows of 'districts' (more "
+        "than half) and leave 1 row(s) in the new version; nothing was written. Pass --mode "
+        "replace to confirm, or --mode upsert to add and update rows only" in printed
+    )
+    assert workspace_copy.read_bytes() == before
+
+
+def test_import_with_an_explicit_mode_replace_is_the_confirmation(
+    real_fixtures, workspace_copy, tmp_path, capsys
+):
+    shp = str(one_district(real_fixtures, tmp_path))
+    code = main(["import", "--workspace", str(workspace_copy), "--layer", "districts", shp,
+                 "--mode", "replace"])  # fmt: skip
+    assert code == 0
+    assert "districts: version 2 written (1 rows)" in capsys.readouterr().out
+    assert GeoPackageStore(workspace_copy).read_layer("districts")["pcode"].tolist() == ["LY0211"]
+
+
+def test_import_help_says_a_large_replace_needs_mode_replace(capsys):
+    with pytest.raises(SystemExit):
+        main(["import", "--help"])
+    assert "more than half" in " ".join(capsys.readouterr().out.split())
+
+
+def map_entries(workspace):
+    return read_log(workspace, viewer=Viewer("root", "admin"), action="export")
+
+
+def test_map_command_writes_one_offline_file_redacted_for_the_default_role(
+    workspace_copy, demo_layers, tmp_path, capsys
+):
+    out = tmp_path / "map.html"
+    assert main(["map", "--workspace", str(workspace_copy), "--out", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    markup = re.sub(r"<script>.*?</script>", "", page, flags=re.DOTALL)
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:|//|/app/)""", markup)
+    assert "Leaflet 1.9.4" in page  # inlined, not linked
+    texts = carried_texts(page)
+    units = demo_layers["units"]
+    assert not any(str(u) in s for s in texts for u in units["unit_id"].head(50))
+    for point in units.geometry.head(50):  # rounded as the map does (numpy) and as round
+        for places in (np.round, round):
+            assert f"[{float(places(point.y, 5))},{float(places(point.x, 5))}," not in page
+    assert "unit positions withheld" in capsys.readouterr().out
+    entry = map_entries(workspace_copy).iloc[-1]
+    details = json.loads(entry["details"])
+    assert entry["target"] == "map.html"
+    assert entry["rows"] == len(demo_layers["centres"])
+    assert (details["role"], details["unit_positions"], details["filters"]) == (
+        "analyst",
+        "withheld",
+        "",
+    )
+
+
+def test_map_command_applies_the_filters_and_records_them(workspace_copy, demo_layers, tmp_path):
+    out = tmp_path / "tripoli.html"
+    args = ["map", "--workspace", str(workspace_copy), "--out", str(out), "--role", "planner"]
+    args += ["--district", "LY-TB", "--since", "2024-01-01", "--lang", "ar"]
+    assert main(args) == 0
+    chosen = apply_filters(
+        demo_layers, MapFilters(districts=("LY-TB",), date_from=dt.date(2024, 1, 1))
+    )
+    entry = map_entries(workspace_copy).iloc[-1]
+    details = json.loads(entry["details"])
+    assert entry["rows"] == len(chosen.centres) > 0
+    assert details["filters"] == "district=LY-TB&from=2024-01-01"
+    assert (details["role"], details["language"], details["unit_positions"]) == (
+        "planner",
+        "ar",
+        "included",
+    )
+    assert details["incidents"] == str(len(chosen.incidents))
+    page = out.read_text(encoding="utf-8")
+    assert '<html lang="ar">' in page
+    assert any(chosen.units["unit_id"].iloc[0] in s for s in carried_texts(page))
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--district", "XX"], "--district XX: not in"),
+        (["--since", "2025-13-01"], "--since '2025-13-01' is not a date; write it as YYYY-MM-DD"),
+        (["--since", "2025-06-01", "--until", "2025-01-01"], "swap the two dates"),
+        (["--role", "viewer"], "may not export coverage"),
+        (["--colour-by", "nope"], "unknown centre colouring 'nope'"),
+        (["--measure", "nope"], "unknown map measure 'nope'"),
+    ],
+)
+def test_map_command_bad_input_exits_2_with_one_line(
+    flags, message, workspace_copy, tmp_path, capsys
+):
+    out = tmp_path / "map.html"
+    before = len(map_entries(workspace_copy))
+    assert main(["map", "--workspace", str(workspace_copy), "--out", str(out), *flags]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.count("\n") == 1
+    assert err.startswith("error: ")
+    assert not out.exists()
+    assert len(map_entries(workspace_copy)) == before
+
+
+def test_map_command_without_assets_names_make_assets(
+    workspace_copy, tmp_path, capsys, monkeypatch
+):
+    monkeypatch.setattr(geo.maps, "VENDOR_DIR", tmp_path / "no-vendor")
+    out = tmp_path / "map.html"
+    assert main(["map", "--workspace", str(workspace_copy), "--out", str(out)]) == 2
+    assert "make assets" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def workspace_with(tmp_path, layers, name="ws.gpkg"):
+    path = tmp_path / name
+    GeoPackageStore(path).write_layers(layers, author="test")
+    return str(path)
+
+
+def test_plan_without_any_unit_plans_from_scratch(demo_layers, tmp_path, capsys):
+    ws = workspace_with(tmp_path, {k: v for k, v in demo_layers.items() if k != "units"})
+    out = tmp_path / "sites.csv"
+    argv = ["plan", "--workspace", ws, "--count", "5", "--method", "greedy", "--out", str(out)]
+    assert main([*argv, "--as-of", "2025-09-01"]) == 0
+    printed = capsys.readouterr().out
+    assert len(read_csv(out)) == 5
+    # With no patrol today, nobody is within reach before the plan.
+    assert "(current patrol units: 0)" in printed
+    assert "against 0 with no patrol (the workspace has none today)" in printed
+
+
+def test_plan_with_only_static_guards_compares_with_no_patrol(demo_layers, tmp_path, capsys):
+    units = demo_layers["units"]
+    guards = units[units["unit_type"] == "static_guard"].reset_index(drop=True)
+    ws = workspace_with(tmp_path, {**demo_layers, "units": guards})
+    out = tmp_path / "sites.csv"
+    argv = ["plan", "--workspace", ws, "--count", "5", "--method", "greedy", "--out", str(out)]
+    assert main([*argv, "--keep-existing", "--as-of", "2025-09-01"]) == 0
+    assert len(read_csv(out)) == 5
+    assert "(current patrol units: 0)" in capsys.readouterr().out
+
+
+def test_plan_says_its_units_replace_todays_unless_kept(demo_workspace, tmp_path, capsys):
+    out = tmp_path / "sites.csv"
+    argv = ["plan", "--workspace", str(demo_workspace), "--count", "4", "--method", "greedy"]
+    assert main([*argv, "--as-of", "2025-09-01", "--out", str(out)]) == 0
+    patrols = (GeoPackageStore(demo_workspace).read_layer("units")["unit_type"] == "patrol").sum()
+    printed = capsys.readouterr().out
+    assert f"with today's {patrols:,} patrols at the same 10 road-km reach." in printed
+    assert "The plan's 4 patrols replace them (keep existing units is off)." in printed
+    assert main([*argv, "--as-of", "2025-09-01", "--out", str(out), "--keep-existing"]) == 0
+    assert "The plan keeps them where they stand and adds 4 patrols." in capsys.readouterr().out

@@ -2,11 +2,13 @@
 
 import numpy as np
 import pandas as pd
+import pyproj
 import pytest
 import shapely
 
-from geo.demo import ELECTIONS, build_demo
+from geo.demo import ELECTIONS, _municipality_profile, build_demo
 from geo.errors import InputError
+from geo.reference import read_reference
 from geo.schema import INCIDENT_CATEGORIES, LAYER_NAMES, MAX_VOTERS_PER_STATION, validate_layer
 
 
@@ -107,6 +109,68 @@ def test_incidents_cover_both_election_phases(demo_layers):
     assert set(incidents["category"]) <= set(INCIDENT_CATEGORIES)
     assert incidents["severity"].between(1, 5).all()
     assert incidents["date"].between(pd.Timestamp("2024-01-01"), pd.Timestamp("2025-12-31")).all()
+
+
+def test_every_incident_lies_inside_its_municipality(demo_layers):
+    incidents = demo_layers["incidents"]
+    polygons = demo_layers["municipalities"].set_index("pcode").geometry
+    own = polygons.loc[incidents["municipality_pcode"]].to_numpy()
+    x, y = incidents.geometry.x.to_numpy(), incidents.geometry.y.to_numpy()
+    outside = ~shapely.contains_xy(own, x, y)
+    assert outside.sum() == 0, incidents.loc[outside, "incident_id"].head().tolist()
+
+
+def test_incident_at_a_centre_lies_within_1_km_of_it(demo_layers):
+    incidents = demo_layers["incidents"]
+    at_centre = incidents[incidents["centre_id"].notna()]
+    assert len(at_centre) > 50  # attacks and obstruction are recorded at the centre
+    centre = demo_layers["centres"].set_index("centre_id").geometry.loc[at_centre["centre_id"]]
+    _, _, metres = pyproj.Geod(ellps="WGS84").inv(
+        at_centre.geometry.x.to_numpy(),
+        at_centre.geometry.y.to_numpy(),
+        centre.x.to_numpy(),
+        centre.y.to_numpy(),
+    )
+    assert metres.max() <= 1_000
+
+
+@pytest.fixture(scope="module")
+def demo_profile(demo_layers):
+    """The generator's own per-municipality inputs for seed 7, indexed by P-code.
+
+    The profile is the first thing drawn from the seeded generator, so drawing it again from
+    a fresh generator of the same seed gives the same figures; the check against the units
+    (municipalities drawn without patrols have none) proves it.
+    """
+    reference = read_reference()
+    municipalities = reference.municipalities.reset_index(drop=True)
+    profile = _municipality_profile(municipalities, reference.districts, np.random.default_rng(7))
+    profile.index = pd.Index(municipalities["pcode"], name="pcode")
+    units = demo_layers["units"]
+    mobile = units[units["unit_type"].isin(["patrol", "rapid_response"])]
+    bare = profile.index[profile["no_patrols"]]
+    assert len(bare) > 0
+    assert not mobile["municipality_pcode"].isin(bare).any()
+    return profile
+
+
+def test_tense_municipalities_hold_most_incidents(demo_layers, demo_profile):
+    """The quarter of municipalities the generator made most tense hold most incidents.
+
+    Counted by where the incidents lie (inside the municipality's area), not by the
+    ``municipality_pcode`` they carry, so that a map of the demo shows the tension.
+    """
+    incidents = demo_layers["incidents"]
+    municipalities = demo_layers["municipalities"].set_index("pcode")
+    tension = demo_profile["tension"]
+    tense = tension.index[tension >= tension.quantile(0.75)]
+    area = shapely.union_all(municipalities.geometry.loc[tense].to_numpy())
+    x, y = incidents.geometry.x.to_numpy(), incidents.geometry.y.to_numpy()
+    inside = shapely.contains_xy(area, x, y)
+    assert inside.mean() > 0.5
+    # ... far more than their share of centres, which follow population, not tension.
+    centres = demo_layers["centres"]
+    assert inside.mean() > 1.5 * centres["municipality_pcode"].isin(tense).mean()
 
 
 def test_about_three_quarters_of_centres_are_audited(demo_layers):

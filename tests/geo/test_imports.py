@@ -1,5 +1,6 @@
 """The import pipeline: every format, every check, the preview, commit, rollback, edits, CLI."""
 
+import dataclasses
 import io
 import shutil
 import zipfile
@@ -12,6 +13,7 @@ import pandas as pd
 import pytest
 import shapely
 
+import geo.imports
 import geo.store
 from geo.audit import read_log
 from geo.cli import main
@@ -34,10 +36,13 @@ from geo.io import read_path, read_upload
 from geo.mapping import ColumnMapping, guess_layer, suggest_mapping
 from geo.names import normalise_name
 from geo.permissions import Viewer
+from geo.schema import LAYERS
 from geo.store import GeoPackageStore
 from geo.workspace import open_workspace
+from tests.geo.template_payloads import PAYLOADS, check_literal, code_payload, renders
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "imports"
+COD_AB_ADM2 = "lby_admbnda_adm2_unosat_lbsc_20180507.shp"
 ADMIN = Viewer("Amal", "admin")
 ANALYST = Viewer("Salem", "analyst")
 TODAY = ImportOptions(today=pd.Timestamp("2026-01-01"))
@@ -125,7 +130,9 @@ def test_cod_ab_replaces_the_demo_codes_and_says_what_still_refers_to_them(real_
 
 def test_cod_ab_arabic_names_survive_the_store(real_fixtures, workspace_copy):
     source = read_path(real_fixtures / "cod_ab_lby_20180507")
-    preview = prepare_import(source, "districts", open_workspace(workspace_copy), ADMIN)
+    # every demo code is replaced by an official one: a removal of the whole layer
+    preview = prepare_import(source, "districts", open_workspace(workspace_copy), ADMIN,
+                             options=ImportOptions(confirm_replace=True))  # fmt: skip
     commit_import(GeoPackageStore(workspace_copy), preview, ADMIN)
     stored = GeoPackageStore(workspace_copy).read_layer("districts").set_index("pcode")
     assert len(stored) == 22
@@ -181,7 +188,8 @@ def test_cod_ab_municipality_points_become_seats_with_derived_catchments(
 ):
     store = GeoPackageStore(workspace_copy)
     districts = prepare_import(read_path(real_fixtures / "cod_ab_lby_20180507"), "districts",
-                               open_workspace(workspace_copy), ADMIN)  # fmt: skip
+                               open_workspace(workspace_copy), ADMIN,
+                               options=ImportOptions(confirm_replace=True))  # fmt: skip
     commit_import(store, districts, ADMIN)
     source = read_upload(cod_ab_municipalities("points"), "adm3_points.geojson")
     preview = prepare_import(source, "municipalities", open_workspace(workspace_copy), ADMIN)
@@ -621,6 +629,80 @@ def test_rejected_rows_download_with_a_reason_and_without_formulas(ws):
     assert "counts cannot be negative" in table["reason"].iloc[0]
 
 
+def one_district_shapefile(real_fixtures: Path, folder: Path) -> Path:
+    """The real COD-AB districts reduced to one feature (Tripoli, LY0211), as a shapefile."""
+    adm2 = gpd.read_file(real_fixtures / "cod_ab_lby_20180507" / COD_AB_ADM2)
+    path = folder / "lby_adm2_tripoli_only.shp"
+    adm2[adm2["ADM2_PCODE"] == "LY0211"].to_file(path)
+    return path
+
+
+def test_replacing_22_districts_with_one_is_refused_until_confirmed(
+    real_fixtures, workspace_copy, tmp_path
+):
+    source = read_path(one_district_shapefile(real_fixtures, tmp_path))
+    preview = prepare_import(source, "districts", open_workspace(workspace_copy), ADMIN)
+    assert preview.mode == "replace"  # the default for boundary layers
+    assert (len(preview.accepted), len(preview.diff.removed)) == (1, 22)
+    assert not preview.can_commit
+    before = bytes_of(workspace_copy)
+    with pytest.raises(InputError, match=r"would remove 22 of the 22 rows of 'districts'"):
+        commit_import(GeoPackageStore(workspace_copy), preview, ADMIN)
+    assert bytes_of(workspace_copy) == before
+
+
+def test_a_confirmed_replace_of_most_of_a_layer_is_stored(real_fixtures, workspace_copy, tmp_path):
+    source = read_path(one_district_shapefile(real_fixtures, tmp_path))
+    preview = prepare_import(source, "districts", open_workspace(workspace_copy), ADMIN,
+                             options=ImportOptions(confirm_replace=True))  # fmt: skip
+    assert preview.can_commit
+    version = commit_import(GeoPackageStore(workspace_copy), preview, ADMIN)
+    assert (version.version, version.rows) == (2, 1)
+    assert GeoPackageStore(workspace_copy).read_layer("districts")["pcode"].tolist() == ["LY0211"]
+
+
+def demo_districts_file(ws, count: int) -> bytes:
+    """The first ``count`` of the demo's own 22 districts, unchanged, as GeoJSON."""
+    districts = ws.layer("districts").iloc[:count]
+    return districts[["pcode", "name_en", "name_ar", "region_pcode", "geometry"]].to_json().encode()
+
+
+@pytest.mark.parametrize(("kept", "needs_confirmation"), [(11, False), (10, True)])
+def test_a_replace_needs_confirmation_when_it_removes_more_than_half(ws, kept, needs_confirmation):
+    # 22 districts: replacing them with 11 removes exactly half (no question asked);
+    # with 10 it removes 12, more than half.
+    assert geo.imports.REPLACE_CONFIRM_SHARE == 0.5
+    source = read_upload(demo_districts_file(ws, kept), "districts.geojson")
+    preview = prepare_import(source, "districts", ws, ADMIN)
+    assert len(preview.rejected) == 0
+    assert len(preview.diff.removed) == 22 - kept
+    assert preview.can_commit is not needs_confirmation
+
+
+def test_upsert_of_one_district_needs_no_confirmation(real_fixtures, ws, tmp_path):
+    source = read_path(one_district_shapefile(real_fixtures, tmp_path))
+    preview = prepare_import(source, "districts", ws, ADMIN, options=ImportOptions(mode="upsert"))
+    assert (len(preview.diff.added), len(preview.diff.removed)) == (1, 0)
+    assert preview.can_commit
+
+
+def test_an_excel_row_with_a_formula_is_rejected_and_the_others_kept(ws, tmp_path):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "centres"
+    sheet.append(CENTRE_HEADER.strip().split(","))
+    for line in (centre_row("90301"), centre_row("90302")):
+        sheet.append(line.strip().split(","))
+    sheet["C3"] = '=UPPER("school b")'
+    workbook.save(tmp_path / "centres.xlsx")
+    preview = prepare_import(read_path(tmp_path / "centres.xlsx"), "centres", ws, ADMIN)
+    assert preview.accepted["centre_id"].tolist() == ["90301"]
+    assert preview.rejected["row"].tolist() == [3]
+    assert "cell C3 of sheet 'centres' holds a formula" in preview.rejected["reason"].iloc[0]
+    (problem,) = problems_at(preview, 3)
+    assert problem.column == "name_en"
+
+
 def test_commit_writes_a_new_version_with_author_and_audit_entry(workspace_copy):
     store = GeoPackageStore(workspace_copy)
     preview = prepare_import(csv(CENTRE_HEADER + centre_row()), "centres",
@@ -636,9 +718,9 @@ def test_commit_writes_a_new_version_with_author_and_audit_entry(workspace_copy)
 def test_restore_brings_back_the_previous_version(workspace_copy):
     store = GeoPackageStore(workspace_copy)
     before = store.read_layer("centres")
+    confirmed = ImportOptions(mode="replace", confirm_replace=True)
     preview = prepare_import(csv(CENTRE_HEADER + centre_row()), "centres",
-                             open_workspace(workspace_copy), ADMIN,
-                             options=ImportOptions(mode="replace"))  # fmt: skip
+                             open_workspace(workspace_copy), ADMIN, options=confirmed)  # fmt: skip
     commit_import(store, preview, ADMIN)
     assert len(store.read_layer("centres")) == 1
     restored = restore_layer(store, "centres", 1, ADMIN)
@@ -879,3 +961,39 @@ def test_cli_import_into_a_new_workspace_creates_it(tmp_path, real_fixtures, cap
     assert np.array_equal(
         sorted(GeoPackageStore(path).read_layer("regions")["pcode"]), ["LY01", "LY02", "LY03"]
     )
+
+
+# -- text from data never becomes template source ----------------------------------------
+
+
+@pytest.mark.parametrize("which", [*range(len(PAYLOADS)), "code"])
+@pytest.mark.parametrize("layer", ["centres", "units", "incidents", "municipalities", "districts"])
+def test_preview_and_pick_maps_carry_names_literally(which, layer, ws, tmp_path, monkeypatch):
+    payload = code_payload(tmp_path / "ran", monkeypatch) if which == "code" else PAYLOADS[which]
+    preview = prepare_import(
+        read_upload(
+            ws.layer(layer).iloc[:3].to_json(default=str).encode("utf-8"), f"{layer}.geojson"
+        ),
+        layer,
+        ws,
+        ADMIN,
+        options=TODAY,
+    )
+    assert len(preview.accepted) == 3
+    plain = build_preview_map(preview).get_root().render()
+    # The texts the preview labels its rows with: names, else the key (units, incidents).
+    columns = [c for c in ("name_en", "name_ar") if c in preview.accepted] or [LAYERS[layer].key]
+    texts = [f"{column} {payload}" for column in columns]
+    accepted = preview.accepted.copy()
+    for column, text in zip(columns, texts, strict=True):
+        accepted[column] = accepted[column].astype(object)
+        accepted.loc[accepted.index[0], column] = text
+    shown = dataclasses.replace(preview, accepted=accepted)
+    for path, page in renders(build_preview_map(shown), tmp_path).items():
+        check_literal(page, texts, plain_page=plain, where=f"preview {path}")
+    districts = ws.layer("districts").iloc[:3].copy()
+    plain = build_pick_map(districts, point=(32.9, 13.2)).get_root().render()
+    districts.loc[districts.index[0], "name_en"] = f"name_en {payload}"
+    for path, page in renders(build_pick_map(districts, point=(32.9, 13.2)), tmp_path).items():
+        check_literal(page, [f"name_en {payload}"], plain_page=plain, where=f"pick {path}")
+    assert not (tmp_path / "ran").exists(), "a name ran as code"

@@ -213,6 +213,51 @@ def test_the_arabic_fixture_in_windows_1256_reads_its_arabic_headers():
     assert table.frame["الاسم بالعربية"].tolist() == ["مدرسة النصر", "مدرسة الوحدة"]
 
 
+ARABIC_CENTRES = "centre_id,name_ar\n90301,مدرسة النصر\n90302,مدرسة الوحدة\n"
+
+
+@pytest.mark.parametrize(
+    ("bom", "codec", "label"),
+    [
+        (b"\xff\xfe", "utf-16-le", "UTF-16 LE with byte-order mark"),
+        (b"\xfe\xff", "utf-16-be", "UTF-16 BE with byte-order mark"),
+    ],
+)
+def test_utf16_with_a_byte_order_mark_is_read(bom, codec, label):
+    # What Excel's "Unicode Text" and many Windows tools write.
+    data = bom + ARABIC_CENTRES.encode(codec)
+    text, encoding = decode_text(data)
+    assert text == ARABIC_CENTRES
+    assert encoding.label == label
+    table = read_upload(data, "centres.csv").table()
+    assert table.frame["name_ar"].tolist() == ["مدرسة النصر", "مدرسة الوحدة"]
+    assert f"read as text encoded in {label}" in table.notes
+
+
+@pytest.mark.parametrize(("codec", "order"), [("utf-16-le", "LE"), ("utf-16-be", "BE")])
+def test_utf16_without_a_byte_order_mark_is_named_with_how_to_save_utf8(codec, order):
+    data = ARABIC_CENTRES.encode(codec)
+    assert b"\x00" in data  # every ASCII character has a NUL beside it
+    with pytest.raises(FileRejectedError) as caught:
+        read_upload(data, "centres.csv")
+    message = str(caught.value)
+    assert f"centres.csv looks like UTF-16 {order} text without a byte-order mark" in message
+    assert "CSV UTF-8" in message
+    assert "binary data" not in message
+
+
+def test_real_binary_data_in_a_csv_is_still_refused_as_binary():
+    noise = bytes(range(256)) * 8  # NUL bytes at even and odd positions alike
+    with pytest.raises(FileRejectedError, match="holds binary data"):
+        read_upload(noise, "centres.csv")
+
+
+def test_a_utf16_geojson_is_refused_saying_it_must_be_utf8():
+    data = b"\xff\xfe" + '{"type": "FeatureCollection", "features": []}'.encode("utf-16-le")
+    with pytest.raises(FileRejectedError, match=r"p\.geojson is UTF-16 text.*save it as UTF-8"):
+        read_upload(data, "p.geojson")
+
+
 # -- CSV shapes ------------------------------------------------------------------------
 
 
@@ -261,6 +306,56 @@ def test_an_unclosed_quote_names_the_row_where_it_starts():
         read_csv_bytes(b'a,b\n1,2\n3,"oops\n4,5\n', "t.csv")
 
 
+def one_long_field(length: int, *, quoted: bool) -> bytes:
+    value = b"x" * length
+    if quoted:
+        value = b'"' + value + b'"'
+    return b"id,notes\n1," + value + b"\n2,short\n"
+
+
+@pytest.mark.parametrize("quoted", [True, False])
+def test_a_field_of_one_mebibyte_is_read_whole(quoted):
+    # Python's csv module stops at 131,072 characters by default; a long WKT polygon or
+    # a pasted report is legitimately longer.
+    table = read_csv_bytes(one_long_field(1_048_576, quoted=quoted), "t.csv")
+    assert table.problems == ()
+    assert [len(v) for v in table.frame["notes"]] == [1_048_576, 5]
+    assert table.row_numbers.tolist() == [2, 3]
+
+
+@pytest.mark.parametrize("quoted", [True, False])
+def test_a_field_over_the_limit_rejects_its_row_naming_the_limit(quoted):
+    table = read_csv_bytes(one_long_field(2 * 1_048_576, quoted=quoted), "t.csv")
+    (problem,) = table.problems
+    assert (problem.row, problem.column, problem.severity) == (2, "notes", "error")
+    assert problem.message.startswith(
+        "a value of 2,097,152 characters exceeds the limit of 1,048,576 characters per value"
+    )
+    assert "quote" not in problem.message  # one line, no unclosed-quote story
+    assert table.frame["id"].tolist() == ["1", "2"]  # the other row is kept
+    assert gio.MAX_FIELD_CHARS == 1_048_576
+
+
+def test_an_over_long_value_with_line_breaks_also_suggests_a_stray_quote():
+    data = b'id,notes\n1,"' + b"line\n" * 300_000 + b'"\n2,short\n'
+    (problem,) = read_csv_bytes(data, "t.csv").problems
+    assert problem.row == 2
+    assert "exceeds the limit of 1,048,576 characters" in problem.message
+    assert 'a quote (") that opens the value too early' in problem.message
+
+
+def test_an_unclosed_quote_in_a_large_file_keeps_its_hint_and_row():
+    # More than 131,072 characters follow the stray quote: the csv module's own limit
+    # used to answer first, with a message about a "field limit".
+    data = b'a,b\n1,2\n3,"oops\n' + b"4,5\n" * 50_000
+    with pytest.raises(InputError) as caught:
+        read_csv_bytes(data, "t.csv")
+    message = str(caught.value)
+    assert message.startswith("t.csv, row 3: ")
+    assert 'a value probably opens a quote (") that never closes' in message
+    assert "field limit" not in message
+
+
 def test_a_file_without_a_header_row_is_refused():
     with pytest.raises(InputError, match="no header row"):
         read_csv_bytes(b"\n\n  \n", "t.csv")
@@ -292,6 +387,69 @@ def test_excel_rows_keep_the_sheets_numbers_and_dates_become_iso(tmp_path):
     assert table.frame["when"].tolist() == ["2025-05-16", "45793"]
     assert table.frame["count"].tolist() == ["3", "4.5"]
     assert "other sheets not read: cover" in table.notes
+
+
+def formula_workbook(tmp_path: Path) -> Path:
+    """Centres typed as values in row 2, with formulas in B3 and C4 (no cached values)."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "centres"
+    sheet.append(["centre_id", "name_en", "stations_male"])
+    sheet.append(["90301", "School A", 2])
+    sheet.append(["90302", '=CONCAT("School ", "B")', 1])
+    sheet.append(["90303", "School C", "=1+1"])
+    path = tmp_path / "formulas.xlsx"
+    workbook.save(path)  # openpyxl stores formulas without a cached value
+    return path
+
+
+def test_excel_formula_cells_reject_their_rows_naming_cell_and_sheet(tmp_path):
+    table = read_path(formula_workbook(tmp_path)).table()
+    assert table.row_numbers.tolist() == [2, 3, 4]
+    assert table.frame.loc[0].tolist() == ["90301", "School A", "2"]
+    problems = sorted(table.problems, key=lambda p: p.row)
+    assert [(p.row, p.column, p.severity) for p in problems] == [
+        (3, "name_en", "error"),
+        (4, "stations_male", "error"),
+    ]
+    assert problems[0].message.startswith(
+        'cell B3 of sheet \'centres\' holds a formula (=CONCAT("School ", "B")), not a value'
+    )
+    assert "Paste Special › Values" in problems[0].message
+    assert problems[1].message.startswith("cell C4 of sheet 'centres' holds a formula (=1+1)")
+
+
+def test_an_excel_formula_is_refused_even_with_a_cached_value(tmp_path):
+    # XlsxWriter (like Excel) stores a cached result beside the formula; a tool that
+    # never calculates stores 0. Neither may become the imported value.
+    import xlsxwriter
+
+    path = tmp_path / "cached.xlsx"
+    workbook = xlsxwriter.Workbook(str(path))
+    sheet = workbook.add_worksheet("list")
+    sheet.write_row(0, 0, ["centre_id", "name_en", "registered_voters"])
+    sheet.write_row(1, 0, ["90301", "School A", 1400])
+    sheet.write_string(2, 0, "90302")
+    sheet.write_formula(2, 1, '=UPPER("school b")', None, "SCHOOL B")
+    sheet.write_formula(2, 2, "=700*2", None, 0)
+    workbook.close()
+    table = read_path(path).table()
+    problems = sorted(table.problems, key=lambda p: p.column)
+    assert [(p.row, p.column) for p in problems] == [(3, "name_en"), (3, "registered_voters")]
+    assert problems[0].message.startswith("cell B3 of sheet 'list' holds a formula")
+    assert problems[1].message.startswith("cell C3 of sheet 'list' holds a formula (=700*2)")
+    assert "0" not in table.frame["registered_voters"].tolist()
+
+
+def test_a_formula_in_the_header_row_refuses_the_sheet(tmp_path):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "centres"
+    sheet.append(["centre_id", '="name_"&"en"'])
+    sheet.append(["90301", "School A"])
+    workbook.save(tmp_path / "h.xlsx")
+    with pytest.raises(InputError, match=r"cell B1 of sheet 'centres' \(the header row\) holds a"):
+        read_path(tmp_path / "h.xlsx")
 
 
 def test_geojson_features_are_numbered_and_keep_their_crs():

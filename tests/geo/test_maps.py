@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import ast
+import base64
+import hashlib
+import html
 import json
 import re
+from pathlib import Path
 
+import branca.element
 import folium
 import folium.plugins
 import geopandas as gpd
+import pandas as pd
 import pytest
 import shapely
+from folium.template import Template
 from shapely.geometry import Point, box
 
 from geo.errors import InputError
@@ -31,9 +39,11 @@ from geo.maps import (
     PolygonStyle,
     Symbol,
     TileSource,
+    UnsafeElementError,
     add_badges,
     add_circles,
     add_heat,
+    add_layer_control,
     add_points,
     add_polygons,
     add_symbols,
@@ -43,14 +53,19 @@ from geo.maps import (
     class_labels,
     classify,
     encode_labels,
+    escape_text,
+    html_text,
     legend_html,
     new_map,
     palette,
+    ring_group,
     round_significant,
     script_json,
     simplify_polygons,
+    standalone_html,
     use_offline_assets,
 )
+from tests.geo.template_payloads import PAYLOADS, check_literal, code_payload, renders
 
 EVIL = "<img src=x onerror=alert(1)>"
 # How EVIL reaches the page: HTML-escaped by geo.maps, then JSON-escaped by folium's tojson
@@ -138,12 +153,36 @@ def test_folium_class_level_cdn_lists_are_left_alone():
 
 
 def test_plugins_added_after_building_are_served_locally():
-    m = overview()
-    folium.plugins.HeatMap([[32.9, 13.2, 1.0]]).add_to(m)
-    folium.plugins.MarkerCluster().add_to(m)
+    m = overview(show_centres=False)
+    points = gpd.GeoDataFrame(geometry=[Point(13.2, 32.9)], crs="EPSG:4326")
+    add_heat(m, points, name="Heat", weights=[1.0])
+    add_symbols(m, points, name="Symbols", symbols=[Symbol()], symbol_codes=[0])
     urls = asset_urls(m.get_root().render())
     assert f"{ASSET_URL_PREFIX}/{LOCAL_ASSETS['leaflet-heat.js']}" in urls
+    assert f"{ASSET_URL_PREFIX}/{LOCAL_ASSETS['markerclusterjs']}" in urls
     assert all(u.startswith(f"{ASSET_URL_PREFIX}/") for u in urls), urls
+
+
+@pytest.mark.parametrize(
+    "element",
+    [
+        lambda: folium.plugins.HeatMap([[32.9, 13.2, 1.0]]),
+        lambda: folium.CircleMarker([32.9, 13.2], tooltip="a name"),
+        lambda: folium.LayerControl(),
+        lambda: folium.FeatureGroup(name="plain"),
+    ],
+    ids=["HeatMap", "CircleMarker", "LayerControl", "FeatureGroup"],
+)
+def test_plain_folium_elements_are_refused_before_anything_is_parsed(element, monkeypatch):
+    m = new_map()
+    element().add_to(m)
+    parsed: list[str] = []
+    monkeypatch.setattr(
+        branca.element, "Template", lambda source: parsed.append(source) or Template(source)
+    )
+    with pytest.raises(UnsafeElementError, match="not a template-free element"):
+        m.get_root().render()
+    assert parsed == [], "a rendered text was compiled as a template"
 
 
 def test_use_offline_assets_rewrites_a_plain_folium_map_already_rendered():
@@ -159,7 +198,8 @@ def test_st_folium_hands_only_local_links_to_the_iframe(monkeypatch):
     sent: dict = {}
     monkeypatch.setattr(streamlit_folium, "_component_func", lambda **kw: sent.update(kw))
     m = overview()
-    folium.plugins.HeatMap([[32.9, 13.2, 1.0]]).add_to(m)
+    points = gpd.GeoDataFrame(geometry=[Point(13.2, 32.9)], crs="EPSG:4326")
+    add_heat(m, points, name="Heat", weights=[1.0])
     streamlit_folium.st_folium(m, key="map", returned_objects=[])
     links = sent["js_links"] + sent["css_links"]
     assert links
@@ -559,3 +599,220 @@ def test_tiles_can_be_switched_off_and_failures_show_nothing():
     assert layer.overlay is True
     assert layer.options["errorTileUrl"] == BLANK_TILE
     assert "<b>OSM" not in m.get_root().render()
+
+
+# --- text from data never becomes template source -------------------------------------------
+
+PAYLOAD_IDS = [*range(len(PAYLOADS)), "code"]
+
+
+def payload_of(which: int | str, tmp_path, monkeypatch) -> str:
+    """The payload ``which`` (``"code"``: one that would create ``tmp_path/ran``)."""
+    return code_payload(tmp_path / "ran", monkeypatch) if which == "code" else PAYLOADS[int(which)]
+
+
+def tagged_overview(payload: str) -> tuple[folium.Map, list[str]]:
+    """The overview with ``payload`` in every text it shows, each tagged by its field."""
+    r, d, m, c = regions(), districts(), municipalities(), centres()
+    texts = []
+    for frame, what, columns in (
+        (c, "centre", ("name_en", "name_ar", "centre_id")),
+        (m, "municipality", ("name_en", "name_ar", "pcode")),
+        (d, "district", ("name_en", "name_ar")),
+    ):
+        for column in columns:
+            text = f"{what}.{column} {payload}"
+            frame.loc[0, column] = text
+            texts.append(text)
+    return build_overview_map(r, d, m, c), texts
+
+
+@pytest.mark.parametrize("which", PAYLOAD_IDS)
+def test_overview_map_carries_names_literally_on_every_render_path(which, tmp_path, monkeypatch):
+    payload = payload_of(which, tmp_path, monkeypatch)
+    m, texts = tagged_overview(payload)
+    plain = overview().get_root().render()
+    for path, page in renders(m, tmp_path).items():
+        check_literal(page, texts, plain_page=plain, where=path)
+    assert not (tmp_path / "ran").exists(), "a name ran as code"
+
+
+@pytest.mark.parametrize("which", PAYLOAD_IDS)
+def test_toolkit_layers_legend_and_layer_names_carry_text_literally(which, tmp_path, monkeypatch):
+    payload = payload_of(which, tmp_path, monkeypatch)
+
+    def build(text: str) -> tuple[folium.Map, list[str]]:
+        texts = [f"{what} {text}" for what in ("label", "badge", "layer", "legend", "tiles")]
+        label, badge, layer_name, legend, attribution = texts
+        points = gpd.GeoDataFrame(
+            {"label": [label], "badge": [badge]}, geometry=[Point(13.2, 32.9)], crs="EPSG:4326"
+        )
+        polygons = gpd.GeoDataFrame({"label": [label]}, geometry=[box(13, 32, 14, 33)], crs=4326)
+        m = new_map()
+        add_tiles(m, TileSource("/app/static/tiles/{z}/{x}/{y}.png", attribution, name=text))
+        add_polygons(m, polygons, name=f"{layer_name} polygons", label_columns=["label"],
+                     label_aliases=[f"{legend} alias"])  # fmt: skip
+        add_symbols(m, points, name=f"{layer_name} symbols", symbols=[Symbol()],
+                    symbol_codes=[0], label_columns=["label"])  # fmt: skip
+        add_circles(m, points, name=f"{layer_name} circles", styles=[CircleStyle("#ff0000")],
+                    style_codes=[0], radii=[5], label_columns=["label"])  # fmt: skip
+        add_badges(m, points, name=f"{layer_name} badges", text_column="badge",
+                   label_columns=["label"])  # fmt: skip
+        add_points(m, points, name=f"{layer_name} points", label_columns=["label"])
+        add_heat(m, points, name=f"{layer_name} heat", weights=[1.0])
+        entries = (LegendEntry(f"{legend} entry"),)
+        section = LegendSection(
+            f"{layer_name} symbols", f"{legend} title", entries, note=f"{legend} note"
+        )
+        MapLegend([section], title=f"{legend} summary").add_to(m)
+        add_layer_control(m)
+        ring_group(32.9, 13.2, name=f"{layer_name} ring").add_to(m)
+        return m, texts
+
+    plain = build("plain")[0].get_root().render()
+    m, texts = build(payload)
+    for path, page in renders(m, tmp_path).items():
+        check_literal(page, texts, plain_page=plain, where=path)
+    assert not (tmp_path / "ran").exists(), "a text ran as code"
+
+
+def test_layer_control_and_legend_name_a_layer_by_the_same_label():
+    m = new_map()
+    points = gpd.GeoDataFrame(geometry=[Point(13.2, 32.9)], crs="EPSG:4326")
+    name = "Units {{ 7*7 }} <b>"
+    add_symbols(m, points, name=name, symbols=[Symbol()], symbol_codes=[0])
+    legend = MapLegend([LegendSection(name, "title")])
+    legend.add_to(m)
+    control = add_layer_control(m)
+    m.get_root().render()
+    assert list(control.overlays) == ["Units &#123;&#123; 7*7 &#125;&#125; &lt;b&gt;"]
+    assert json.loads(legend.sections_json)[0]["layer"] == list(control.overlays)[0]
+
+
+def test_rendering_a_toolkit_map_compiles_no_template(monkeypatch):
+    m = overview()
+    compiled: list[str] = []
+    monkeypatch.setattr(
+        branca.element, "Template", lambda source: compiled.append(source) or Template(source)
+    )
+    for _ in range(2):  # the second render replaces the first one's parts
+        m.get_root().render()
+    assert compiled == []
+    root = m.get_root()
+    parts = [*root.header._children.values(), *root.html._children.values()]
+    parts += root.script._children.values()
+    foreign = {type(p).__name__ for p in parts} - {"RawText", "JavascriptLink", "CssLink"}
+    assert foreign == {"Element"}  # branca's constant <meta charset> of every Figure
+    assert root.header._children["meta_http"]._template_str.startswith("<meta http-equiv")
+
+
+def test_html_text_and_script_json_leave_no_template_delimiter():
+    text = "{{ a }} {% b %} {# c #} ## d %% e </script> & 'q' \"w\" مدرسة"
+    assert html.unescape(html_text(text)) == text
+    assert json.loads(script_json([text, {"k": text}])) == [text, {"k": text}]
+    for encoded in (html_text(text), script_json({"k": text})):
+        for delimiter in ("{{", "{%", "{#", "#}", "%}", "##", "%%", "<", ">"):
+            assert delimiter not in encoded
+    assert "مدرسة" in script_json(text)
+
+
+def test_escape_text_encodes_template_delimiters_as_character_references():
+    out = escape_text(pd.Series(["{{ x }}", "50%", "#1", None]))
+    assert out.tolist() == ["&#123;&#123; x &#125;&#125;", "50&#37;", "&#35;1", ""]
+
+
+# --- one self-contained file ------------------------------------------------------------
+
+
+def test_standalone_map_inlines_every_asset_and_loads_nothing():
+    page = standalone_html(overview(), title="Map", notes=["for partners"]).decode("utf-8")
+    markup = re.sub(r"<script>.*?</script>", "", page, flags=re.DOTALL)  # code, not links
+    assert asset_urls(page) == []
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:|//|/app/)""", markup)
+    assert not re.search(r"url\((?!\"?data:|#)", markup), "a stylesheet still points to a file"
+    assert "Leaflet 1.9.4" in page
+    assert "jQuery v3.7.1" in page
+    assert ".marker-cluster-small" in page  # Leaflet.markercluster's stylesheet, inlined
+    policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page)
+    assert policy is not None
+    assert policy.group(1).startswith("default-src 'none'; script-src 'sha256-")
+    # every script of the page is allowed by its hash, and nothing else
+    scripts = re.findall(r"<script>(.*?)</script>", page, flags=re.DOTALL)
+    hashes = {
+        "sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() for s in scripts
+    }
+    assert set(re.findall(r"'(sha256-[^']+)'", policy.group(1))) == hashes
+    assert "for partners" in page
+
+
+def test_standalone_map_without_vendored_files_names_make_assets(tmp_path):
+    with pytest.raises(OfflineAssetError, match="make assets"):
+        standalone_html(overview(), title="Map", vendor_dir=tmp_path)
+
+
+def test_standalone_map_refuses_tiles():
+    m = new_map(tiles="/app/static/tiles/{z}/{x}/{y}.png", tile_attribution="local")
+    with pytest.raises(OfflineAssetError, match="tiles"):
+        standalone_html(m, title="Map")
+
+
+@pytest.mark.parametrize("which", PAYLOAD_IDS)
+def test_standalone_map_carries_names_and_notes_literally(which, tmp_path, monkeypatch):
+    payload = payload_of(which, tmp_path, monkeypatch)
+    m, texts = tagged_overview(payload)
+    plain = standalone_html(overview(), title="plain", notes=["plain"]).decode("utf-8")
+    page = standalone_html(m, title=f"title {payload}", notes=[f"note {payload}"])
+    check_literal(
+        page.decode("utf-8"), [*texts, f"title {payload}", f"note {payload}"], plain_page=plain
+    )
+    assert not (tmp_path / "ran").exists(), "a name ran as code"
+
+
+# --- only the toolkit builds map elements -------------------------------------------------
+
+#: Folium and branca names a builder may still use: types in annotations, not elements.
+ANNOTATION_ONLY = {"folium.Map", "folium.FeatureGroup"}
+
+
+def test_no_builder_outside_the_toolkit_makes_folium_elements():
+    """Text reaches a map only through geo.maps (its encoders and template-free elements)."""
+    repo = Path(__file__).resolve().parents[2]
+    offenders = []
+    files = [repo / "app.py"]
+    for folder in ("geo", "ui", "pages"):
+        files += sorted((repo / folder).glob("*.py"))
+    for path in files:
+        if path.name == "maps.py" and path.parent.name == "geo":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                name = ast.unparse(node.func)
+                if name.split(".")[0] in ("folium", "branca"):
+                    offenders.append(f"{path.name}:{node.lineno} {name}(...)")
+            elif isinstance(node, ast.ClassDef):
+                bases = {ast.unparse(b) for b in node.bases}
+                if any(b.split(".")[0] in ("folium", "branca") or "Element" in b for b in bases):
+                    offenders.append(f"{path.name}:{node.lineno} class {node.name}")
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in (
+                "folium",
+                "branca",
+            ):
+                offenders.append(f"{path.name}:{node.lineno} from {node.module} import ...")
+    assert offenders == []
+
+
+@pytest.mark.parametrize("which", PAYLOAD_IDS)
+def test_st_folium_carries_names_literally(which, tmp_path, monkeypatch):
+    streamlit_folium = pytest.importorskip("streamlit_folium")
+    payload = payload_of(which, tmp_path, monkeypatch)
+
+    def sent_page(m: folium.Map) -> str:
+        sent: dict = {}
+        monkeypatch.setattr(streamlit_folium, "_component_func", lambda **kw: sent.update(kw))
+        streamlit_folium.st_folium(m, key="map", returned_objects=[])
+        return f"{sent['header']}{sent['html']}<script>{sent['script']}</script>"
+
+    m, texts = tagged_overview(payload)
+    check_literal(sent_page(m), texts, plain_page=sent_page(overview()), where="st_folium")
+    assert not (tmp_path / "ran").exists(), "a name ran as code"

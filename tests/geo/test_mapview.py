@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import html
 import math
 
 import folium
@@ -9,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.errors import InputError
+from geo.errors import AccessDeniedError, InputError
 from geo.filters import MapFilters, apply_filters
 from geo.maps import NO_DATA_COLOUR, MapLegend, SymbolLayer
 from geo.mapview import (
@@ -28,7 +30,9 @@ from geo.mapview import (
     build_planning_map,
     centre_details,
     centre_view,
+    export_planning_map,
     highlight_group,
+    map_export_details,
     map_figures,
     municipality_measures,
     options_from_query,
@@ -39,6 +43,13 @@ from geo.mapview import (
 from geo.permissions import Viewer
 from tests.geo import builders as b
 from tests.geo.map_world import EVIL, world
+from tests.geo.template_payloads import (
+    PAYLOADS,
+    carried_texts,
+    check_literal,
+    code_payload,
+    renders,
+)
 
 PLANNER = Viewer("p", "planner")
 BRIEFER = Viewer("b", "briefer")
@@ -246,7 +257,7 @@ def test_approximate_catchments_are_dashed_and_filled_by_class():
     assert styles["M2"]["fillColor"] == NO_DATA_COLOUR  # no centre: no share
     assert styles["M1"]["fillColor"] != styles["M3"]["fillColor"]  # 50% and 0%
     props = {f["properties"]["pcode"]: f["properties"] for f in munis.data["features"]}
-    assert props["M1"]["measure_value"] == "50.0%"
+    assert html.unescape(props["M1"]["measure_value"]) == "50.0%"
     assert props["M1"]["boundary"] == "approximate boundary"
 
 
@@ -290,7 +301,7 @@ def test_map_without_coverage_draws_access_colours():
 
 def test_map_opens_on_the_chosen_area():
     m = build_planning_map(layers(districts=("D2",)), viewer=PLANNER, coverage=coverage())
-    bounds = next(c for c in m._children.values() if type(c).__name__ == "FitBounds").bounds
+    bounds = next(c for c in m._children.values() if isinstance(c, folium.map.FitBounds)).bounds
     assert bounds == [[30.0, 14.0], [33.0, 16.0]]  # the box of M3
 
 
@@ -497,3 +508,147 @@ def test_details_without_other_layers():
     assert found.incidents.empty
     assert found.nearest_units.empty
     assert found.access_status == "partial"
+
+
+# --- text from data never becomes template source -------------------------------------------
+
+UNIT_FIELDS = ("unit.unit_id", "unit.agency")
+
+
+def payload_world(payload: str) -> tuple[dict, dict[str, str]]:
+    """The map world with ``payload`` in every text field the map shows, tagged by field."""
+    data = world()
+    texts: dict[str, str] = {}
+    for layer_name, what, columns in (
+        ("centres", "centre", ("name_en", "name_ar")),
+        ("municipalities", "municipality", ("name_en", "name_ar")),
+        ("districts", "district", ("name_en", "name_ar")),
+        ("units", "unit", ("unit_id", "agency")),
+        ("incidents", "incident", ("election", "category")),
+    ):
+        frame = data[layer_name].copy()
+        for column in columns:
+            text = f"{what}.{column} {payload}"
+            frame[column] = frame[column].astype(object)
+            frame.loc[frame.index[0], column] = text
+            texts[f"{what}.{column}"] = text
+        data[layer_name] = frame
+    return data, texts
+
+
+@pytest.mark.parametrize("viewer", [PLANNER, BRIEFER], ids=["planner", "briefer"])
+@pytest.mark.parametrize("which", [*range(len(PAYLOADS)), "code"])
+def test_planning_map_carries_names_literally_on_every_render_path(
+    which, viewer, tmp_path, monkeypatch
+):
+    payload = code_payload(tmp_path / "ran", monkeypatch) if which == "code" else PAYLOADS[which]
+    data, texts = payload_world(payload)
+    filtered = apply_filters(data, MapFilters())
+    options = MapOptions(show_radii=True, heat_map=False)
+    m = build_planning_map(filtered, viewer=viewer, options=options, coverage=coverage())
+    plain = build_planning_map(layers(), viewer=viewer, options=options, coverage=coverage())
+    plain_page = plain.get_root().render()
+    shown = [t for f, t in texts.items() if viewer.can_see_unit_positions or f not in UNIT_FIELDS]
+    for path, page in renders(m, tmp_path).items():
+        check_literal(page, shown, plain_page=plain_page, where=path)
+        if not viewer.can_see_unit_positions:
+            assert not any(texts["unit.unit_id"] in s for s in carried_texts(page))
+    assert not (tmp_path / "ran").exists(), "a name ran as code"
+
+
+# --- the map as one file -----------------------------------------------------------------------
+
+
+def test_briefer_map_file_has_no_unit_id_or_position_and_says_so():
+    world_layers = layers()
+    export = export_planning_map(
+        world_layers, viewer=BRIEFER, filters=MapFilters(), coverage=coverage(), is_demo=True
+    )
+    page = export.content.decode("utf-8")
+    for unit in world_layers.units.itertuples():
+        assert f'"{unit.unit_id}"' not in page
+        # rounded as the map rounds (numpy.round, which can differ from round) and as round
+        for places in (np.round, round):
+            lat, lon = places(unit.geometry.y, 5), places(unit.geometry.x, 5)
+            assert f"[{float(lat)},{float(lon)}," not in page
+    shown = carried_texts(page)
+    assert "Security units appear as counts per municipality, without their positions." in shown
+    assert "DEMO — synthetic data" in shown
+    assert export.details["unit_positions"] == "withheld"
+    assert export.details["role"] == "briefer"
+
+
+def test_planner_map_file_holds_units_and_warns_to_share_it_carefully():
+    export = export_planning_map(
+        layers(), viewer=PLANNER, filters=MapFilters(), coverage=coverage()
+    )
+    page = export.content.decode("utf-8")
+    assert any("U1" in s for s in carried_texts(page))
+    assert any("exact positions of security units" in s for s in carried_texts(page))
+    assert export.details["unit_positions"] == "included"
+
+
+def test_map_file_records_filters_options_and_counts():
+    filters = MapFilters(districts=("D1",), date_from=dt.date(2024, 1, 1))
+    options = MapOptions(measure=None, show_incidents=False)
+    chosen = layers(districts=("D1",), date_from=dt.date(2024, 1, 1))
+    export = export_planning_map(
+        chosen, viewer=BRIEFER, filters=filters, options=options, coverage=coverage(),
+        made_on=dt.date(2026, 3, 1),
+    )  # fmt: skip
+    # D1 holds M1 and M2: centres 10001 and 10002, units U1, incidents I1 and I4 (not drawn)
+    assert export.rows == 2
+    assert export.details == {
+        "format": "html",
+        "table": "planning map",
+        "role": "briefer",
+        "language": "en",
+        "filters": "district=D1&from=2024-01-01",
+        "options": "measure=none&incidents=0",
+        "unit_positions": "withheld",
+        "centres": "2",
+        "units": "1",
+        "incidents": "0",
+        "municipalities": "2",
+    }
+    shown = carried_texts(export.content.decode("utf-8"))
+    assert "Filters: district=D1&from=2024-01-01" in shown
+    assert "Made on 2026-03-01 · role: briefer" in shown
+    assert map_export_details(chosen, viewer=BRIEFER, filters=filters, options=options) == (
+        export.rows,
+        dict(export.details),
+    )
+
+
+def test_arabic_map_file_is_in_arabic_and_right_to_left():
+    export = export_planning_map(
+        layers(), viewer=BRIEFER, filters=MapFilters(), coverage=coverage(), lang="ar"
+    )
+    page = export.content.decode("utf-8")
+    assert '<html lang="ar">' in page
+    assert 'class="psp-export-note" dir="rtl"' in page
+    assert "<title>مخطط أمن مراكز الاقتراع — خريطة</title>" in page
+
+
+def test_viewer_role_may_not_export_the_map():
+    with pytest.raises(AccessDeniedError, match="export coverage"):
+        export_planning_map(layers(), viewer=Viewer("v", "viewer"), filters=MapFilters())
+
+
+@pytest.mark.parametrize("which", [*range(len(PAYLOADS)), "code"])
+def test_map_file_carries_names_literally(which, tmp_path, monkeypatch):
+    payload = code_payload(tmp_path / "ran", monkeypatch) if which == "code" else PAYLOADS[which]
+    data, texts = payload_world(payload)
+    plain = export_planning_map(layers(), viewer=PLANNER, filters=MapFilters(), coverage=coverage())
+    export = export_planning_map(
+        apply_filters(data, MapFilters()),
+        viewer=PLANNER,
+        filters=MapFilters(elections=(texts["incident.election"],)),
+        coverage=coverage(),
+    )
+    check_literal(
+        export.content.decode("utf-8"),
+        [*texts.values()],
+        plain_page=plain.content.decode("utf-8"),
+    )
+    assert not (tmp_path / "ran").exists(), "a name ran as code"

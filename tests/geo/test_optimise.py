@@ -355,3 +355,62 @@ def test_plan_command_explains_an_impossible_count(demo_workspace, tmp_path, cap
     argv = ["plan", "--workspace", str(demo_workspace), "--count", "99999"]
     assert main([*argv, "--out", str(tmp_path / "x.csv")]) == 2
     assert "candidate sites are free" in capsys.readouterr().err
+
+
+# -- what the change in voters within reach is measured against ----------------------------
+
+
+def test_a_plan_without_kept_units_says_it_replaces_todays(town):
+    c, u, cov = town
+    request = PlanRequest(count=1, weight_by_risk=False)
+    plan = plan_units(c, u, cov, candidate_sites("centres", centres=c), request=request)
+    # Today's patrol at 0.5 km reaches C1 and C2 (1,500 voters); so does the plan's one.
+    assert plan.units_today == 1
+    assert plan.voters_change == 0
+    assert plan.baseline == "today's 1 patrol at the same 10 road-km reach"
+    assert plan.change_sentence == (
+        "Voters within reach: 1,500 with the plan, against 1,500 with today's 1 patrol at "
+        "the same 10 road-km reach. The plan's 1 patrol replaces them (keep existing units "
+        "is off)."
+    )
+
+
+def test_a_plan_keeping_todays_units_says_it_adds_to_them(town):
+    c, u, cov = town
+    request = PlanRequest(count=1, keep_existing=True, weight_by_risk=False)
+    plan = plan_units(c, u, cov, candidate_sites("centres", centres=c), request=request)
+    assert plan.voters_change == 800  # C3, 30 km away, gets the new patrol
+    assert plan.change_sentence.endswith(
+        "today's 1 patrol at the same 10 road-km reach. The plan keeps them where they "
+        "stand and adds 1 patrol."
+    )
+
+
+def test_a_plan_keeping_some_units_says_which_are_left_out():
+    c = centres({"pos": at(0)}, {"pos": at(30)}, {"pos": at(60)})
+    u = units({"pos": at(0)}, {"pos": at(30)})
+    cov = analyse_coverage(c, u, None, None)
+    request = PlanRequest(count=2, keep_unit_ids=("U1",), weight_by_risk=False)
+    plan = plan_units(c, u, cov, candidate_sites("centres", centres=c), request=request)
+    assert plan.voters_covered_before == 2000
+    assert plan.voters_covered_after == 3000
+    assert plan.change_sentence.endswith(
+        "The plan keeps 1 of them where they stand, leaves out the other 1 and adds 2 patrols."
+    )
+
+
+def test_a_plan_from_scratch_is_measured_against_no_unit():
+    # 20 km apart = 26 road-km: one rapid-response unit (30 road-km) at either reaches both.
+    c = centres({"pos": at(0)}, {"pos": at(20)})
+    guard = units({"unit_type": "static_guard", "assigned_centre_id": "C1"})
+    for today in (guard, guard.iloc[:0]):
+        cov = analyse_coverage(c, today, None, None, units_required=False)
+        request = PlanRequest(unit_type="rapid_response", count=1, weight_by_risk=False)
+        plan = plan_units(c, today, cov, candidate_sites("centres", centres=c), request=request)
+        assert plan.units_today == 0
+        assert plan.voters_covered_before == 0
+        assert plan.voters_covered_after == 2000
+        assert plan.change_sentence == (
+            "Voters within reach: 2,000 with the plan, against 0 with no rapid-response unit "
+            "(the workspace has none today). Every unit of the plan is new."
+        )

@@ -26,6 +26,7 @@ from geo.scenario import (
 from geo.staffing import OfficerPool, allocate_officers
 from geo.store import GeoPackageStore
 from tests.geo.builders import at, centres, units
+from tests.geo.template_payloads import PAYLOADS, check_literal, code_payload, renders
 
 PLANNER = Viewer("Amal", "planner")
 BRIEFER = Viewer("Sami", "briefer")
@@ -198,3 +199,44 @@ def test_unknown_scenario_lists_what_exists(store):
     with pytest.raises(LayerMissingError, match="no scenario called 'nope'"):
         store.read_scenario("nope")
     assert CURRENT_DEPLOYMENT == "current deployment"
+
+
+# -- text from data never becomes template source -----------------------------------------
+
+
+@pytest.mark.parametrize("which", [*range(len(PAYLOADS)), "code"])
+def test_plan_and_comparison_maps_carry_names_literally(which, layers, tmp_path, monkeypatch):
+    payload = code_payload(tmp_path / "ran", monkeypatch) if which == "code" else PAYLOADS[which]
+    centre_text, unit_text = f"centre {payload}", f"unit {payload}"
+    district_text = f"district {payload}"
+
+    def maps(c, u, district_name):
+        cov = analyse_coverage(c, u, None, None)
+        request = PlanRequest(count=2, weight_by_risk=False)
+        plan = plan_units(c, u, cov, candidate_sites("centres", centres=c), request=request)
+        scenario = build_scenario("two", units=u, unit_plan=plan)
+        comparison = compare_scenarios(
+            evaluate_scenario({"centres": c, "units": u}, None),
+            evaluate_scenario({"centres": c, "units": u}, scenario),
+            centres=c,
+            name_b="two",
+        )
+        districts = gpd.GeoDataFrame(
+            {"name_en": [district_name]}, geometry=[c.union_all().buffer(1)], crs=c.crs
+        )
+        return {
+            "plan": build_plan_map(plan, c, districts),
+            "comparison": build_comparison_map(
+                comparison, c, units_b=scenario.units, show_units=True
+            ),
+        }
+
+    c, u = layers["centres"].copy(), layers["units"].copy()
+    plain = {k: m.get_root().render() for k, m in maps(c, u, "Tripoli").items()}
+    c["name_en"] = centre_text  # every centre: the comparison draws only those that change
+    u.loc[u.index[0], "unit_id"] = unit_text
+    expected = {"plan": [centre_text, district_text], "comparison": [centre_text, unit_text]}
+    for kind, m in maps(c, u, district_text).items():
+        for path, page in renders(m, tmp_path).items():
+            check_literal(page, expected[kind], plain_page=plain[kind], where=f"{kind} {path}")
+    assert not (tmp_path / "ran").exists(), "a name ran as code"
