@@ -216,13 +216,17 @@ def test_new_column_is_withheld_from_briefers_excel(with_new_column):
 
 @pytest.mark.parametrize("role", ["briefer", "analyst"])
 def test_new_column_is_withheld_from_the_command_line_role(with_new_column, role, tmp_path):
+    import shutil
+
     from geo.cli import main
 
+    # A copy: the command records the export in the workspace's audit log.
+    workspace = shutil.copy(with_new_column.path, tmp_path / "workspace.gpkg")
     outputs = {}
     for who in ("planner", role):
         out = tmp_path / f"{who}.geojson"
         code = main(
-            ["report", "--workspace", str(with_new_column.path), "--format", "geojson",
+            ["report", "--workspace", str(workspace), "--format", "geojson",
              "--role", who, "--as-of", "2025-08-01", "--out", str(out)]
         )  # fmt: skip
         assert code == 0
