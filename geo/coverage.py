@@ -8,8 +8,10 @@ straight-line × ``circuity`` (1.3).
 * **guarded**: a ``static_guard`` unit is assigned to the centre (``assigned_centre_id``),
   wherever it stands, or an unassigned static guard stands within ``guard_radius_km``
   (0.2 km). Checkpoints never guard a centre: they control roads, not doors. A unit whose
-  ``assigned_centre_id`` names no centre of the layer counts as unassigned (and is reported
-  in :attr:`CoverageResult.warnings`).
+  ``assigned_centre_id`` names a retired centre (closed, when closed centres are left out,
+  or no longer in the layer) counts as unassigned; :attr:`CoverageResult.warnings` counts
+  such units, and :func:`coverage_warnings` names them only to viewers who may see unit
+  positions (:attr:`CoverageResult.stray_guards`).
 * **reachable**: a ``patrol`` within its response radius (10 road-km) or a
   ``rapid_response`` unit within its radius (30 road-km). A unit's own
   ``response_radius_km`` (road km) overrides the default of its type when given and
@@ -43,6 +45,7 @@ from numpy.typing import NDArray
 from geo.access import NEEDS_ALTERNATIVE, centre_access, nearest_accessible_xy
 from geo.distance import any_within, nearest, pairs_within, points_xy
 from geo.errors import InputError, LayerMissingError
+from geo.permissions import Viewer
 from geo.risk import (
     COMPONENTS,
     DETAIL_COLUMNS,
@@ -161,7 +164,11 @@ class CoverageResult:
     as_of
         The reference date of the risk model.
     warnings
-        Sentences about data that were used in a particular way (e.g. no incidents loaded).
+        Sentences about data that were used in a particular way (e.g. no incidents loaded);
+        never a unit ID (any viewer may read them).
+    stray_guards
+        IDs of the static units assigned to a retired centre (treated as unassigned); for
+        viewers who may see unit positions only (:func:`coverage_warnings`).
     """
 
     centres: pd.DataFrame
@@ -169,6 +176,22 @@ class CoverageResult:
     weights: RiskWeights
     as_of: pd.Timestamp
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    stray_guards: tuple[str, ...] = field(default_factory=tuple)
+
+
+def coverage_warnings(result: CoverageResult, viewer: Viewer) -> tuple[str, ...]:
+    """Return the warnings of ``result`` as ``viewer`` may read them.
+
+    Everyone gets :attr:`CoverageResult.warnings` (counts, no unit IDs); a viewer who may
+    see unit positions also gets the IDs of the static units assigned to retired centres.
+    """
+    if not (viewer.can_see_unit_positions and result.stray_guards):
+        return result.warnings
+    shown = ", ".join(result.stray_guards[:10])
+    more = len(result.stray_guards) - 10
+    if more > 0:
+        shown += f" and {more} more"
+    return (*result.warnings, f"Static units assigned to retired centres: {shown}")
 
 
 def _require_layer(
@@ -295,8 +318,8 @@ def analyse_coverage(
         [nearest_static_m, nearest_patrol_m, nearest_rapid_m, nearest_other_m]
     )
 
-    guarded, officers, female = _guards(
-        ids, pd.Index(all_ids), centre_xy, units, unit_xy, static, params, warnings
+    guarded, officers, female, stray = _guards(
+        ids, centre_xy, units, unit_xy, static, params, warnings
     )
 
     radius_km = np.where(patrol, params.patrol_radius_km, params.rapid_radius_km)
@@ -379,30 +402,37 @@ def analyse_coverage(
     table["rapid_response_min"] = rapid_road_km / params.rapid_speed_kmh * 60.0
     for column in DETAIL_COLUMNS:
         table[column] = risk[column].to_numpy()
-    return CoverageResult(table, params, weights, day, tuple(warnings))
+    return CoverageResult(table, params, weights, day, tuple(warnings), stray)
 
 
 def _guards(
     ids: NDArray[np.object_],
-    all_ids: pd.Index,
     centre_xy: NDArray[np.float64],
     units: pd.DataFrame,
     unit_xy: NDArray[np.float64],
     static: NDArray[np.bool_],
     params: CoverageParams,
     warnings: list[str],
-) -> tuple[NDArray[np.bool_], NDArray[np.float64], NDArray[np.float64]]:
-    """Return (guarded, officers, female officers) per centre from the static guards."""
+) -> tuple[NDArray[np.bool_], NDArray[np.float64], NDArray[np.float64], tuple[str, ...]]:
+    """Return (guarded, officers, female officers) per centre and the stray guards' IDs.
+
+    A guard assigned to a centre that is not analysed (retired: closed, or gone from the
+    layer) is a stray: treated as unassigned and counted in ``warnings`` (never named
+    there: warnings reach every role).
+    """
     n = len(ids)
     assigned_to = units["assigned_centre_id"].astype("str")
     has_assignment = assigned_to.notna().to_numpy(dtype=bool) & static
-    dangling = has_assignment & (all_ids.get_indexer(assigned_to) < 0)
-    if dangling.any():
-        names = ", ".join(units["unit_id"].astype("str").to_numpy()[dangling][:3])
+    dangling = has_assignment & (pd.Index(ids).get_indexer(assigned_to) < 0)
+    count = int(dangling.sum())
+    if count:
         warnings.append(
-            f"{int(dangling.sum())} static unit(s) are assigned to a centre that does not exist "
-            f"(e.g. {names}); they were treated as unassigned. Correct assigned_centre_id"
+            f"{count} static unit{'s are' if count > 1 else ' is'} assigned to "
+            f"{'retired centres' if count > 1 else 'a retired centre'} (closed, or no longer "
+            "in the centres layer); they were treated as unassigned. Reassign them "
+            "(assigned_centre_id)"
         )
+    stray = tuple(units["unit_id"].astype("str").to_numpy()[dangling])
     has_assignment &= ~dangling
     unit_officers = _counts(units, "officers")
     unit_female = _counts(units, "female_officers")
@@ -427,7 +457,7 @@ def _guards(
         female += np.bincount(
             nearest_centre[attach], weights=unit_female[free][attach], minlength=n
         )
-    return guarded, officers, female
+    return guarded, officers, female, stray
 
 
 Level = Literal["municipality", "district", "region"]

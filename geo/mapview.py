@@ -78,7 +78,7 @@ from geo.maps import (
     use_offline_assets,
 )
 from geo.permissions import Viewer, require
-from geo.redaction import unit_counts_by_municipality, unit_positions
+from geo.redaction import columns_for_viewer, unit_counts_by_municipality, unit_positions
 from geo.schema import CENTRE_TYPES, INCIDENT_CATEGORIES, UNIT_TYPES
 
 # --- layer names (English keys of geo.i18n) -------------------------------------------------
@@ -1050,7 +1050,11 @@ def build_planning_map(
     if tiles is not None:
         add_tiles(m, tiles)
     sections: list[LegendSection] = []
-    centres = centre_view(layers.centres, coverage)
+    # Only allow-listed columns reach the map of a viewer without unit positions.
+    centres = centre_view(
+        columns_for_viewer(layers.centres, viewer),
+        None if coverage is None else columns_for_viewer(coverage, viewer),
+    )
     measures = _measures_of(layers, centres, has_coverage)
     sections.append(_choropleth(m, layers, measures, measure, lang, simplify_tolerance_deg))
     add_polygons(
@@ -1523,16 +1527,18 @@ def centre_details(
         raise InputError(
             f"no polling centre has ID {centre_id!r}; search again or clear the filters"
         )
-    row = match.iloc[0]
     geometry = match.geometry.iloc[0]
     lat, lon = float(geometry.y), float(geometry.x)
     here_xy = points_xy(match.iloc[[0]], layer="centres")
+    # Only the columns this viewer may get (an allow-list: a new column stays hidden).
+    shown = columns_for_viewer(pd.DataFrame(match), viewer)
+    row = shown.iloc[0]
 
     attributes = pd.DataFrame(
         {
-            "attribute": [c for c in match.columns if c != match.geometry.name]
+            "attribute": [c for c in shown.columns if c != match.geometry.name]
             + ["latitude", "longitude"],
-            "value": [_as_text(row[c]) for c in match.columns if c != match.geometry.name]
+            "value": [_as_text(row[c]) for c in shown.columns if c != match.geometry.name]
             + [f"{lat:.5f}", f"{lon:.5f}"],
         }
     )
@@ -1568,6 +1574,7 @@ def centre_details(
     risk_score = None
     if coverage is not None and len(coverage):
         found = coverage[coverage["centre_id"].astype("str") == str(centre_id)]
+        found = columns_for_viewer(found, viewer)
         if len(found):
             c = found.iloc[0]
             coverage_status, risk_tier = str(c["status"]), str(c["risk_tier"])
@@ -1587,12 +1594,15 @@ def centre_details(
                 ("Female officers assigned", c["female_officers_assigned"]),
                 ("Female officer shortfall", c["female_shortfall"]),
             ]
-            if viewer.can_see_unit_positions:
-                items += [
-                    ("Nearest static guard (km)", c["nearest_static_km"]),
-                    ("Patrol response (min)", c["patrol_response_min"]),
-                    ("Rapid response (min)", c["rapid_response_min"]),
-                ]
+            items += [
+                (label, c[column])
+                for label, column in (
+                    ("Nearest static guard (km)", "nearest_static_km"),
+                    ("Patrol response (min)", "patrol_response_min"),
+                    ("Rapid response (min)", "rapid_response_min"),
+                )
+                if column in found.columns
+            ]
             if pd.notna(c.get("nearest_accessible_centre_id")):
                 items.append(
                     (

@@ -6,6 +6,14 @@ Exact positions of security units, and which unit guards which centre, are sensi
 every other viewer gets per-municipality counts only: no coordinates, no unit IDs and no
 unit-to-centre assignment. Every page, export and report that shows units goes through
 this module.
+
+Columns are allowed, not denied: a viewer without ``see_unit_positions`` gets only the
+columns named in :data:`COLUMNS_WITHOUT_UNIT_POSITIONS` (:func:`columns_for_viewer`), in
+every table, layer, details panel and export. A column that is not on the list, such as a
+new one added to the analysis, is withheld from them until someone checks that it says
+nothing about where units are and adds it. Distances from centres to units and response
+times are never on it; the risk score is, because its only unit-dependent part,
+``risk_remoteness``, counts whole bands at least :data:`geo.risk.MIN_BAND_KM` wide.
 """
 
 from __future__ import annotations
@@ -16,7 +24,8 @@ import pandas as pd
 
 from geo.errors import AccessDeniedError, InputError
 from geo.permissions import Viewer
-from geo.schema import UNIT_TYPES
+from geo.risk import COMPONENTS
+from geo.schema import INCIDENT_CATEGORIES, UNIT_TYPES
 
 #: Municipality code given to units whose municipality is not known.
 UNKNOWN_MUNICIPALITY = "unknown"
@@ -32,7 +41,7 @@ COUNT_COLUMNS: tuple[str, ...] = (
 )
 
 #: Columns of the per-centre coverage table that measure distances to units; combined,
-#: they locate units, so they are withheld from viewers without ``see_unit_positions``.
+#: they locate units, so they are never on :data:`COLUMNS_WITHOUT_UNIT_POSITIONS`.
 UNIT_DISTANCE_COLUMNS: tuple[str, ...] = (
     "nearest_static_km",
     "nearest_patrol_km",
@@ -43,6 +52,128 @@ UNIT_DISTANCE_COLUMNS: tuple[str, ...] = (
     "patrol_response_min",
     "rapid_response_min",
 )
+
+
+_COVERAGE_STATUSES = ("full", "guard_only", "response_only", "gap")
+
+#: Every column a viewer without ``see_unit_positions`` may get (any table or layer).
+COLUMNS_WITHOUT_UNIT_POSITIONS: frozenset[str] = frozenset(
+    {
+        # places and names
+        "centre_id",
+        "name_en",
+        "name_ar",
+        "pcode",
+        "municipality_pcode",
+        "municipality_name_en",
+        "municipality_name_ar",
+        "district_pcode",
+        "district_name_en",
+        "district_name_ar",
+        "region_pcode",
+        "region_name_en",
+        "region_name_ar",
+        "geometry",
+        # the centres layer
+        "centre_type",
+        "stations_male",
+        "stations_female",
+        "stations_mixed",
+        "registered_voters",
+        "voters_male",
+        "voters_female",
+        # coverage: the status says whether a guard stands at the centre and whether
+        # some patrol or rapid-response unit reaches it, no more
+        "status",
+        "guarded",
+        "reachable",
+        "officers_required",
+        "officers_assigned",
+        "shortfall",
+        "female_officers_required",
+        "female_officers_assigned",
+        "female_shortfall",
+        "rank",
+        "priority",
+        # risk: remoteness in whole bands (geo.risk), nothing else depends on units
+        "risk_score",
+        "risk_tier",
+        *(column for column, _ in COMPONENTS),
+        "incidents_nearby",
+        "incidents_nearby_last_year",
+        "incidents_at_centre",
+        "last_incident_at_centre_date",
+        "last_incident_at_centre_category",
+        "municipality_incidents",
+        "municipality_incidents_per_10k",
+        # accessibility: distances between centres, public geometry
+        "access_status",
+        "audit_date",
+        "nearest_accessible_centre_id",
+        "nearest_accessible_km",
+        # roll-ups by area
+        "centres",
+        "voters",
+        *(f"centres_{s}" for s in _COVERAGE_STATUSES),
+        *(f"voters_{s}" for s in _COVERAGE_STATUSES),
+        *(f"share_voters_{s}" for s in _COVERAGE_STATUSES),
+        "centres_no_female_officer",
+        "risk_mean",
+        "risk_max",
+        "share_voters_accessible",
+        "incidents",
+        *(f"incidents_{c}" for c in INCIDENT_CATEGORIES),
+        # units as counts per area
+        "units",
+        *(f"units_{t}" for t in UNIT_TYPES),
+        "officers",
+        "female_officers",
+        "vehicles",
+        # incidents (public points)
+        "incident_id",
+        "date",
+        "election",
+        "category",
+        "severity",
+        "fatalities",
+        "injuries",
+        "verified",
+        "source",
+        # summary, parameters and data versions
+        "item",
+        "value",
+        "model",
+        "parameter",
+        "layer",
+        "version",
+        "rows",
+        "written_at",
+        "author",
+    }
+)
+
+
+def columns_for_viewer(frame: pd.DataFrame, viewer: Viewer) -> pd.DataFrame:
+    """Return ``frame`` with only the columns ``viewer`` may get.
+
+    Parameters
+    ----------
+    frame
+        Any table or layer about to be shown or exported (machine column names).
+    viewer
+        Who is looking.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``frame`` itself for viewers who may see unit positions; otherwise a copy holding
+        only the columns of :data:`COLUMNS_WITHOUT_UNIT_POSITIONS` (a GeoDataFrame stays
+        one). A column missing from the list, a new one too, is withheld.
+    """
+    if viewer.can_see_unit_positions:
+        return frame
+    withheld = [c for c in frame.columns if str(c) not in COLUMNS_WITHOUT_UNIT_POSITIONS]
+    return frame.drop(columns=withheld) if withheld else frame.copy()
 
 
 def _unit_municipality(units: pd.DataFrame, centres: pd.DataFrame | None) -> pd.Series:
@@ -163,7 +294,7 @@ def units_for_viewer(
 
 
 def coverage_for_viewer(table: pd.DataFrame, viewer: Viewer) -> pd.DataFrame:
-    """Return a per-centre coverage table without unit distances unless allowed.
+    """Return a per-centre coverage table without unit distances unless allowed (allow-list).
 
     Parameters
     ----------
@@ -176,9 +307,8 @@ def coverage_for_viewer(table: pd.DataFrame, viewer: Viewer) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``table`` for viewers who may see unit positions; otherwise a copy without
-        :data:`UNIT_DISTANCE_COLUMNS` (statuses, risk and staffing stay).
+        ``table`` for viewers who may see unit positions; otherwise
+        :func:`columns_for_viewer`: no :data:`UNIT_DISTANCE_COLUMNS` nor any column off
+        the allow-list (statuses, risk and staffing stay).
     """
-    if viewer.can_see_unit_positions:
-        return table
-    return table.drop(columns=[c for c in UNIT_DISTANCE_COLUMNS if c in table.columns])
+    return columns_for_viewer(table, viewer)

@@ -7,8 +7,10 @@ then keeps the centres, incidents and units of the scope and of the filters
 the resulting :class:`ReportData`, in which the redaction is already done:
 
 * without ``see_unit_positions`` (:mod:`geo.redaction`) there is no units layer at all,
-  units appear only as counts per municipality, and the per-centre tables lose the
-  distances to units (which, combined, would locate them);
+  units appear only as counts per municipality, and every table and layer keeps only the
+  columns of the allow-list :data:`geo.redaction.COLUMNS_WITHOUT_UNIT_POSITIONS` (never
+  the distances to units, which, combined, would locate them; no new column until it is
+  added to the list);
 * incident rows that came from ACLED are never exported as rows (ACLED's terms allow
   aggregates only) and free-text descriptions never leave the workspace; when any incident
   came from ACLED, the attribution and the export date are printed.
@@ -46,6 +48,7 @@ from geo.coverage import (
     CoverageResult,
     Rollup,
     analyse_coverage,
+    coverage_warnings,
     gap_list,
     rollup_coverage,
 )
@@ -56,6 +59,7 @@ from geo.i18n import Language, translate
 from geo.permissions import Viewer, require
 from geo.redaction import (
     COUNT_COLUMNS,
+    columns_for_viewer,
     coverage_for_viewer,
     require_unit_positions,
     unit_counts_by_municipality,
@@ -392,7 +396,8 @@ class ReportData:
     workspace_name, is_demo
         File name of the workspace and whether it is the synthetic demo.
     result
-        The coverage analysis of the centres in scope (computed on the whole workspace).
+        The coverage analysis of the centres in scope (computed on the whole workspace;
+        its per-centre table holds only the columns the viewer may get).
     centres, municipalities, districts
         Layers in scope (centres with geometry and names; polygons).
     all_regions, all_districts, all_municipalities
@@ -691,6 +696,7 @@ def _prepare(workspace: Workspace, options: ReportOptions, full: CoverageResult)
     kept = set(layers.centres["centre_id"].astype("str")) if len(layers.centres) else set()
     in_scope = full.centres["centre_id"].astype("str").isin(kept).to_numpy(bool)
     scoped = dataclasses.replace(full, centres=full.centres[in_scope].reset_index(drop=True))
+    shown = dataclasses.replace(scoped, centres=columns_for_viewer(scoped.centres, options.viewer))
 
     incidents = layers.incidents
     if len(incidents):
@@ -726,7 +732,7 @@ def _prepare(workspace: Workspace, options: ReportOptions, full: CoverageResult)
         generated_at=generated_at,
         workspace_name=Path(workspace.path).name,
         is_demo=workspace.is_demo,
-        result=scoped,
+        result=shown,
         centres=gpd.GeoDataFrame(layers.centres),
         municipalities=gpd.GeoDataFrame(municipalities),
         districts=gpd.GeoDataFrame(districts),
@@ -739,10 +745,10 @@ def _prepare(workspace: Workspace, options: ReportOptions, full: CoverageResult)
         by_district=by_district,
         unit_counts=unit_counts,
         units=units,
-        figures=summarise_scope(scoped.centres, layers.centres, incidents, unit_counts),
+        figures=summarise_scope(shown.centres, layers.centres, incidents, unit_counts),
         versions=versions,
         acled=_acled_note(incidents, versions),
-        warnings=full.warnings,
+        warnings=coverage_warnings(full, options.viewer),
     )
 
 
@@ -1035,10 +1041,13 @@ def report_tables(data: ReportData) -> dict[str, pd.DataFrame]:
     ``units`` is present only when the viewer may see unit positions.
     """
     return {
-        name: _TABLE_BUILDERS[name](data)
-        for name in TABLES
-        if name != "units" or data.shows_unit_positions
+        name: _built(data, name) for name in TABLES if name != "units" or data.shows_unit_positions
     }
+
+
+def _built(data: ReportData, name: str) -> pd.DataFrame:
+    """Table ``name`` with only the columns the viewer may get (:mod:`geo.redaction`)."""
+    return columns_for_viewer(_TABLE_BUILDERS[name](data), data.options.viewer)
 
 
 _TABLE_BUILDERS: Mapping[str, Callable[[ReportData], pd.DataFrame]] = MappingProxyType(
@@ -1197,7 +1206,7 @@ def report_table(data: ReportData, name: str) -> pd.DataFrame:
             + ", ".join(t for t in TABLES if t != "units")
             + (" or units" if data.shows_unit_positions else "")
         )
-    return _TABLE_BUILDERS[name](data)
+    return _built(data, name)
 
 
 def csv_table(data: ReportData, name: str) -> bytes:
@@ -1452,7 +1461,8 @@ def geo_frames(data: ReportData) -> dict[str, gpd.GeoDataFrame]:
             geometry="geometry",
             crs=CRS,
         )
-    return frames
+    viewer = data.options.viewer
+    return {name: gpd.GeoDataFrame(columns_for_viewer(f, viewer)) for name, f in frames.items()}
 
 
 def _for_ogr(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -1511,9 +1521,9 @@ def geopackage(data: ReportData) -> bytes:
         for name, frame in frames.items():
             pyogrio.write_dataframe(_for_ogr(frame), path, layer=name, driver="GPKG")
         for name, table in (
-            ("summary", summary_table(data)),
-            ("incidents_by_municipality", incidents_table(data)),
-            ("unit_counts", unit_counts_table(data)),
+            ("summary", _built(data, "summary")),
+            ("incidents_by_municipality", _built(data, "incidents")),
+            ("unit_counts", _built(data, "unit_counts")),
         ):
             pyogrio.write_dataframe(table, path, layer=name, driver="GPKG")
         return path.read_bytes()

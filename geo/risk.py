@@ -13,8 +13,14 @@ scale-corrected straight-line distance ``d_ij``:
   lies): ``A_i = sum_j g_j``; ``c_at_centre = min(1, A_i / 1)``, so one severity-5 incident
   today saturates it (such an incident also counts in ``N_i`` through its location);
 * **size**: ``c_size = min(1, registered_voters / 5,000)``;
-* **remoteness**: ``c_remoteness = min(1, u_i / 30 km)`` with ``u_i`` the straight-line
-  distance to the nearest security unit of any type (1 when there is none);
+* **remoteness**, in whole bands: with ``u_i`` the straight-line distance to the nearest
+  security unit of any type and band edges ``e`` = 5, 10, 20 and 30 km,
+  ``c_remoteness = #{e : u_i >= e} / 4``: 0 below 5 km, 0.25 from 5 to 10 km, 0.5 from 10
+  to 20 km, 0.75 from 20 to 30 km and 1 from 30 km (or with no unit at all). The component
+  is a step, not a line, on purpose: anyone who sees a score sees only the band of the
+  distance, which places no unit better than the band's width (at least
+  :data:`MIN_BAND_KM`); a linear component would give the distance itself back
+  (``geo/redaction.py``);
 * **municipality context**: incidents of the centre's municipality in the ``W`` = 730 days
   before ``t`` per 10,000 registered voters of that municipality, ``R_m``;
   ``c_context = min(1, R_m / 5)``. An incident's municipality is its ``municipality_pcode``,
@@ -38,7 +44,8 @@ and ``risk_context``; they add up to ``risk_score``.
 
 Beside the points, the table gives the figures the explanation quotes: incidents within ``D``
 (any age, and in the last 365 days), incidents naming the centre with the latest one's date
-and category, the distance to the nearest unit, and the municipal count and rate. Incident
+and category, the distance to the nearest unit (withheld from roles that may not see unit
+positions: their explanation quotes the band), and the municipal count and rate. Incident
 sums run on :func:`geo.distance.sum_within` (exact; a cell list with KD-tree pairs), about
 2 s for 190,000 centres × 40,000 incidents.
 
@@ -93,6 +100,11 @@ DETAIL_COLUMNS: tuple[str, ...] = (
     "municipality_incidents_per_10k",
 )
 _MISSING_SEVERITY = 3
+#: Edges of the remoteness bands, km (see the module docstring).
+REMOTENESS_BANDS_KM: tuple[float, ...] = (5.0, 10.0, 20.0, 30.0)
+#: Narrowest remoteness band allowed, km: a band tells where the nearest unit is not, and
+#: only to this width where it is.
+MIN_BAND_KM = 5.0
 
 
 @dataclass(frozen=True)
@@ -114,8 +126,10 @@ class RiskWeights:
         reaches 1.
     size_cap_voters
         Registered voters at which ``c_size`` reaches 1.
-    remoteness_cap_km
-        Distance to the nearest unit at which ``c_remoteness`` reaches 1, km.
+    remoteness_bands_km
+        Edges of the remoteness bands, km, increasing, each band at least
+        :data:`MIN_BAND_KM` wide (the first edge too); ``c_remoteness`` rises by
+        ``1 / len(edges)`` at each edge and reaches 1 at the last.
     context_window_days
         Look-back window of the municipality context, days.
     context_cap_per_10k
@@ -132,15 +146,17 @@ class RiskWeights:
     nearby_cap: float = 4.0
     at_centre_cap: float = 1.0
     size_cap_voters: float = 5000.0
-    remoteness_cap_km: float = 30.0
+    remoteness_bands_km: tuple[float, ...] = REMOTENESS_BANDS_KM
     context_window_days: float = 730.0
     context_cap_per_10k: float = 5.0
 
     def __post_init__(self) -> None:
         """Reject weights and caps that would make the score meaningless."""
-        problems = []
+        problems = _band_problems(self.remoteness_bands_km)
         for f in fields(self):
             value = getattr(self, f.name)
+            if f.name == "remoteness_bands_km":
+                continue
             if not isinstance(value, int | float) or not math.isfinite(value):
                 problems.append(f"{f.name} must be a finite number, got {value!r}")
             elif f.name in _WEIGHT_FIELDS and value < 0:
@@ -159,6 +175,43 @@ class RiskWeights:
 
 
 _WEIGHT_FIELDS = tuple(name for _, name in COMPONENTS)
+
+
+def _band_problems(edges: object) -> list[str]:
+    """Return what is wrong with remoteness band edges (nothing: an empty list)."""
+    shown = repr(edges)
+    if not isinstance(edges, tuple) or not edges:
+        return [f"remoteness_bands_km must be a non-empty tuple of km, got {shown}"]
+    if not all(isinstance(e, int | float) and math.isfinite(e) for e in edges):
+        return [f"remoteness_bands_km must hold finite numbers of km, got {shown}"]
+    widths = np.diff(np.asarray((0.0, *edges), dtype=float))
+    if (widths < MIN_BAND_KM).any():
+        return [
+            f"remoteness bands must increase by at least {MIN_BAND_KM:g} km from 0 "
+            f"(narrower bands would tell how far the nearest unit is), got {shown}"
+        ]
+    return []
+
+
+def remoteness_fraction(
+    nearest_unit_km: NDArray[np.float64], edges: tuple[float, ...] = REMOTENESS_BANDS_KM
+) -> NDArray[np.float64]:
+    """Return ``c_remoteness`` (0–1): the share of band edges at or below each distance.
+
+    ``inf`` (no unit at all) gives 1; so does any distance from the last edge on.
+    """
+    km = np.asarray(nearest_unit_km, dtype=np.float64)
+    passed = np.searchsorted(np.asarray(edges, dtype=float), km, side="right")
+    return passed / float(len(edges))
+
+
+def remoteness_band(fraction: float, edges: tuple[float, ...] = REMOTENESS_BANDS_KM) -> str:
+    """Say in words which band ``c_remoteness = fraction`` stands for (``"5–10 km"``)."""
+    index = int(round(fraction * len(edges)))
+    bounds = (0.0, *edges)
+    if index >= len(edges):
+        return f"{edges[-1]:g} km or more"
+    return f"{bounds[index]:g}–{bounds[index + 1]:g} km"
 
 
 def risk_tier(score: NDArray[np.float64] | pd.Series) -> NDArray[np.str_]:
@@ -275,7 +328,7 @@ def score_risk_xy(
         "nearby": np.minimum(1.0, nearby_sum / weights.nearby_cap),
         "at_centre": np.minimum(1.0, at["sum"] / weights.at_centre_cap),
         "size": np.minimum(1.0, voters / weights.size_cap_voters),
-        "remoteness": np.minimum(1.0, remote_km / weights.remoteness_cap_km),
+        "remoteness": remoteness_fraction(remote_km, weights.remoteness_bands_km),
         "context": np.minimum(1.0, context_rate / weights.context_cap_per_10k),
     }
     points = {
@@ -458,10 +511,12 @@ def explain_risk(
     Returns
     -------
     str
-        For example ``"62/100 (high): 3 incidents within 10 km, 2 in the last year (+31);
+        For example ``"66/100 (high): 3 incidents within 10 km, 2 in the last year (+31);
         attack on this centre in Nov 2024 (+18); 4,100 voters (+9); 14 km from the nearest
-        unit (+4)"``. The points are rounded so that they add up to the rounded score;
-        components worth 0 points are left out.
+        unit (+8)"``. The points are rounded so that they add up to the rounded score;
+        components worth 0 points are left out. Without ``nearest_unit_km`` (withheld from
+        roles that may not see unit positions) the last part names the band instead:
+        ``"nearest unit 10–20 km away (+8)"``.
     """
     score = float(row["risk_score"])
     total = int(round(score))
@@ -491,10 +546,13 @@ def explain_risk(
         elif column == "risk_size":
             text = f"{int(row['registered_voters']):,} voters"
         elif column == "risk_remoteness":
-            # Without the distance (withheld from viewers who may not locate units).
             km = float(row["nearest_unit_km"]) if "nearest_unit_km" in row else math.nan
             if math.isnan(km):
-                text = "far from security units"
+                # The distance is withheld from viewers who may not locate units: the band
+                # is all the points say anyway.
+                share = float(row[column]) * weights.total / (100.0 * weights.remoteness)
+                band = remoteness_band(share, weights.remoteness_bands_km)
+                text = f"nearest unit {band} away"
             elif not math.isfinite(km):
                 text = "no security unit anywhere"
             else:

@@ -6,7 +6,7 @@ import datetime as dt
 import streamlit as st
 
 import ui
-from geo.coverage import gap_list, summarise_coverage
+from geo.coverage import coverage_warnings, gap_list, summarise_coverage
 from geo.errors import PlannerError
 from geo.export import to_csv_bytes
 from geo.redaction import coverage_for_viewer
@@ -82,7 +82,7 @@ st.caption(
     f"{t('As of')} {result.as_of:%Y-%m-%d} · {t('Officers')}: {summary.officers_assigned:,} / "
     f"{summary.officers_required:,} · {t('Female officer shortfall')}: {summary.female_shortfall:,}"
 )
-for warning in result.warnings:
+for warning in coverage_warnings(result, page.viewer):
     st.warning(warning)
 
 gaps_tab, bars_tab, explain_tab = st.tabs(

@@ -12,10 +12,12 @@ from geo.coverage import (
     CENTRE_COLUMNS,
     CoverageParams,
     analyse_coverage,
+    coverage_warnings,
     gap_list,
     rollup_coverage,
 )
 from geo.errors import InputError, LayerMissingError
+from geo.permissions import Viewer
 from geo.risk import RiskWeights, explain_risk
 from tests.geo import builders as b
 
@@ -169,7 +171,27 @@ def test_assignment_to_unknown_centre_is_treated_as_unassigned_with_a_warning():
     units = b.units({"unit_type": "static_guard", "assigned_centre_id": "C99"})
     result = analyse_coverage(b.centres({}), units, None, None, as_of=AS_OF)
     assert result.centres.loc[0, "guarded"]
-    assert any("C99" not in w and "U1" in w for w in result.warnings)
+    assert "1 static unit is assigned to a retired centre" in " ".join(result.warnings)
+    assert result.stray_guards == ("U1",)
+
+
+def test_retired_centre_warning_counts_units_and_names_them_only_to_planners():
+    # C2 retired (closed), C9 gone from the layer: three static units point at them.
+    centres = b.centres({}, {"status": "closed", "pos": b.at(50)})
+    units = b.units(
+        {"unit_type": "static_guard", "assigned_centre_id": "C2", "pos": b.at(50)},
+        {"unit_type": "static_guard", "assigned_centre_id": "C2", "pos": b.at(50)},
+        {"unit_type": "static_guard", "assigned_centre_id": "C9", "pos": b.at(60)},
+        {"unit_type": "static_guard", "assigned_centre_id": "C1"},
+    )
+    result = analyse_coverage(centres, units, None, None, as_of=AS_OF)
+    briefer = " ".join(coverage_warnings(result, Viewer("b", "briefer")))
+    planner = " ".join(coverage_warnings(result, Viewer("p", "planner")))
+    assert "3 static units are assigned to retired centres" in briefer
+    assert not any(f"U{i}" in briefer for i in range(1, 5))
+    assert "3 static units are assigned to retired centres" in planner
+    assert "U1, U2, U3" in planner
+    assert "U4" not in planner
 
 
 @pytest.mark.parametrize("layer", ["centres", "units"])

@@ -21,7 +21,7 @@ import pytest
 from shapely.geometry import box
 
 from geo.cli import main
-from geo.coverage import gap_list, rollup_coverage
+from geo.coverage import analyse_coverage, gap_list, rollup_coverage
 from geo.errors import AccessDeniedError, InputError
 from geo.export import FORMULA_PREFIXES
 from geo.i18n import translate
@@ -819,3 +819,46 @@ def test_cli_report_in_arabic_for_a_municipality(writable_workspace, tmp_path):
     args = ["report", "--workspace", str(writable_workspace), "--format", "pdf", "--lang", "ar"]
     assert main([*args, "--scope", f"municipality:{TRIPOLI_CENTRE}", "--out", str(out)]) == 0
     assert "طرابلس" in pdf_text(out.read_bytes(), tmp_path)
+
+
+# --- static units assigned to retired centres: a count for briefers, IDs for planners ------
+
+
+@pytest.fixture(scope="module")
+def retired(workspace):
+    """The analysis after three guarded centres are retired, and their guards' IDs.
+
+    Two are closed; the third is gone from the layer (as after a replacing import).
+    """
+    centres = workspace.layer("centres").copy()
+    units = workspace.layer("units")
+    assigned = units.loc[units["unit_type"] == "static_guard", "assigned_centre_id"].dropna()
+    chosen = list(dict.fromkeys(assigned.astype(str)))[:3]
+    ids = centres["centre_id"].astype(str)
+    centres.loc[ids.isin(chosen[:2]), "status"] = "closed"
+    centres = centres[(ids != chosen[2]).to_numpy()]
+    guards = units.loc[units["assigned_centre_id"].astype(str).isin(chosen), "unit_id"]
+    result = analyse_coverage(
+        centres, units, workspace.layer("incidents"), workspace.layer("access_audits"),
+        workspace.layer("municipalities"), as_of=AS_OF,
+    )  # fmt: skip
+    return result, sorted(guards.astype(str))
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "pdf"])
+def test_retired_centre_warning_counts_units_for_briefers(workspace, retired, fmt, tmp_path):
+    result, guard_ids = retired
+    assert len(guard_ids) >= 3
+
+    def text(viewer: Viewer) -> str:
+        content = export_report(workspace, fmt, options(viewer), result=result)
+        if fmt == "pdf":
+            return pdf_text(content, tmp_path)
+        sheets = pd.read_excel(io.BytesIO(content), sheet_name=None, header=None, dtype=str)
+        return "\n".join(sheet.to_csv() for sheet in sheets.values())
+
+    briefer = " ".join(text(BRIEFER).split())
+    assert f"{len(guard_ids)} static units are assigned to retired centres" in briefer
+    assert not re.search(r"U-\d{5}", briefer)
+    planner = " ".join(text(PLANNER).split())
+    assert guard_ids[0] in planner

@@ -63,7 +63,7 @@ def test_incident_naming_the_centre_counts_wherever_it_lies():
     assert risk.loc[0, "last_incident_at_centre_category"] == "attack_on_centre"
 
 
-def test_size_and_remoteness_are_linear_up_to_their_caps():
+def test_size_is_linear_up_to_its_cap():
     risk = score_risk(
         b.centres({"pos": b.at(0), "registered_voters": 2500}, {"pos": b.at(100)}),
         b.units({"pos": b.at(15)}),
@@ -71,7 +71,35 @@ def test_size_and_remoteness_are_linear_up_to_their_caps():
         as_of=AS_OF,
     )
     assert risk["risk_size"].tolist() == pytest.approx([7.5, 3.0])
-    assert risk["risk_remoteness"].tolist() == pytest.approx([7.5, 15.0], rel=1e-5)
+
+
+def test_remoteness_counts_whole_bands_of_the_nearest_unit_distance():
+    # Centres 4.8, 5.2, 9.8, 10.2, 19.8, 20.2, 29.8 and 30.2 km west of the one unit (and
+    # 100 km apart, so each has only that unit): 15 points × the share of the edges 5, 10,
+    # 20, 30 km at or below the distance.
+    distances = [4.8, 5.2, 9.8, 10.2, 19.8, 20.2, 29.8, 30.2]
+    posts = [b.at(0, 100 * i) for i in range(len(distances))]
+    centres = b.centres(
+        *[
+            {"pos": b.at(-d, origin=post), "registered_voters": 0}
+            for d, post in zip(distances, posts, strict=True)
+        ]
+    )
+    units = b.units(*[{"pos": post} for post in posts])
+    risk = score_risk(centres, units, None, as_of=AS_OF)
+    assert risk["nearest_unit_km"].tolist() == pytest.approx(distances, abs=0.05)
+    assert risk["risk_remoteness"].tolist() == pytest.approx(
+        [0.0, 3.75, 3.75, 7.5, 7.5, 11.25, 11.25, 15.0]
+    )
+
+
+def test_remoteness_bands_narrower_than_the_minimum_are_refused():
+    with pytest.raises(InputError, match="at least 5 km"):
+        RiskWeights(remoteness_bands_km=(5.0, 8.0, 20.0))
+    with pytest.raises(InputError, match="at least 5 km"):
+        RiskWeights(remoteness_bands_km=(2.0, 10.0))
+    with pytest.raises(InputError, match="non-empty tuple"):
+        RiskWeights(remoteness_bands_km=())
 
 
 def test_remoteness_is_full_without_any_unit():
@@ -271,12 +299,12 @@ def test_explanation_without_unit_distance_does_not_quote_one():
     from geo.risk import explain_risk
 
     row = {
-        "risk_score": 5.0,
+        "risk_score": 3.75,
         "risk_tier": "low",
         "risk_incidents_nearby": 0.0,
         "risk_incidents_at_centre": 0.0,
         "risk_size": 0.0,
-        "risk_remoteness": 5.0,
+        "risk_remoteness": 3.75,
         "risk_context": 0.0,
     }
-    assert explain_risk(row) == "5/100 (low): far from security units (+5)"
+    assert explain_risk(row) == "4/100 (low): nearest unit 5–10 km away (+4)"
