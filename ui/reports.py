@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import re
 from collections.abc import Callable, Sequence
 
 import pandas as pd
@@ -39,14 +38,6 @@ from geo.staticmap import (
 from geo.workspace import Workspace
 
 log = logging.getLogger(__name__)
-
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
-
-
-def plain(text: str) -> str:
-    """Escape ``text`` from the data so that Streamlit's Markdown shows it as it is."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
-
 
 def _key(workspace: Workspace, options: ReportOptions) -> str:
     # The options hold the viewer, scope, filters, language and every parameter.

@@ -21,6 +21,7 @@ from geo.audit import read_log
 from geo.permissions import ROLE_PERMISSIONS, Viewer
 from geo.redaction import UNIT_DISTANCE_COLUMNS
 from geo.store import GeoPackageStore
+from tests import markdown_text
 from tests.unit_leaks import leaked_ids, leaked_positions
 
 REPO = Path(__file__).resolve().parents[2]
@@ -106,7 +107,9 @@ def signed_in_as(username: str) -> AppTest:
 
 
 def texts(at: AppTest) -> list[str]:
-    return [str(e.value) for e in (*at.error, *at.info, *at.warning, *at.success)]
+    """The alerts of the page as the reader sees them (Markdown escapes resolved)."""
+    alerts = (*at.error, *at.info, *at.warning, *at.success)
+    return [markdown_text.shown(str(e.value)) for e in alerts]
 
 
 def audit(workspace: Path, **filters) -> list[str]:
