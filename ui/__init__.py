@@ -87,14 +87,19 @@ def load_workspace() -> Workspace:
 
 
 def current_viewer() -> Viewer:
-    """Return who is looking: the signed-in user, or the local admin in single-user mode."""
+    """Return who is looking: the signed-in user, or the local admin in single-user mode.
+
+    Fails closed: in team mode, or when the request does not come from this machine
+    directly (:func:`ui.auth.single_user_refusal`), nobody is the local admin.
+    """
     viewer = st.session_state.get("viewer")
     if isinstance(viewer, Viewer):
         return viewer
-    # Fail closed: in team mode nobody is the local admin, whatever happened before.
-    from ui.auth import SIGNED_OUT, USERS_ENV
+    from ui.auth import SIGNED_OUT, USERS_ENV, single_user_refusal_here
 
-    return SIGNED_OUT if os.environ.get(USERS_ENV, "").strip() else LOCAL_ADMIN
+    if os.environ.get(USERS_ENV, "").strip() or single_user_refusal_here() is not None:
+        return SIGNED_OUT
+    return LOCAL_ADMIN
 
 
 def _choose_language() -> Language:

@@ -348,30 +348,185 @@ def test_single_user_mode_is_refused_on_a_network_address(workspace, monkeypatch
 class FakeContext:
     """What ``st.context`` says about a request (only the fields the gate reads)."""
 
-    def __init__(self, *, ip_address=None, headers=None):
+    def __init__(self, *, ip_address=None, headers=None, url=None):
         self.ip_address = ip_address
         self.headers = headers or {}
         self.cookies = {}
+        self.url = url
+
+
+def browser_headers(host: str | None = None, origin: str | None = None) -> dict[str, str]:
+    """The headers Chromium sends on the app's WebSocket, addressed to this app's port."""
+    port = st_config.get_option("server.port")
+    host = host or f"localhost:{port}"
+    return {
+        "Host": host,
+        "Connection": "Upgrade",
+        "Pragma": "no-cache",
+        "Cache-Control": "no-cache",
+        "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0 Safari/537.36",
+        "Upgrade": "websocket",
+        "Origin": origin or f"http://{host}",
+        "Sec-Websocket-Version": "13",
+        "Accept-Encoding": "gzip, deflate, br, zstd",
+        "Accept-Language": "en-GB,en;q=0.9",
+        "Cookie": "_streamlit_xsrf=2|abc",
+        "Sec-Websocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+        "Sec-Websocket-Extensions": "permessage-deflate; client_max_window_bits",
+        "Sec-Websocket-Protocol": "streamlit, PLACEHOLDER_AUTH_TOKEN",
+    }
+
+
+@pytest.fixture
+def single_user(workspace, monkeypatch):
+    """Single-user mode (no users file) on the private demo; returns a context setter."""
+    import streamlit
+
+    monkeypatch.setenv("PSP_WORKSPACE", str(workspace))
+    monkeypatch.delenv("PSP_USERS", raising=False)
+    return lambda context: monkeypatch.setattr(streamlit, "context", context)
+
+
+def is_local_admin(at: AppTest) -> bool:
+    return any("local administrator" in i.value for i in at.sidebar.info) or bool(at.metric)
+
+
+def refused(at: AppTest) -> bool:
+    sentence = "Single-user mode is only for a server on this machine"
+    return any(sentence in t for t in texts(at)) and not is_local_admin(at)
 
 
 @pytest.mark.parametrize(
     ("context", "reason"),
     [
-        (FakeContext(ip_address="10.1.2.3"), "request from 10.1.2.3"),
-        (FakeContext(headers={"X-Forwarded-For": "10.1.2.3"}), "request through a proxy"),
+        (FakeContext(ip_address="10.1.2.3", headers=browser_headers()), "request from 10.1.2.3"),
+        (FakeContext(headers={**browser_headers(), "X-Forwarded-For": "10.1.2.3"}), "header"),
     ],
 )
-def test_single_user_mode_is_refused_for_remote_or_proxied_requests(
-    workspace, monkeypatch, context, reason
-):
-    import streamlit
-
-    monkeypatch.setenv("PSP_WORKSPACE", str(workspace))
-    monkeypatch.delenv("PSP_USERS", raising=False)
-    monkeypatch.setattr(streamlit, "context", context)
+def test_single_user_mode_is_refused_for_remote_or_proxied_requests(single_user, context, reason):
+    single_user(context)
     at = app().run()
+    assert refused(at)
     assert any(reason in t for t in texts(at))
-    assert not at.metric
+
+
+#: Headers that proxies, CDNs and load balancers add; none comes from a browser itself.
+FORWARDING_HEADERS = (
+    "Via",
+    "X-Forwarded-For",
+    "X-Forwarded-Proto",
+    "X-Forwarded-Host",
+    "X-Forwarded-Port",
+    "Forwarded",
+    "X-Real-IP",
+    "True-Client-IP",
+    "X-Client-IP",
+    "CF-Connecting-IP",
+    "CF-Ray",
+    "X-Original-Forwarded-For",
+    "X-Original-Host",
+    "Fastly-Client-IP",
+    "Akamai-Origin-Hop",
+    "X-Cluster-Client-IP",
+    "X-Made-Up-By-A-New-Proxy",
+)
+
+
+@pytest.mark.parametrize("header", FORWARDING_HEADERS)
+def test_single_user_mode_is_refused_with_any_forwarding_header(single_user, header):
+    single_user(FakeContext(headers={**browser_headers(), header: "10.1.2.3"}))
+    at = app().run()
+    assert not at.exception
+    assert refused(at), header
+    assert any(f"header {header.lower()}" in t for t in texts(at))
+
+
+@pytest.mark.parametrize(
+    "host", ["rebind.test", "localhost:1", "127.0.0.1.nip.io", "localhost.", "10.0.0.5", "u@localhost"]
+)
+def test_single_user_mode_is_refused_for_a_foreign_host_or_port(single_user, host):
+    port = st_config.get_option("server.port")
+    value = host if ":" in host.split("@")[-1] else f"{host}:{port}"
+    single_user(FakeContext(headers=browser_headers(host=value)))
+    assert refused(app().run()), value
+
+
+@pytest.mark.parametrize(
+    "origin", ["http://rebind.test:{port}", "http://localhost:1", "http://127.0.0.1.nip.io:{port}"]
+    + ["null", "file://", "http://localhost:{port}/x"],
+)
+def test_single_user_mode_is_refused_for_a_foreign_origin(single_user, origin):
+    port = st_config.get_option("server.port")
+    single_user(FakeContext(headers=browser_headers(origin=origin.format(port=port))))
+    assert refused(app().run()), origin
+
+
+def test_a_rebound_name_is_refused_even_with_a_local_origin(single_user):
+    port = st_config.get_option("server.port")
+    headers = browser_headers(host=f"rebind.test:{port}", origin=f"http://localhost:{port}")
+    single_user(FakeContext(headers=headers))
+    assert refused(app().run())
+
+
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "[::1]", "LOCALHOST"])
+def test_single_user_mode_is_allowed_from_this_machine_directly(single_user, host):
+    port = st_config.get_option("server.port")
+    single_user(FakeContext(headers=browser_headers(host=f"{host}:{port}")))
+    at = app().run()
+    assert not at.exception
+    assert any("local administrator" in i.value for i in at.sidebar.info)
+    assert any(m.label == "Polling centres" for m in at.metric)
+
+
+def test_firefox_fetch_metadata_and_privacy_headers_are_a_browsers_own(single_user):
+    headers = browser_headers() | {
+        "Accept": "*/*",
+        "Sec-Fetch-Dest": "empty",
+        "Sec-Fetch-Mode": "websocket",
+        "Sec-Fetch-Site": "same-origin",
+        "Sec-Gpc": "1",
+        "Dnt": "1",
+    }
+    single_user(FakeContext(headers=headers))
+    assert is_local_admin(app().run())
+
+
+def test_the_viewer_outside_the_gate_is_not_the_admin_for_a_refused_request(single_user):
+    def script():
+        import streamlit as st
+
+        import ui
+
+        st.write(f"role {ui.current_viewer().role}")
+
+    single_user(FakeContext(headers={**browser_headers(), "Via": "1.1 proxy"}))
+    at = AppTest.from_function(script, default_timeout=60).run()
+    assert [m.value for m in at.markdown] == ["role viewer"]
+    single_user(FakeContext(headers=browser_headers()))
+    assert [m.value for m in at.run().markdown] == ["role admin"]
+
+
+@pytest.mark.parametrize(
+    ("address", "headers", "ip", "app_test", "reason"),
+    [
+        ("localhost", [("Host", "localhost:8501")], None, False, None),
+        ("127.0.0.1", [("Host", "127.0.0.1")], None, False, "Host: 127.0.0.1"),
+        (None, [("Host", "localhost:8501")], None, False, "server.address unset"),
+        (None, [], None, True, None),
+        ("0.0.0.0", [], None, True, "server.address = '0.0.0.0'"),
+        ("localhost", [], None, False, "Host: (none)"),
+        ("localhost", [("Host", "localhost:8501")] * 2, None, False, "Host: localhost:8501, "),
+        ("::1", [("host", "[::1]:8501"), ("origin", "http://[::1]:8501")], None, False, None),
+        ("localhost", [("Host", "localhost:8501")], "192.168.1.9", False, "request from"),
+        ("localhost", [("Host", "localhost:8501"), ("X-Forwarded-Proto", "https")], None, True,
+         "header x-forwarded-proto"),
+    ],
+)  # fmt: skip
+def test_the_single_user_rule(address, headers, ip, app_test, reason):
+    found = ui.auth.single_user_refusal(
+        address=address, port=8501, headers=headers, ip=ip, app_test=app_test
+    )
+    assert found == reason if reason is None else found.startswith(reason)
 
 
 # -- every role on every page ----------------------------------------------------------------
