@@ -780,6 +780,30 @@ def test_team_config_listens_locally_behind_a_proxy_and_sends_no_analytics(team_
     assert team_config["client"]["disableDataExport"] is True
 
 
+@pytest.mark.parametrize("name", ["config.toml", "config.team.toml"])
+def test_both_configs_accept_only_this_machines_host_names(name, monkeypatch):
+    """DNS rebinding: a web page that points its own name at 127.0.0.1 sends that name.
+
+    Streamlit's own WebSocket check (``server.allowedHosts``) must refuse it in both
+    configurations, and accept this machine's names with any port.
+    """
+    from streamlit.web.server.starlette import starlette_websocket
+
+    config = tomllib.loads((REPO / ".streamlit" / name).read_text())
+    known = set(st_config._config_options_template)
+    assert {f"server.{key}" for key in config["server"]} <= known
+    allowed = config["server"]["allowedHosts"]
+    monkeypatch.setattr(
+        starlette_websocket.config,
+        "get_option",
+        lambda key: allowed if key == "server.allowedHosts" else st_config.get_option(key),
+    )
+    for host in ("localhost:8501", "127.0.0.1:8501", "[::1]:8501", "LOCALHOST"):
+        assert starlette_websocket.is_host_allowed(host), host
+    for host in ("rebind.test:8501", "127.0.0.1.nip.io:8501", "10.0.0.5:8501", None):
+        assert not starlette_websocket.is_host_allowed(host), host
+
+
 # -- brute force --------------------------------------------------------------------------------
 
 
