@@ -442,7 +442,8 @@ def test_single_user_mode_is_refused_with_any_forwarding_header(single_user, hea
 
 
 @pytest.mark.parametrize(
-    "host", ["rebind.test", "localhost:1", "127.0.0.1.nip.io", "localhost.", "10.0.0.5", "u@localhost"]
+    "host",
+    ["rebind.test", "localhost:1", "127.0.0.1.nip.io", "localhost.", "10.0.0.5", "u@localhost"],
 )
 def test_single_user_mode_is_refused_for_a_foreign_host_or_port(single_user, host):
     port = st_config.get_option("server.port")
@@ -452,7 +453,8 @@ def test_single_user_mode_is_refused_for_a_foreign_host_or_port(single_user, hos
 
 
 @pytest.mark.parametrize(
-    "origin", ["http://rebind.test:{port}", "http://localhost:1", "http://127.0.0.1.nip.io:{port}"]
+    "origin",
+    ["http://rebind.test:{port}", "http://localhost:1", "http://127.0.0.1.nip.io:{port}"]
     + ["null", "file://", "http://localhost:{port}/x"],
 )
 def test_single_user_mode_is_refused_for_a_foreign_origin(single_user, origin):
@@ -527,6 +529,60 @@ def test_the_single_user_rule(address, headers, ip, app_test, reason):
         address=address, port=8501, headers=headers, ip=ip, app_test=app_test
     )
     assert found == reason if reason is None else found.startswith(reason)
+
+
+# -- the cookie ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cookies_written(monkeypatch) -> list[tuple[str, str, dict]]:
+    """Every cookie the app asks the browser to write: (name, value, options)."""
+    from extra_streamlit_components import CookieManager
+
+    written: list[tuple[str, str, dict]] = []
+    original = CookieManager.set
+
+    def spy(self, cookie, val, **options):
+        written.append((cookie, val, options))
+        return original(self, cookie, val, **options)
+
+    monkeypatch.setattr(CookieManager, "set", spy)
+    return written
+
+
+def request(url: str, **headers: str) -> FakeContext:
+    return FakeContext(url=url, headers={k.replace("_", "-"): v for k, v in headers.items()})
+
+
+@pytest.mark.parametrize(
+    ("context", "secure"),
+    [
+        (request("http://localhost:8501/", Origin="http://localhost:8501"), False),
+        (request("https://psp.example.org/", Origin="https://psp.example.org"), True),
+        (request("http://127.0.0.1:8501/", X_Forwarded_Proto="https"), True),
+    ],
+)
+def test_the_sign_in_cookie_is_strict_and_secure_over_https(
+    team, monkeypatch, cookies_written, context, secure
+):
+    import streamlit
+    from streamlit_authenticator.models.cookie_model import CookieModel
+
+    monkeypatch.setattr(streamlit, "context", context)
+    at = sign_in(app().run(), "amal", PASSWORDS["amal"])
+    assert at.session_state["viewer"] == Viewer("amal", "briefer")
+    ((name, token, options),) = cookies_written
+    assert name == ui.auth.COOKIE_NAME
+    assert options["same_site"] == "strict"
+    assert bool(options["secure"]) is secure
+    # Its lifetime is the idle timeout, and the library reads it back as the user's.
+    timeout = timedelta(minutes=30)
+    assert abs(options["expires_at"] - (datetime.now(UTC) + timeout)) < timedelta(minutes=1)
+    model = CookieModel(ui.auth.COOKIE_NAME, "k" * 40, 30 / (24 * 60))
+    model.token = token
+    decoded = model._token_decode()
+    assert decoded["username"] == "amal"
+    assert decoded["exp_date"] == pytest.approx(options["expires_at"].timestamp())
 
 
 # -- every role on every page ----------------------------------------------------------------
