@@ -17,8 +17,19 @@ from streamlit.testing.v1 import AppTest
 
 #: A CommonMark backslash escape: a backslash before an ASCII punctuation character.
 ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
-#: Syntax that renders live: a link or image, raw HTML, a URL that GFM turns into a link.
-LIVE_SYNTAX = ("](", "![", "<img", "<a", "://", "www.")
+#: Syntax that renders live unless escaped: a link or an image, raw HTML.
+LIVE_SYNTAX = ("](", "![", "<img", "<a")
+#: GFM autolink literals. Streamlit's renderer (mdast-util-gfm-autolink-literal) finds them
+#: in the text *after* backslash escapes are resolved, so escaping cannot stop them: the
+#: regular expressions of its bundle (StreamlitMarkdown.*.js), case-insensitive.
+AUTOLINKS = (
+    re.compile(r"(https?://|www(?=\.))([-.\w]+)([^ \t\r\n]*)", re.IGNORECASE),
+    re.compile(r"([-.\w+]+)@([-\w]+(?:\.[-\w]+)+)"),
+)
+#: What ui.md_escape puts inside such a literal to break it: WORD JOINER (invisible).
+WORD_JOINER = "\u2060"
+#: Where ui.md_escape puts it (so that :func:`shown` takes out only those).
+_INSERTED = re.compile(r"\u2060(?=\\:\\/\\/|\\@)|(?i:(?<=www))\u2060(?=\\\.)")
 #: AppTest element types whose text is not Markdown (shown as typed) or is raw HTML that
 #: the source check limits to literals.
 PLAIN_TYPES = frozenset({"text", "code", "json", "exception", "arrow_data_frame", "dataframe"})
@@ -27,14 +38,21 @@ MARKDOWN_FIELDS = ("body", "label", "help")
 
 
 def shown(body: str) -> str:
-    """Return what a reader sees of ``body``: its backslash escapes resolved."""
-    return ESCAPE.sub(r"\1", body)
+    """Return what a reader sees of ``body``: its escapes resolved, the joiners taken out."""
+    return ESCAPE.sub(r"\1", _INSERTED.sub("", body))
 
 
 def live_markup(body: str) -> list[str]:
-    """Return the pieces of live syntax in ``body`` once escaped characters are set aside."""
+    """Return the pieces of ``body`` that would render live: links, images, HTML, URLs.
+
+    Link, image and HTML syntax counts once escaped characters are set aside; autolink
+    literals (``http://…``, ``www.…``, ``name@host.org``) count in the text as the renderer
+    sees it, escapes resolved.
+    """
     bare = ESCAPE.sub(" ", body)
-    return [syntax for syntax in LIVE_SYNTAX if syntax in bare]
+    text = ESCAPE.sub(r"\1", body)
+    found = [syntax for syntax in LIVE_SYNTAX if syntax in bare]
+    return found + [m.group(0) for pattern in AUTOLINKS for m in pattern.finditer(text)]
 
 
 def _walk(node: object) -> Iterator[object]:

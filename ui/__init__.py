@@ -31,6 +31,11 @@ LOCAL_ADMIN = Viewer(name="local admin", role="admin")
 # every Markdown construct (links, images, HTML, emphasis, GFM autolinks, Streamlit's
 # :directives[] and $math$) needs at least one of them.
 _MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+# GFM autolink literals (``http://…``, ``www.…``, ``name@host.org``) are found in the text
+# after the escapes are resolved, so a backslash cannot stop them: an invisible WORD JOINER
+# (U+2060) before ``://``, after ``www`` and before ``@`` breaks them (applied after escaping).
+_AUTOLINK_BREAKS = re.compile(r"(?=\\:\\/\\/|\\@)|(?i:(?<=www))(?=\\\.)")
+_WORD_JOINER = "\u2060"
 
 # Static CSS (no data in it) that turns the page right to left for Arabic.
 _RTL_CSS = """
@@ -59,10 +64,13 @@ def md_escape(text: object) -> str:
     Streamlit renders alerts, captions, headings, labels, metric values and tooltips as
     Markdown; text from the data or the URL goes through this function before it reaches
     one of them, so that ``[x](http://host/)`` shows as typed instead of a live link (and
-    ``![x](…)`` as text instead of an image the browser fetches). Elements that show text
+    ``![x](…)`` as text instead of an image the browser fetches). A URL or an e-mail
+    address in the text would still become a link (GFM autolinks ignore escapes), so an
+    invisible word joiner goes inside ``://``, ``www.`` and ``@``. Elements that show text
     as typed (``st.text``, ``st.code``, tables, selectbox options) need no escaping.
     """
-    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", str(text))
+    escaped = _MARKDOWN_PUNCTUATION.sub(r"\\\1", str(text))
+    return _AUTOLINK_BREAKS.sub(_WORD_JOINER, escaped)
 
 
 def workspace_path() -> Path:
