@@ -12,7 +12,7 @@ t, ws = page.t, page.workspace
 options = map_ui.options_of(ws)
 map_ui.read_url_once(options)
 for problem in map_ui.url_problems():
-    st.warning(problem)
+    st.warning(ui.md_escape(problem))
 
 coverage = map_ui.coverage_view(ws)
 filters, view = map_ui.sidebar(page, options, coverage_available=coverage.table is not None)
@@ -20,7 +20,9 @@ layers = map_ui.filtered(ws, filters)
 
 map_ui.show_figures(page, map_figures(layers, coverage.table), filtered_view=not filters.is_empty)
 if coverage.problem:
-    st.caption(f"{t('Coverage, risk and shortfall are not shown')}: {coverage.problem}")
+    st.caption(
+        f"{t('Coverage, risk and shortfall are not shown')}: {ui.md_escape(coverage.problem)}"
+    )
 else:
     st.caption(t("Coverage, risk and shortfall use every unit, whatever the unit filters."))
 

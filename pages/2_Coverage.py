@@ -83,7 +83,7 @@ st.caption(
     f"{summary.officers_required:,} · {t('Female officer shortfall')}: {summary.female_shortfall:,}"
 )
 for warning in coverage_warnings(result, page.viewer):
-    st.warning(warning)
+    st.warning(ui.md_escape(warning))
 
 gaps_tab, bars_tab, explain_tab = st.tabs(
     [t("Gap list"), t("By municipality"), t("Explain a centre")]
@@ -144,7 +144,7 @@ with explain_tab:
         format_func=lambda c: f"{c} — {names.get(c, '')}",
     )
     row = coverage_for_viewer(result.centres, page.viewer).set_index("centre_id").loc[centre]
-    st.markdown(f"**{explain_risk(row, weights=result.weights)}**")
+    st.markdown(f"**{ui.md_escape(explain_risk(row, weights=result.weights))}**")
     st.dataframe(
         {
             t("component"): [t(COMPONENT_LABELS[c]) for c, _ in COMPONENTS],

@@ -73,7 +73,7 @@ if run_units:
         uploaded = (upload.getvalue(), upload.name) if upload is not None else None
         state[ui_plan.UNIT_RESULT] = ui_plan.optimise(ws, coverage, request, source, uploaded)
     except PlannerError as exc:
-        units_tab.error(str(exc))
+        units_tab.error(ui.md_escape(exc))
 if ui_plan.UNIT_RESULT in state:
     with units_tab:
         ui_plan.show_unit_plan(state[ui_plan.UNIT_RESULT], ws, t)
@@ -107,7 +107,7 @@ if run_staff:
         params = StaffingParams(base_first=base_first)
         state[ui_plan.STAFFING_RESULT] = ui_plan.allocate(ws, coverage, pools, params)
     except PlannerError as exc:
-        staff_tab.error(str(exc))
+        staff_tab.error(ui.md_escape(exc))
 if ui_plan.STAFFING_RESULT in state:
     with staff_tab:
         ui_plan.show_staffing(state[ui_plan.STAFFING_RESULT], t)
@@ -127,10 +127,12 @@ with scenario_tab:
         try:
             state[ui_plan.COMPARISON] = ui_plan.compare(ws, name_a, name_b)
         except PlannerError as exc:
-            st.error(str(exc))
+            st.error(ui.md_escape(exc))
     if ui_plan.COMPARISON in state:
         comparison, scenario_a, scenario_b = state[ui_plan.COMPARISON]
-        st.caption(f"A: {t(comparison.name_a)} · B: {t(comparison.name_b)}")
+        st.caption(
+            f"A: {ui.md_escape(t(comparison.name_a))} · B: {ui.md_escape(t(comparison.name_b))}"
+        )
         ui_plan.show_comparison(
             comparison,
             ws,

@@ -15,7 +15,7 @@ if not layers:
     st.info(t("Your role may not change data. Ask an administrator for a role that may."))
     st.stop()
 if "data_flash" in st.session_state:
-    st.success(st.session_state.pop("data_flash"))
+    st.success(ui.md_escape(st.session_state.pop("data_flash")))
 
 tabs = st.tabs([t("Import a file"), t("Versions"), t("Edit a record"), t("Templates"),
                 t("Municipality crosswalk")])  # fmt: skip
@@ -28,7 +28,10 @@ with tabs[0]:
         try:
             source = data.read(uploaded)
             guess = data.detect(source)
-            st.info(f"{t('Recognised as')}: **{guess.label}** ({guess.reason})")
+            st.info(
+                f"{t('Recognised as')}: **{ui.md_escape(guess.label)}** "
+                f"({ui.md_escape(guess.reason)})"
+            )
             if st.session_state.get("data_loaded") != source.sha256:
                 st.session_state["data_loaded"] = source.sha256
                 st.session_state["data_layer"] = guess.layer if guess.layer in layers else layers[0]
@@ -84,7 +87,7 @@ with tabs[0]:
                 )
                 st.rerun()
         except PlannerError as exc:
-            st.error(str(exc))
+            st.error(ui.md_escape(exc))
 
 with tabs[1]:
     chosen_layer = st.selectbox(t("Layer"), layers, key="data_versions_layer")
@@ -100,7 +103,7 @@ with tabs[1]:
             try:
                 restored = data.restore(chosen_layer, back, viewer, base_version=shown)
             except PlannerError as exc:
-                st.error(str(exc))
+                st.error(ui.md_escape(exc))
             else:
                 st.session_state["data_flash"] = (
                     f"{chosen_layer}: {t('version')} {back} {t('restored as version')} "

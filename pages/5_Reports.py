@@ -75,7 +75,7 @@ except PlannerError as exc:
     ui.show_error(exc)
 
 figures = data.figures
-st.subheader(f"{t(LEVEL_LABELS[scope.level])}: {cached.plain(data.area.name(page.lang))}")
+st.subheader(f"{t(LEVEL_LABELS[scope.level])}: {ui.md_escape(data.area.name(page.lang))}")
 cols = st.columns(4)
 cols[0].metric(t("Polling centres"), f"{figures.centres:,}")
 cols[1].metric(t("Voters at centres with a protection gap"), format_share(figures.share_voters_gap))
@@ -111,7 +111,7 @@ for column, fmt, label in (
         width="stretch",
     )
 if pdf_problem:
-    st.error(pdf_problem)
+    st.error(ui.md_escape(pdf_problem))
 
 tables = [name for name in TABLES if name != "units" or data.shows_unit_positions]
 layers = [name for name in GEO_LAYERS if name != "units" or data.shows_unit_positions]
@@ -147,4 +147,4 @@ st.subheader(t(SHEET_TITLES[table]))
 preview = labelled(report_table(data, table), lang)
 st.dataframe(preview, hide_index=True, key="reports_preview")
 for warning in data.warnings:
-    st.caption(f"{t('Note')}: {cached.plain(warning)}")
+    st.caption(f"{t('Note')}: {ui.md_escape(warning)}")

@@ -100,8 +100,8 @@ slide = slide_for(current)
 heading, previous, counter, following, download = st.columns(
     [5, 1.2, 1, 1.2, 2.2], vertical_alignment="center"
 )
-heading.header(cached.plain(slide.title), anchor=False)
-heading.caption(f"{slide.level} · {t('Coverage as of')} {result.as_of:%Y-%m-%d}")
+heading.header(ui.md_escape(slide.title), anchor=False)
+heading.caption(f"{ui.md_escape(slide.level)} · {t('Coverage as of')} {result.as_of:%Y-%m-%d}")
 previous.button(
     t("◀ Previous"), key="briefing_prev", on_click=step, args=(-1,), disabled=index == 0
 )
@@ -122,5 +122,5 @@ download.download_button(
 picture, numbers = st.columns([3, 1])
 picture.image(cached.map_png(ws, current, size_in=(11.0, 6.2)), width="stretch")
 for figure in slide.figures:
-    numbers.metric(figure.label, figure.value, border=True)
-    numbers.caption(cached.plain(figure.note))
+    numbers.metric(ui.md_escape(figure.label), ui.md_escape(figure.value), border=True)
+    numbers.caption(ui.md_escape(figure.note))

@@ -64,7 +64,7 @@ with log_tab:
         on_click=record_export,
     )
     if notice := st.session_state.pop("admin_notice", None):
-        st.warning(notice)
+        st.warning(ui.md_escape(notice))
 
 with users_tab:
     if not viewer.can("manage_users"):
@@ -87,7 +87,7 @@ with users_tab:
         )
         st.stop()
     if done := st.session_state.pop("admin_done", None):
-        st.success(done)
+        st.success(ui.md_escape(done))
     accounts = list_users(config.users_path, by=viewer)
     st.dataframe(accounts, hide_index=True, key="admin_users_table")
 
@@ -158,7 +158,7 @@ with users_tab:
                     **values,
                 )
             except PlannerError as exc:
-                st.error(str(exc))
+                st.error(ui.md_escape(exc))
             else:
                 done = f"{t('Done')}: {t(what.replace('_', ' '))} · {changed.username}"
                 st.session_state["admin_done"] = done

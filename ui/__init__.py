@@ -7,6 +7,7 @@ this module holds what every page uses.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,15 @@ APP_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WORKSPACE = APP_ROOT / "workspace" / "demo.gpkg"
 WORKSPACE_ENV = "PSP_WORKSPACE"
 LOCAL_ADMIN = Viewer(name="local admin", role="admin")
+# Every ASCII punctuation character: CommonMark lets a backslash escape each of them, and
+# every Markdown construct (links, images, HTML, emphasis, GFM autolinks, Streamlit's
+# :directives[] and $math$) needs at least one of them.
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+# GFM autolink literals (``http://…``, ``www.…``, ``name@host.org``) are found in the text
+# after the escapes are resolved, so a backslash cannot stop them: an invisible WORD JOINER
+# (U+2060) before ``://``, after ``www`` and before ``@`` breaks them (applied after escaping).
+_AUTOLINK_BREAKS = re.compile(r"(?=\\:\\/\\/|\\@)|(?i:(?<=www))(?=\\\.)")
+_WORD_JOINER = "\u2060"
 
 # Static CSS (no data in it) that turns the page right to left for Arabic.
 _RTL_CSS = """
@@ -46,6 +56,21 @@ class PageContext:
     def t(self, text: str) -> str:
         """Translate ``text`` into the page language."""
         return translate(text, self.lang)
+
+
+def md_escape(text: object) -> str:
+    """Return ``text`` with a backslash before every ASCII punctuation character.
+
+    Streamlit renders alerts, captions, headings, labels, metric values and tooltips as
+    Markdown; text from the data or the URL goes through this function before it reaches
+    one of them, so that ``[x](http://host/)`` shows as typed instead of a live link (and
+    ``![x](…)`` as text instead of an image the browser fetches). A URL or an e-mail
+    address in the text would still become a link (GFM autolinks ignore escapes), so an
+    invisible word joiner goes inside ``://``, ``www.`` and ``@``. Elements that show text
+    as typed (``st.text``, ``st.code``, tables, selectbox options) need no escaping.
+    """
+    escaped = _MARKDOWN_PUNCTUATION.sub(r"\\\1", str(text))
+    return _AUTOLINK_BREAKS.sub(_WORD_JOINER, escaped)
 
 
 def workspace_path() -> Path:
@@ -70,14 +95,19 @@ def load_workspace() -> Workspace:
 
 
 def current_viewer() -> Viewer:
-    """Return who is looking: the signed-in user, or the local admin in single-user mode."""
+    """Return who is looking: the signed-in user, or the local admin in single-user mode.
+
+    Fails closed: in team mode, or when the request does not come from this machine
+    directly (:func:`ui.auth.single_user_refusal`), nobody is the local admin.
+    """
     viewer = st.session_state.get("viewer")
     if isinstance(viewer, Viewer):
         return viewer
-    # Fail closed: in team mode nobody is the local admin, whatever happened before.
-    from ui.auth import SIGNED_OUT, USERS_ENV
+    from ui.auth import SIGNED_OUT, USERS_ENV, single_user_refusal_here
 
-    return SIGNED_OUT if os.environ.get(USERS_ENV, "").strip() else LOCAL_ADMIN
+    if os.environ.get(USERS_ENV, "").strip() or single_user_refusal_here() is not None:
+        return SIGNED_OUT
+    return LOCAL_ADMIN
 
 
 def _choose_language() -> Language:
@@ -127,8 +157,8 @@ def setup_page(title: str) -> PageContext:
         st.markdown(_RTL_CSS, unsafe_allow_html=True)
     viewer = require_login(lang)
     st.sidebar.caption(
-        f"{translate('Signed in as', lang)} **{viewer.name}** "
-        f"({translate('role', lang)}: {viewer.role})"
+        f"{translate('Signed in as', lang)} **{md_escape(viewer.name)}** "
+        f"({translate('role', lang)}: {md_escape(viewer.role)})"
     )
     if viewer is LOCAL_ADMIN:
         st.sidebar.info(
@@ -138,12 +168,12 @@ def setup_page(title: str) -> PageContext:
         workspace = load_workspace()
     except PlannerError as exc:
         st.title(translate(title, lang))
-        st.error(f"{translate('No workspace found', lang)}: {exc}")
+        st.error(f"{translate('No workspace found', lang)}: {md_escape(exc)}")
         st.stop()
     if workspace.is_demo:
         show_demo_banner(lang)
     st.title(translate(title, lang))
-    st.sidebar.caption(f"{translate('Workspace', lang)}: `{Path(workspace.path).name}`")
+    st.sidebar.caption(f"{translate('Workspace', lang)}: {md_escape(Path(workspace.path).name)}")
     return PageContext(lang=lang, viewer=viewer, workspace=workspace)
 
 
@@ -200,6 +230,6 @@ def audited_download(
 
 
 def show_error(exc: PlannerError) -> None:
-    """Show one of the app's own errors and stop the page."""
-    st.error(str(exc))
+    """Show one of the app's own errors (as plain text: it may quote data) and stop the page."""
+    st.error(md_escape(exc))
     st.stop()

@@ -23,13 +23,16 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import jwt
 import streamlit as st
 import streamlit_authenticator as stauth
+from streamlit import config as st_config
 
 import ui
 from geo import users
@@ -52,10 +55,21 @@ COOKIE_NAME = "psp_auth"
 SIGNED_OUT = Viewer(name="signed out", role="viewer")
 #: Actor of audit entries for sign-in attempts that did not succeed.
 ANONYMOUS = "anonymous"
-#: Addresses on which single-user (no login) mode is allowed; None is AppTest's.
+#: Names of this machine: single-user (no login) mode needs the server to listen on one
+#: of them and the request to be addressed to one of them (Host and Origin).
 LOOPBACK_ADDRESSES = frozenset({"localhost", "127.0.0.1", "::1"})
-#: Headers a reverse proxy adds; their presence means the request came over a network.
-PROXY_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Real-Ip", "X-Forwarded-Host")
+#: Request headers a browser sends by itself when it opens the app's WebSocket (lower
+#: case). Single-user mode refuses a request with any other header: X-Forwarded-*,
+#: X-Real-IP, Forwarded, Via, True-Client-IP, CF-*, Fastly-*, … mean that a proxy or
+#: another machine stands between the browser and the server.
+BROWSER_HEADERS = frozenset(
+    {"host", "origin", "user-agent", "accept", "accept-encoding", "accept-language"}
+    | {"cache-control", "pragma", "connection", "upgrade", "cookie", "dnt", "priority"}
+)
+#: Families of headers that only the browser itself may set (the Fetch standard forbids
+#: scripts to set ``Sec-`` headers): WebSocket handshake, fetch metadata, client hints.
+BROWSER_HEADER_PREFIXES = ("sec-websocket-", "sec-fetch-", "sec-ch-")
+BROWSER_HEADERS_SEC = frozenset({"sec-gpc", "sec-purpose"})
 
 # Session-state keys of the gate (widget keys are auth_username, auth_password, ...).
 USER_KEY = "auth_user"
@@ -220,9 +234,47 @@ def _resume_session(
     state["viewer"] = user.viewer
     last_cookie = state.get(COOKIE_AT_KEY)
     if last_cookie is None or moment - last_cookie >= config.cookie_refresh:
-        authenticator.cookie_controller.set_cookie()
+        write_cookie(config, authenticator, user.username)
         state[COOKIE_AT_KEY] = moment
     return user.viewer
+
+
+def is_https() -> bool:
+    """Whether the browser reached the app over HTTPS.
+
+    The browser's own address (``st.context.url``) says so; behind a reverse proxy that
+    terminates HTTPS, so do the ``Origin`` the proxy passes on and ``X-Forwarded-Proto``.
+    A client that claims HTTPS falsely only gets a cookie its browser will not keep.
+    """
+    url = st.context.url or ""
+    headers = {name.lower(): value for name, value in request_headers()}
+    return (
+        url.lower().startswith("https://")
+        or headers.get("origin", "").lower().startswith("https://")
+        or headers.get("x-forwarded-proto", "").strip().lower() == "https"
+        or bool(st_config.get_option("server.sslCertFile"))
+    )
+
+
+def write_cookie(config: TeamConfig, authenticator: stauth.Authenticate, username: str) -> None:
+    """Write (or renew) the re-authentication cookie of ``username``.
+
+    The token is the one streamlit-authenticator reads back (:func:`_sign_in_from_cookie`):
+    a JWT signed with the cookie key holding ``username`` and ``exp_date``. The cookie is
+    ``SameSite=Strict`` always and ``Secure`` when the page is served over HTTPS. It
+    cannot be ``HttpOnly``: the library's CookieManager writes it from JavaScript
+    (``document.cookie``), and browsers refuse an HttpOnly cookie from a script (see
+    README, "Login and team deployment").
+    """
+    expires = datetime.now(UTC) + timedelta(days=config.cookie_expiry_days)
+    token = jwt.encode(
+        {"username": username, "exp_date": expires.timestamp()},
+        config.cookie_key,
+        algorithm="HS256",
+    )
+    authenticator.cookie_controller.cookie_model.cookie_manager.set(
+        COOKIE_NAME, token, expires_at=expires, secure=is_https(), same_site="strict"
+    )
 
 
 def _sign_in_from_cookie(config: TeamConfig, authenticator: stauth.Authenticate) -> str | None:
@@ -294,7 +346,7 @@ def _show_sign_in(config: TeamConfig, lang: Language) -> None:
     notice = st.session_state.pop(NOTICE_KEY, None)
     if notice is not None:
         kind, text = notice
-        (st.error if kind == "error" else st.info)(text)
+        (st.error if kind == "error" else st.info)(ui.md_escape(text))
     with st.form("auth_form", enter_to_submit=True):
         st.text_input(translate("Username", lang), key="auth_username", autocomplete="username")
         st.text_input(
@@ -410,28 +462,145 @@ def _log_out_everywhere(config: TeamConfig, viewer: Viewer) -> None:
 # -- helpers ------------------------------------------------------------------------------
 
 
-def _refuse_single_user_on_network(lang: Language) -> None:
-    """Stop unless the request comes from this machine, directly, to a local-only server.
+def single_user_refusal(
+    *,
+    address: object,
+    port: int,
+    headers: Sequence[tuple[str, str]],
+    ip: object,
+    tls: bool = False,
+    app_test: bool = False,
+) -> str | None:
+    """Return why single-user mode is refused for a request, or None when it is allowed.
 
-    Single-user mode makes everyone the administrator, so it is refused when the server
-    listens beyond this machine, when the browser is on another machine, or when the
-    request came through a reverse proxy (which would expose the app to a network).
+    Single-user mode makes whoever is looking the administrator, without a password. It
+    is therefore allowed only when everything says that the browser runs on this very
+    machine and talks to the server directly:
+
+    - the server listens on a loopback address (``server.address`` is ``localhost``,
+      ``127.0.0.1`` or ``::1``; unset means every interface);
+    - the connection comes from a loopback address (``ip`` is None);
+    - ``Host`` is ``localhost``, ``127.0.0.1`` or ``[::1]`` with the app's own ``port``,
+      and so is ``Origin`` when the browser sends one: a web page that re-pointed its own
+      host name at 127.0.0.1 (DNS rebinding) sends its own name and is refused;
+    - the request carries only headers that a browser sends by itself
+      (:data:`BROWSER_HEADERS`): any other one (``X-Forwarded-For``, ``Via``,
+      ``CF-Connecting-IP``, a header nobody thought of yet) is refused.
+
+    Parameters
+    ----------
+    address
+        ``server.address`` (None when unset).
+    port
+        ``server.port``, the port the browser must be talking to.
+    headers
+        The (name, value) pairs of the request that opened the session.
+    ip
+        The client's address as ``st.context.ip_address`` gives it (None for loopback).
+    tls
+        Whether the server itself serves HTTPS (``server.sslCertFile``): the default port
+        of a Host without one is then 443, else 80.
+    app_test
+        True inside Streamlit's AppTest, where no server runs and no request exists: a
+        request without any header is then allowed (a real request always has a Host).
     """
-    address = st.get_option("server.address")
-    ip = st.context.ip_address
-    headers = st.context.headers
-    proxied = isinstance(headers, Mapping) and any(h in headers for h in PROXY_HEADERS)
+    if address is None and not app_test:
+        return "server.address unset (every interface)"
     if address is not None and str(address) not in LOOPBACK_ADDRESSES:
-        reason = f"server.address = '{address}'"
-    elif isinstance(ip, str) and ip:
-        reason = f"{translate('request from', lang)} {ip}"
-    elif proxied:
-        reason = translate("request through a proxy", lang)
-    else:
+        return f"server.address = '{address}'"
+    if not headers and app_test:
+        return None
+    if ip is not None:
+        return f"request from {ip}"
+    names = [name.strip().lower() for name, _ in headers]
+    for name in names:
+        if not _is_browser_header(name):
+            return f"header {name}"
+    hosts = [value for name, value in headers if name.strip().lower() == "host"]
+    if len(hosts) != 1 or not _is_loopback_host(hosts[0], port, default_port=443 if tls else 80):
+        return f"Host: {', '.join(hosts) or '(none)'}"
+    origins = [value for name, value in headers if name.strip().lower() == "origin"]
+    if len(origins) > 1 or not all(_is_loopback_origin(o, port) for o in origins):
+        return f"Origin: {', '.join(origins)}"
+    return None
+
+
+def _is_browser_header(name: str) -> bool:
+    return (
+        name in BROWSER_HEADERS
+        or name in BROWSER_HEADERS_SEC
+        or name.startswith(BROWSER_HEADER_PREFIXES)
+    )
+
+
+def _is_loopback_host(value: str, port: int, *, default_port: int) -> bool:
+    """Whether a ``Host`` value names this machine with ``port`` (nothing else in it)."""
+    try:
+        parts = urlsplit(f"//{value.strip()}")
+        given = parts.port
+    except ValueError:
+        return False
+    if parts.username or parts.password or parts.path or parts.query or parts.fragment:
+        return False
+    host = (parts.hostname or "").lower()
+    return host in LOOPBACK_ADDRESSES and (given if given is not None else default_port) == port
+
+
+def _is_loopback_origin(value: str, port: int) -> bool:
+    """Whether an ``Origin`` value is ``http(s)://`` this machine with ``port``."""
+    try:
+        parts = urlsplit(value.strip())
+    except ValueError:
+        return False
+    if parts.scheme not in ("http", "https") or parts.path not in ("", "/"):
+        return False
+    return _is_loopback_host(
+        parts.netloc, port, default_port=443 if parts.scheme == "https" else 80
+    )
+
+
+def request_headers() -> list[tuple[str, str]]:
+    """Return the (name, value) pairs of the request that opened this session (every value)."""
+    headers = st.context.headers
+    if not isinstance(headers, Mapping):
+        return []
+    get_all = getattr(headers, "get_all", None)
+    return [
+        (str(name), str(value))
+        for name in headers
+        for value in (get_all(name) if callable(get_all) else [headers[name]])
+    ]
+
+
+def single_user_refusal_here() -> str | None:
+    """Why single-user mode is refused for this session's request, or None (allowed)."""
+    ip = st.context.ip_address
+    # AppTest sets this option for its runs through the config module (not st.get_option).
+    app_test = bool(st_config.get_option("global.appTest"))
+    return single_user_refusal(
+        address=st_config.get_option("server.address"),
+        port=int(st_config.get_option("server.port")),
+        headers=request_headers(),
+        # AppTest's stand-in runtime answers with a mock object, never with an address.
+        ip=None if app_test and not isinstance(ip, str) else ip,
+        tls=bool(st_config.get_option("server.sslCertFile")),
+        app_test=app_test,
+    )
+
+
+def _refuse_single_user_on_network(lang: Language) -> None:
+    """Stop with a request for the users file unless single-user mode is allowed here.
+
+    See :func:`single_user_refusal` for the rule: default deny, unless the server listens
+    on loopback and the request comes from this machine, directly, addressed to it.
+    """
+    reason = single_user_refusal_here()
+    if reason is None:
         return
+    logger.warning("single-user mode refused: %s", reason)
     st.error(
         translate("Single-user mode is only for a server on this machine", lang)
-        + f" ({reason}). "
+        + f" ({ui.md_escape(reason)}). "
         + translate(
             "Set PSP_USERS to a users file so that everyone signs in (see README, "
             "'Login and team deployment'), or listen on localhost.",

@@ -168,10 +168,8 @@ def ask_replace_confirmation(preview_: ImportPreview, t: Translate) -> None:
     if removal is None:
         return
     sentence = removal.describe()
-    st.warning(
-        f"{sentence[:1].upper()}{sentence[1:]}. "
-        + t("Check that the file holds the whole layer, or choose to add and update by ID.")
-    )
+    advice = t("Check that the file holds the whole layer, or choose to add and update by ID.")
+    st.warning(ui.md_escape(f"{sentence[:1].upper()}{sentence[1:]}. {advice}"))
     st.checkbox(t("Replace the layer and remove these rows"), key=CONFIRM_KEY)
 
 
@@ -283,7 +281,7 @@ def show_mapping_editor(
     for i, target in enumerate(targets):
         default = proposal.get(target, "")
         chosen[target] = grid[i % 4].selectbox(
-            target,
+            ui.md_escape(target),
             columns,
             index=columns.index(default) if default in columns else 0,
             key=f"data_map_{source.sha256[:10]}_{layer}_{target}",
@@ -299,7 +297,9 @@ def show_report(preview_: ImportPreview, t: Translate) -> None:
         st.error(
             t("The record cannot be saved")
             + ": "
-            + "; ".join(f"{p.column}: {p.message}" if p.column else p.message for p in errors)
+            + ui.md_escape(
+                "; ".join(f"{p.column}: {p.message}" if p.column else p.message for p in errors)
+            )
         )
     elif errors:
         first = "; ".join(
@@ -309,8 +309,8 @@ def show_report(preview_: ImportPreview, t: Translate) -> None:
             for p in errors[:3]
         )
         st.error(
-            f"{preview_.filename}: {len(preview_.rejected):,} {t('row(s) cannot be imported')}. "
-            f"{first}"
+            f"{ui.md_escape(preview_.filename)}: {len(preview_.rejected):,} "
+            f"{t('row(s) cannot be imported')}. {ui.md_escape(first)}"
         )
     frame = report.to_frame()
     if frame.empty:
@@ -355,7 +355,7 @@ def show_preview(preview_: ImportPreview, t: Translate) -> None:
     )
     cols[4].metric(t("Removed"), f"{len(preview_.diff.removed):,}")
     for note in preview_.notes:
-        st.caption(f"ℹ️ {note}")
+        st.caption(f"ℹ️ {ui.md_escape(note)}")
     show_report(preview_, t)
     if len(preview_.rejected):
         _recorded_download(
@@ -368,7 +368,9 @@ def show_preview(preview_: ImportPreview, t: Translate) -> None:
             details={"format": "csv", "table": "rejected rows", "file": preview_.filename,
                      "layer": preview_.layer},
         )  # fmt: skip
-    with st.expander(t("Difference from the current version") + f": {preview_.diff.summary()}"):
+    with st.expander(
+        t("Difference from the current version") + f": {ui.md_escape(preview_.diff.summary())}"
+    ):
         st.dataframe(preview_.diff.table(limit=1_000), hide_index=True, key="data_diff")
     if LAYERS[preview_.layer].geometry is not None and len(preview_.accepted):
         with st.expander(t("Preview on a map"), expanded=False):
@@ -422,9 +424,11 @@ def show_record_form(
             options = ["", *choices]
             if st.session_state[key] not in options:
                 st.session_state[key] = ""
-            values[name] = grid[i % 3].selectbox(name, options, key=key, disabled=disabled)
+            values[name] = grid[i % 3].selectbox(
+                ui.md_escape(name), options, key=key, disabled=disabled
+            )
         else:
-            values[name] = grid[i % 3].text_input(name, key=key, disabled=disabled)
+            values[name] = grid[i % 3].text_input(ui.md_escape(name), key=key, disabled=disabled)
     return values
 
 
@@ -481,7 +485,7 @@ def show_editor(workspace: Workspace, layers: list[str], viewer: Viewer, t: Tran
     key_name = LAYERS[layer].key
     if action != "add":
         ids = workspace.layer(layer)[key_name].astype(str).tolist()
-        picked = st.selectbox(key_name, ids, index=None, key="data_edit_id")
+        picked = st.selectbox(ui.md_escape(key_name), ids, index=None, key="data_edit_id")
         if (layer, picked) != st.session_state.get("data_edit_loaded"):
             st.session_state["data_edit_loaded"] = (layer, picked)
             record_fields(workspace, layer, picked)
@@ -507,7 +511,7 @@ def show_editor(workspace: Workspace, layers: list[str], viewer: Viewer, t: Tran
             )
             st.rerun()
     except PlannerError as exc:
-        st.error(str(exc))
+        st.error(ui.md_escape(exc))
 
 
 def show_crosswalk(workspace: Workspace, t: Translate) -> None:
@@ -524,9 +528,9 @@ def show_crosswalk(workspace: Workspace, t: Translate) -> None:
     try:
         found = crosswalk(read(listing), workspace)
     except PlannerError as exc:
-        st.error(str(exc))
+        st.error(ui.md_escape(exc))
         return
-    st.info(found.summary())
+    st.info(ui.md_escape(found.summary()))
     st.dataframe(found.matches, hide_index=True, key="data_crosswalk_table")
     with st.expander(t("Unmatched rows") + f" ({len(found.unmatched)})"):
         st.dataframe(found.unmatched, hide_index=True, key="data_crosswalk_unmatched")

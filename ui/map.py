@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -65,7 +64,7 @@ from geo.mapview import (
 )
 from geo.permissions import Viewer
 from geo.workspace import Workspace
-from ui import PageContext
+from ui import PageContext, md_escape
 from ui.coverage import current_coverage, current_settings
 
 # Widget keys, one per filter field of MapFilters.
@@ -119,12 +118,6 @@ RETURNED = [
     "center",
     "zoom",
 ]
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
-
-
-def md_escape(text: object) -> str:
-    """Return ``text`` with Markdown punctuation escaped, for data shown in Markdown."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
 
 
 # --- cached wrappers -------------------------------------------------------------------
@@ -180,7 +173,7 @@ def tile_source() -> TileSource | None:
     try:
         return TileSource(url, attribution)
     except PlannerError as exc:
-        st.warning(f"{TILES_ENV}: {exc}")
+        st.warning(f"{TILES_ENV}: {md_escape(exc)}")
         return None
 
 
@@ -432,7 +425,7 @@ def _map_settings(page: PageContext, *, coverage_available: bool) -> MapOptions:
             continue
         key = OPTION_KEYS[name]
         state.setdefault(key, getattr(defaults, name))
-        flags[name] = st.checkbox(t(label), key=key, persist_state="session")
+        flags[name] = st.checkbox(md_escape(t(label)), key=key, persist_state="session")
     return MapOptions(measure=None if measure == "none" else measure, colour_by=colour_by, **flags)
 
 
@@ -474,13 +467,11 @@ def show_figures(page: PageContext, figures: MapFigures, *, filtered_view: bool)
         help=f"{figures.officers:,} {t('officers')} · {figures.female_officers:,} {t('women')}",
     )
     row[3].metric(t("Incidents"), f"{figures.incidents:,}")
-    note = (
+    st.caption(
         f"{t('Stations')}: {figures.stations_male:,} {t('men')} · "
         f"{figures.stations_female:,} {t('women')} · {figures.stations_mixed:,} {t('mixed')}"
+        + (" — " + t("figures follow the filters in the sidebar") if filtered_view else "")
     )
-    if filtered_view:
-        note += " — " + t("figures follow the filters in the sidebar")
-    st.caption(note)
 
 
 # --- the map fragment -----------------------------------------------------------------------
@@ -675,7 +666,7 @@ def map_panel(panel: MapPanel) -> None:
                 lang=panel.lang,
             )
         except PlannerError as exc:
-            st.error(str(exc))
+            st.error(md_escape(exc))
             return
         highlight = None
         if selected is not None:
@@ -736,7 +727,7 @@ def show_details(panel: MapPanel, centre_id: str) -> None:
             coverage=panel.coverage.table,
         )
     except PlannerError as exc:
-        st.warning(str(exc))
+        st.warning(md_escape(exc))
         return
     _details_body(details, panel, t)
 
@@ -782,17 +773,17 @@ def _details_body(details: CentreDetails, panel: MapPanel, t: Any) -> None:
     )
     with st.container(horizontal=True):
         st.badge(
-            t(_label_of("access_status", details.access_status)),
+            md_escape(t(_label_of("access_status", details.access_status))),
             color=_BADGE_COLOURS.get(details.access_status, "gray"),  # type: ignore[arg-type]
         )
         if details.coverage_status:
             st.badge(
-                t(_label_of("coverage_status", details.coverage_status)),
+                md_escape(t(_label_of("coverage_status", details.coverage_status))),
                 color=_BADGE_COLOURS.get(details.coverage_status, "gray"),  # type: ignore[arg-type]
             )
         if details.risk_tier and details.risk_score is not None:
             st.badge(
-                f"{t('Risk')} {details.risk_score:.0f} · {t(details.risk_tier)}",
+                f"{t('Risk')} {details.risk_score:.0f} · {md_escape(t(details.risk_tier))}",
                 color=_BADGE_COLOURS.get(details.risk_tier, "gray"),  # type: ignore[arg-type]
             )
     stations = details.stations.set_index("kind")
@@ -828,7 +819,7 @@ def _details_body(details: CentreDetails, panel: MapPanel, t: Any) -> None:
         summary = ", ".join(f"{n} {t(UNIT_SHAPES[k][1]).lower()}" for k, n in counts.items() if n)
         st.markdown(
             f"**{int(counts.sum())}** {t('units within')} {details.units_radius_km:g} km"
-            + (f" ({summary})" if summary else "")
+            + (f" ({md_escape(summary)})" if summary else "")
         )
         if details.nearest_units is not None:
             st.dataframe(details.nearest_units, hide_index=True, key="map_details_units")
@@ -851,7 +842,7 @@ def _details_body(details: CentreDetails, panel: MapPanel, t: Any) -> None:
     with tabs[3]:
         when = details.audit_date or t("never audited")
         status = t(_label_of("access_status", details.access_status))
-        st.markdown(f"**{status}** · {t('latest audit')}: {md_escape(when)}")
+        st.markdown(f"**{md_escape(status)}** · {t('latest audit')}: {md_escape(when)}")
         marks = {"yes": "✓ ", "no": "✗ ", "not recorded": "– "}
         st.dataframe(
             details.checklist.assign(

@@ -189,13 +189,13 @@ def show_unit_plan(plan: UnitPlan, workspace: Workspace, t: Translate) -> None:
         help=t("Change against the current units of this type, same radius"),
     )
     cols[1].metric(t("Demand covered"), f"{s.share:.1%}")
-    cols[2].metric(t("Solver status"), t(s.status))
+    cols[2].metric(t("Solver status"), ui.md_escape(t(s.status)))
     cols[3].metric(
         t("Optimality gap"),
         "—" if s.gap is None else f"{s.gap:.3%}",
         help=t("Proven distance to the best possible plan (HiGHS bound); — for greedy only"),
     )
-    st.caption(plan.change_sentence)
+    st.caption(ui.md_escape(plan.change_sentence))
     st.caption(
         f"{t('Objective')} {s.objective:,.0f} · {t('upper bound')} "
         f"{'—' if s.upper_bound is None else f'{s.upper_bound:,.0f}'} · "
@@ -203,7 +203,7 @@ def show_unit_plan(plan: UnitPlan, workspace: Workspace, t: Translate) -> None:
         f"{s.groups:,} {t('demand groups')} · {s.build_time_s + s.solve_time_s:.2f} s"
     )
     for warning in plan.warnings:
-        st.warning(warning)
+        st.warning(ui.md_escape(warning))
     ui.show_map(
         lambda: build_plan_map(plan, workspace.layer("centres"), workspace.layer("districts")),
         key="plan_units_map",
@@ -237,9 +237,9 @@ def show_staffing(plan: StaffingPlan, t: Translate) -> None:
     cols[0].metric(t("Officers placed"), f"{int(plan.pools['officers_placed'].sum()):,}")
     cols[1].metric(t("Officer shortfall"), f"{plan.shortfall:,}")
     cols[2].metric(t("Female officer shortfall"), f"{plan.female_shortfall:,}")
-    cols[3].metric(t("Solver status"), t(plan.status))
+    cols[3].metric(t("Solver status"), ui.md_escape(t(plan.status)))
     for warning in plan.warnings:
-        st.warning(warning)
+        st.warning(ui.md_escape(warning))
     st.dataframe(_label(plan.pools, t), hide_index=True, key="plan_pools_table")
     st.subheader(t("Unmet need by municipality"))
     st.dataframe(_label(plan.unmet, t), hide_index=True, key="plan_unmet_table")
@@ -298,9 +298,9 @@ def save_form(workspace: Workspace, store: GeoPackageStore, viewer: Viewer, t: T
             note=note,
         )
         stored = save_scenario(store, scenario, viewer=viewer)
-        st.success(f"{t('Saved')}: {stored.name} v{stored.version}")
+        st.success(f"{t('Saved')}: {ui.md_escape(stored.name)} v{stored.version:d}")
     except PlannerError as exc:
-        st.error(str(exc))
+        st.error(ui.md_escape(exc))
 
 
 def manage_scenarios(
@@ -319,4 +319,4 @@ def manage_scenarios(
                 delete_scenario(store, target, viewer=viewer)
                 st.rerun()
         except PlannerError as exc:
-            st.error(str(exc))
+            st.error(ui.md_escape(exc))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-import re
+import logging
 from collections.abc import Callable, Sequence
 
 import pandas as pd
@@ -36,12 +36,7 @@ from geo.staticmap import (
 )
 from geo.workspace import Workspace
 
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
-
-
-def plain(text: str) -> str:
-    """Escape ``text`` from the data so that Streamlit's Markdown shows it as it is."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
+log = logging.getLogger(__name__)
 
 
 def _key(workspace: Workspace, options: ReportOptions) -> str:

@@ -21,6 +21,7 @@ from geo.audit import read_log
 from geo.permissions import ROLE_PERMISSIONS, Viewer
 from geo.redaction import UNIT_DISTANCE_COLUMNS
 from geo.store import GeoPackageStore
+from tests import markdown_text
 from tests.unit_leaks import leaked_ids, leaked_positions, public_points
 
 REPO = Path(__file__).resolve().parents[2]
@@ -106,7 +107,9 @@ def signed_in_as(username: str) -> AppTest:
 
 
 def texts(at: AppTest) -> list[str]:
-    return [str(e.value) for e in (*at.error, *at.info, *at.warning, *at.success)]
+    """The alerts of the page as the reader sees them (Markdown escapes resolved)."""
+    alerts = (*at.error, *at.info, *at.warning, *at.success)
+    return [markdown_text.shown(str(e.value)) for e in alerts]
 
 
 def audit(workspace: Path, **filters) -> list[str]:
@@ -345,30 +348,241 @@ def test_single_user_mode_is_refused_on_a_network_address(workspace, monkeypatch
 class FakeContext:
     """What ``st.context`` says about a request (only the fields the gate reads)."""
 
-    def __init__(self, *, ip_address=None, headers=None):
+    def __init__(self, *, ip_address=None, headers=None, url=None):
         self.ip_address = ip_address
         self.headers = headers or {}
         self.cookies = {}
+        self.url = url
+
+
+def browser_headers(host: str | None = None, origin: str | None = None) -> dict[str, str]:
+    """The headers Chromium sends on the app's WebSocket, addressed to this app's port."""
+    port = st_config.get_option("server.port")
+    host = host or f"localhost:{port}"
+    return {
+        "Host": host,
+        "Connection": "Upgrade",
+        "Pragma": "no-cache",
+        "Cache-Control": "no-cache",
+        "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0 Safari/537.36",
+        "Upgrade": "websocket",
+        "Origin": origin or f"http://{host}",
+        "Sec-Websocket-Version": "13",
+        "Accept-Encoding": "gzip, deflate, br, zstd",
+        "Accept-Language": "en-GB,en;q=0.9",
+        "Cookie": "_streamlit_xsrf=2|abc",
+        "Sec-Websocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+        "Sec-Websocket-Extensions": "permessage-deflate; client_max_window_bits",
+        "Sec-Websocket-Protocol": "streamlit, PLACEHOLDER_AUTH_TOKEN",
+    }
+
+
+@pytest.fixture
+def single_user(workspace, monkeypatch):
+    """Single-user mode (no users file) on the private demo; returns a context setter."""
+    import streamlit
+
+    monkeypatch.setenv("PSP_WORKSPACE", str(workspace))
+    monkeypatch.delenv("PSP_USERS", raising=False)
+    return lambda context: monkeypatch.setattr(streamlit, "context", context)
+
+
+def is_local_admin(at: AppTest) -> bool:
+    return any("local administrator" in i.value for i in at.sidebar.info) or bool(at.metric)
+
+
+def refused(at: AppTest) -> bool:
+    sentence = "Single-user mode is only for a server on this machine"
+    return any(sentence in t for t in texts(at)) and not is_local_admin(at)
 
 
 @pytest.mark.parametrize(
     ("context", "reason"),
     [
-        (FakeContext(ip_address="10.1.2.3"), "request from 10.1.2.3"),
-        (FakeContext(headers={"X-Forwarded-For": "10.1.2.3"}), "request through a proxy"),
+        (FakeContext(ip_address="10.1.2.3", headers=browser_headers()), "request from 10.1.2.3"),
+        (FakeContext(headers={**browser_headers(), "X-Forwarded-For": "10.1.2.3"}), "header"),
     ],
 )
-def test_single_user_mode_is_refused_for_remote_or_proxied_requests(
-    workspace, monkeypatch, context, reason
+def test_single_user_mode_is_refused_for_remote_or_proxied_requests(single_user, context, reason):
+    single_user(context)
+    at = app().run()
+    assert refused(at)
+    assert any(reason in t for t in texts(at))
+
+
+#: Headers that proxies, CDNs and load balancers add; none comes from a browser itself.
+FORWARDING_HEADERS = (
+    "Via",
+    "X-Forwarded-For",
+    "X-Forwarded-Proto",
+    "X-Forwarded-Host",
+    "X-Forwarded-Port",
+    "Forwarded",
+    "X-Real-IP",
+    "True-Client-IP",
+    "X-Client-IP",
+    "CF-Connecting-IP",
+    "CF-Ray",
+    "X-Original-Forwarded-For",
+    "X-Original-Host",
+    "Fastly-Client-IP",
+    "Akamai-Origin-Hop",
+    "X-Cluster-Client-IP",
+    "X-Made-Up-By-A-New-Proxy",
+)
+
+
+@pytest.mark.parametrize("header", FORWARDING_HEADERS)
+def test_single_user_mode_is_refused_with_any_forwarding_header(single_user, header):
+    single_user(FakeContext(headers={**browser_headers(), header: "10.1.2.3"}))
+    at = app().run()
+    assert not at.exception
+    assert refused(at), header
+    assert any(f"header {header.lower()}" in t for t in texts(at))
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["rebind.test", "localhost:1", "127.0.0.1.nip.io", "localhost.", "10.0.0.5", "u@localhost"],
+)
+def test_single_user_mode_is_refused_for_a_foreign_host_or_port(single_user, host):
+    port = st_config.get_option("server.port")
+    value = host if ":" in host.split("@")[-1] else f"{host}:{port}"
+    single_user(FakeContext(headers=browser_headers(host=value)))
+    assert refused(app().run()), value
+
+
+@pytest.mark.parametrize(
+    "origin",
+    ["http://rebind.test:{port}", "http://localhost:1", "http://127.0.0.1.nip.io:{port}"]
+    + ["null", "file://", "http://localhost:{port}/x"],
+)
+def test_single_user_mode_is_refused_for_a_foreign_origin(single_user, origin):
+    port = st_config.get_option("server.port")
+    single_user(FakeContext(headers=browser_headers(origin=origin.format(port=port))))
+    assert refused(app().run()), origin
+
+
+def test_a_rebound_name_is_refused_even_with_a_local_origin(single_user):
+    port = st_config.get_option("server.port")
+    headers = browser_headers(host=f"rebind.test:{port}", origin=f"http://localhost:{port}")
+    single_user(FakeContext(headers=headers))
+    assert refused(app().run())
+
+
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "[::1]", "LOCALHOST"])
+def test_single_user_mode_is_allowed_from_this_machine_directly(single_user, host):
+    port = st_config.get_option("server.port")
+    single_user(FakeContext(headers=browser_headers(host=f"{host}:{port}")))
+    at = app().run()
+    assert not at.exception
+    assert any("local administrator" in i.value for i in at.sidebar.info)
+    assert any(m.label == "Polling centres" for m in at.metric)
+
+
+def test_firefox_fetch_metadata_and_privacy_headers_are_a_browsers_own(single_user):
+    headers = browser_headers() | {
+        "Accept": "*/*",
+        "Sec-Fetch-Dest": "empty",
+        "Sec-Fetch-Mode": "websocket",
+        "Sec-Fetch-Site": "same-origin",
+        "Sec-Gpc": "1",
+        "Dnt": "1",
+    }
+    single_user(FakeContext(headers=headers))
+    assert is_local_admin(app().run())
+
+
+def test_the_viewer_outside_the_gate_is_not_the_admin_for_a_refused_request(single_user):
+    def script():
+        import streamlit as st
+
+        import ui
+
+        st.write(f"role {ui.current_viewer().role}")
+
+    single_user(FakeContext(headers={**browser_headers(), "Via": "1.1 proxy"}))
+    at = AppTest.from_function(script, default_timeout=60).run()
+    assert [m.value for m in at.markdown] == ["role viewer"]
+    single_user(FakeContext(headers=browser_headers()))
+    assert [m.value for m in at.run().markdown] == ["role admin"]
+
+
+@pytest.mark.parametrize(
+    ("address", "headers", "ip", "app_test", "reason"),
+    [
+        ("localhost", [("Host", "localhost:8501")], None, False, None),
+        ("127.0.0.1", [("Host", "127.0.0.1")], None, False, "Host: 127.0.0.1"),
+        (None, [("Host", "localhost:8501")], None, False, "server.address unset"),
+        (None, [], None, True, None),
+        ("0.0.0.0", [], None, True, "server.address = '0.0.0.0'"),
+        ("localhost", [], None, False, "Host: (none)"),
+        ("localhost", [("Host", "localhost:8501")] * 2, None, False, "Host: localhost:8501, "),
+        ("::1", [("host", "[::1]:8501"), ("origin", "http://[::1]:8501")], None, False, None),
+        ("localhost", [("Host", "localhost:8501")], "192.168.1.9", False, "request from"),
+        ("localhost", [("Host", "localhost:8501"), ("X-Forwarded-Proto", "https")], None, True,
+         "header x-forwarded-proto"),
+    ],
+)  # fmt: skip
+def test_the_single_user_rule(address, headers, ip, app_test, reason):
+    found = ui.auth.single_user_refusal(
+        address=address, port=8501, headers=headers, ip=ip, app_test=app_test
+    )
+    assert found == reason if reason is None else found.startswith(reason)
+
+
+# -- the cookie ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cookies_written(monkeypatch) -> list[tuple[str, str, dict]]:
+    """Every cookie the app asks the browser to write: (name, value, options)."""
+    from extra_streamlit_components import CookieManager
+
+    written: list[tuple[str, str, dict]] = []
+    original = CookieManager.set
+
+    def spy(self, cookie, val, **options):
+        written.append((cookie, val, options))
+        return original(self, cookie, val, **options)
+
+    monkeypatch.setattr(CookieManager, "set", spy)
+    return written
+
+
+def request(url: str, **headers: str) -> FakeContext:
+    return FakeContext(url=url, headers={k.replace("_", "-"): v for k, v in headers.items()})
+
+
+@pytest.mark.parametrize(
+    ("context", "secure"),
+    [
+        (request("http://localhost:8501/", Origin="http://localhost:8501"), False),
+        (request("https://psp.example.org/", Origin="https://psp.example.org"), True),
+        (request("http://127.0.0.1:8501/", X_Forwarded_Proto="https"), True),
+    ],
+)
+def test_the_sign_in_cookie_is_strict_and_secure_over_https(
+    team, monkeypatch, cookies_written, context, secure
 ):
     import streamlit
+    from streamlit_authenticator.models.cookie_model import CookieModel
 
-    monkeypatch.setenv("PSP_WORKSPACE", str(workspace))
-    monkeypatch.delenv("PSP_USERS", raising=False)
     monkeypatch.setattr(streamlit, "context", context)
-    at = app().run()
-    assert any(reason in t for t in texts(at))
-    assert not at.metric
+    at = sign_in(app().run(), "amal", PASSWORDS["amal"])
+    assert at.session_state["viewer"] == Viewer("amal", "briefer")
+    ((name, token, options),) = cookies_written
+    assert name == ui.auth.COOKIE_NAME
+    assert options["same_site"] == "strict"
+    assert bool(options["secure"]) is secure
+    # Its lifetime is the idle timeout, and the library reads it back as the user's.
+    timeout = timedelta(minutes=30)
+    assert abs(options["expires_at"] - (datetime.now(UTC) + timeout)) < timedelta(minutes=1)
+    model = CookieModel(ui.auth.COOKIE_NAME, "k" * 40, 30 / (24 * 60))
+    model.token = token
+    decoded = model._token_decode()
+    assert decoded["username"] == "amal"
+    assert decoded["exp_date"] == pytest.approx(options["expires_at"].timestamp())
 
 
 # -- every role on every page ----------------------------------------------------------------

@@ -73,9 +73,12 @@ def briefing(monkeypatch, workspace_copy) -> Callable[..., AppTest]:
 
 
 def shown(at: AppTest) -> tuple[str, list[tuple[str, str]]]:
-    """(slide title as written, without Markdown escapes; figures as (label, value))."""
-    title = re.sub(r"\\(.)", r"\1", at.header[0].value)
-    return title, [(m.label, m.value) for m in at.metric]
+    """(slide title, figures as (label, value)), as read: without Markdown escapes."""
+
+    def plain(text: str) -> str:
+        return re.sub(r"\\(.)", r"\1", text)
+
+    return plain(at.header[0].value), [(plain(m.label), plain(m.value)) for m in at.metric]
 
 
 def counter(at: AppTest) -> str:

@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 from geo.coverage import CoverageParams, analyse_coverage, gap_list, summarise_coverage
 from geo.risk import explain_risk
 from geo.store import GeoPackageStore
+from tests.markdown_text import shown
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGE = "pages/2_Coverage.py"
@@ -77,7 +78,8 @@ def test_the_first_gap_centre_is_explained_in_words(coverage_page, demo_layers):
     result = analyse(demo_layers)
     first = gap_list(result, demo_layers["centres"])["centre_id"].iloc[0]
     row = result.centres.set_index("centre_id").loc[first]
-    assert explain_risk(row, weights=result.weights) in [m.value.strip("*") for m in at.markdown]
+    shown_texts = [shown(m.value).strip("*") for m in at.markdown]
+    assert explain_risk(row, weights=result.weights) in shown_texts
 
 
 def test_missing_units_layer_gives_a_clear_message(demo_layers, tmp_path, monkeypatch):
@@ -88,7 +90,7 @@ def test_missing_units_layer_gives_a_clear_message(demo_layers, tmp_path, monkey
     monkeypatch.setenv("PSP_WORKSPACE", str(path))
     at = AppTest.from_file(APP, default_timeout=90).run().switch_page(PAGE).run()
     assert not at.exception
-    assert "'units'" in at.error[0].value
+    assert "'units'" in shown(at.error[0].value)
 
 
 def test_briefer_sees_no_distances_to_units(demo_workspace, monkeypatch):

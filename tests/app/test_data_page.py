@@ -16,6 +16,7 @@ from geo.audit import read_log
 from geo.errors import StoreError
 from geo.permissions import Viewer
 from geo.store import GeoPackageStore
+from tests.markdown_text import shown
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGE = "pages/4_Data.py"
@@ -71,19 +72,19 @@ def test_the_page_opens_with_its_tabs_and_no_exception(workspace):
 def test_an_uploaded_acled_export_is_recognised_and_previewed(workspace):
     at = upload(open_page(), "acled.csv", (FIXTURES / "acled_2023_africa.csv").read_bytes())
     assert not at.exception
-    assert any("ACLED export, 2023 and later columns" in i.value for i in at.info)
+    assert any("ACLED export, 2023 and later columns" in shown(i.value) for i in at.info)
     assert at.selectbox(key="data_layer").value == "incidents"
     figures = {m.label: m.value for m in at.metric}
     assert (figures["Rows read"], figures["Accepted"], figures["Rejected"]) == ("8", "5", "0")
-    assert any("3 row(s) outside Libya were left out" in c.value for c in at.caption)
+    assert any("3 row(s) outside Libya were left out" in shown(c.value) for c in at.caption)
 
 
 def test_a_bad_file_gets_an_error_naming_file_row_and_column(workspace):
     at = upload(open_page(), "centres_bad.csv", BAD_CENTRES.encode())
     assert not at.exception
     (error,) = at.error
-    assert error.value.startswith("centres_bad.csv: 1 row(s) cannot be imported.")
-    assert "row 3, column 'registered_voters': -5 is below the minimum 0" in error.value
+    assert shown(error.value).startswith("centres_bad.csv: 1 row(s) cannot be imported.")
+    assert "row 3, column 'registered_voters': -5 is below the minimum 0" in shown(error.value)
     report = table_with(at, "severity")
     assert report[["row", "column", "severity"]].values.tolist() == [
         [3, "registered_voters", "error"]
@@ -96,7 +97,7 @@ def test_committing_writes_a_new_version_and_says_so(workspace):
     at = upload(open_page(), "centres_bad.csv", BAD_CENTRES.encode())
     at.button(key="data_commit").click().run()
     assert not at.exception
-    assert any("centres: version 2 stored" in s.value for s in at.success)
+    assert any("centres: version 2 stored" in shown(s.value) for s in at.success)
     stored = GeoPackageStore(workspace).read_layer("centres")
     assert "90601" in set(stored["centre_id"])
     assert "90602" not in set(stored["centre_id"])
@@ -105,7 +106,8 @@ def test_committing_writes_a_new_version_and_says_so(workspace):
 def test_swapped_coordinates_are_offered_as_a_checkbox(workspace, real_fixtures):
     data = (real_fixtures / "hnec_smartelect_centres" / "valid_center_types.csv").read_bytes()
     at = upload(open_page(), "valid_center_types.csv", data)
-    assert any("13 row(s) have latitude and longitude swapped" in w.value for w in at.warning)
+    warnings = [shown(w.value) for w in at.warning]
+    assert any("13 row(s) have latitude and longitude swapped" in w for w in warnings)
     assert at.button(key="data_commit").disabled
     at.checkbox(key="data_swap").check().run()
     figures = {m.label: m.value for m in at.metric}
@@ -120,7 +122,7 @@ def test_a_version_can_be_restored_from_the_versions_tab(workspace):
     assert at.selectbox(key="data_restore_version").options == ["1"]
     at.button(key="data_restore").click().run()
     assert not at.exception
-    assert any("centres: version 1 restored as version 3" in s.value for s in at.success)
+    assert any("centres: version 1 restored as version 3" in shown(s.value) for s in at.success)
     assert GeoPackageStore(workspace).current_version("centres") == 3
 
 
@@ -140,7 +142,7 @@ def test_a_record_added_through_the_form_is_checked_then_saved(workspace):
     assert not at.exception
     assert not at.button(key="data_edit_save").disabled
     at.button(key="data_edit_save").click().run()
-    assert any("incidents INC-F1: add" in s.value for s in at.success)
+    assert any("incidents INC-F1: add" in shown(s.value) for s in at.success)
     versions = GeoPackageStore(workspace).versions("incidents")
     assert versions["author"].iloc[-1] == "local admin"
 
@@ -161,7 +163,7 @@ def test_the_crosswalk_tab_matches_the_reach_list(workspace, real_fixtures):
     data = (real_fixtures / "reach_admin_lists" / "lby_municipalities.csv").read_bytes()
     at.file_uploader(key="data_crosswalk").set_value(("reach.csv", data, "text/csv")).run()
     assert not at.exception
-    assert any("matched (" in i.value and "2 skipped" in i.value for i in at.info)
+    assert any("matched (" in shown(i.value) and "2 skipped" in shown(i.value) for i in at.info)
     table = table_with(at, "source_code")
     assert table.set_index("source_code").loc["LBY020704", "pcode"] == "DM-MI-02"
 
@@ -206,13 +208,14 @@ def test_a_replace_removing_most_of_a_layer_waits_for_the_checkbox(workspace, re
     assert not at.exception
     assert at.selectbox(key="data_layer").value == "districts"
     assert at.radio(key="data_mode").value == "replace"
-    assert any("would remove 22 of the 22 rows of 'districts'" in w.value for w in at.warning)
+    warnings = [shown(w.value) for w in at.warning]
+    assert any("would remove 22 of the 22 rows of 'districts'" in w for w in warnings)
     assert at.button(key="data_commit").disabled
     at.checkbox(key="data_confirm_replace").check().run()
     assert not at.exception
     assert not at.button(key="data_commit").disabled
     at.button(key="data_commit").click().run()
-    assert any("districts: version 2 stored (1 rows)" in s.value for s in at.success)
+    assert any("districts: version 2 stored (1 rows)" in shown(s.value) for s in at.success)
     assert GeoPackageStore(workspace).read_layer("districts")["pcode"].tolist() == ["LY0211"]
 
 
@@ -307,5 +310,5 @@ def test_a_restore_chosen_before_someone_else_wrote_is_refused_naming_them(works
     store.write_layer("centres", store.read_layer("centres", version=1), author="omar")
     at.button(key="data_restore").click().run()
     assert not at.exception
-    assert any("version 3 was written by omar" in e.value for e in at.error)
+    assert any("version 3 was written by omar" in shown(e.value) for e in at.error)
     assert store.current_version("centres") == 3

@@ -6,6 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo.permissions import Viewer
+from tests.markdown_text import shown
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
@@ -91,7 +92,7 @@ def test_missing_workspace_gives_instructions(monkeypatch, tmp_path):
     monkeypatch.setenv("PSP_WORKSPACE", str(tmp_path / "nothing.gpkg"))
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
-    assert "python -m geo demo --out" in at.error[0].value
+    assert "python -m geo demo --out" in shown(at.error[0].value)
 
 
 def test_home_links_to_every_page(home):

@@ -16,6 +16,7 @@ from geo.audit import read_log
 from geo.maps import COORDINATE_DECIMALS
 from geo.permissions import Viewer
 from geo.store import GeoPackageStore
+from tests.markdown_text import shown
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 MAP_PAGE = "pages/1_Map.py"
@@ -170,7 +171,7 @@ def test_search_by_centre_id_selects_it_and_zooms_to_it(app, demo_layers):
 def test_search_for_nothing_says_so(app):
     at = open_map(app)
     at.text_input(key="map_search").input("qqqqqq").run()
-    assert any("No centre or municipality matches" in c.value for c in at.caption)
+    assert any("No centre or municipality matches" in shown(c.value) for c in at.caption)
 
 
 # --- clicks and the details panel -----------------------------------------------------------------
@@ -280,7 +281,7 @@ def test_briefer_details_count_units_without_positions(app, demo_layers):
     assert table_with(at, "distance_km") is None or "unit_id" not in table_with(at, "distance_km")
     text = " ".join(m.value for m in at.markdown)
     assert "units within 10 km" in text
-    assert any("counts only" in c.value for c in at.caption)
+    assert any("counts only" in shown(c.value) for c in at.caption)
     fields = set().union(*(set(d.value.get("field", [])) for d in at.dataframe))
     assert "Officer shortfall" in fields
     assert "Nearest static guard (km)" not in fields
@@ -442,7 +443,7 @@ def test_a_link_reproduces_the_view(app, demo_layers):
 def test_unknown_values_in_a_link_are_reported(app):
     app.query_params["district"] = "LY-XX"
     at = open_map(app)
-    assert any("LY-XX" in w.value for w in at.warning)
+    assert any("LY-XX" in shown(w.value) for w in at.warning)
     assert at.sidebar.multiselect(key="map_districts").value == []
 
 
@@ -478,7 +479,7 @@ def test_without_units_the_map_says_why_coverage_is_missing(centres_only, demo_l
     at = open_map(centres_only)
     assert metric(at, "Polling centres") == f"{len(demo_layers['centres']):,}"
     assert metric(at, "Centres with a gap") == "–"
-    assert any("Coverage, risk and shortfall are not shown" in c.value for c in at.caption)
+    assert any("Coverage, risk and shortfall are not shown" in shown(c.value) for c in at.caption)
     measures = at.sidebar.selectbox(key="map_measure").options
     assert "Mean risk" not in measures
     assert "Registered voters" in measures
@@ -490,7 +491,7 @@ def test_filters_that_keep_no_centre_leave_a_working_map(app):
     at.sidebar.multiselect(key="map_centre_types").select("prison").run()
     assert not at.exception
     assert metric(at, "Polling centres") == "0"
-    assert any("No polling centre matches" in w.value for w in at.warning)
+    assert any("No polling centre matches" in shown(w.value) for w in at.warning)
 
 
 def test_filters_are_kept_when_coming_back_to_the_page(app, demo_layers):

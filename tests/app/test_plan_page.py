@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from geo.permissions import Viewer
 from geo.store import GeoPackageStore
+from tests.markdown_text import shown
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGE = "pages/3_Plan.py"
@@ -42,7 +43,7 @@ def metric(at: AppTest, label: str) -> str:
 def test_viewer_without_plan_permission_gets_a_clear_message(workspace):
     at = open_plan(Viewer("Sami", "briefer"))
     assert not at.exception
-    assert any("'plan' permission" in i.value for i in at.info)
+    assert any("'plan' permission" in shown(i.value) for i in at.info)
     assert not at.button
 
 
@@ -59,7 +60,7 @@ def test_optimising_patrols_shows_figures_status_and_gap(workspace):
     sites = table_with(at, "sole_demand")
     assert len(sites) == 25
     # The change in voters within reach says what it is measured against.
-    assert any("The plan's 25 patrols replace them" in c.value for c in at.caption)
+    assert any("The plan's 25 patrols replace them" in shown(c.value) for c in at.caption)
 
 
 def test_nonsense_request_shows_the_reason(workspace):

@@ -14,6 +14,7 @@ import sqlite3
 import subprocess
 import tomllib
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -105,6 +106,315 @@ def test_every_raw_html_the_app_renders_is_a_static_string():
             if not static:
                 problems.append(f"{path.relative_to(REPO)}:{line}")
     assert problems == [], f"raw HTML built from variables (escape it or use text): {problems}"
+
+
+# -- Markdown injection --------------------------------------------------------------------------
+
+#: Streamlit calls whose first argument (the body) is rendered as Markdown.
+MARKDOWN_BODIES = frozenset(
+    {"markdown", "caption", "write", "warning", "info", "error", "success", "toast"}
+    | {"title", "header", "subheader", "badge"}
+)
+#: Streamlit calls whose label (first argument or ``label=``) is rendered as Markdown.
+MARKDOWN_LABELS = frozenset(
+    {"metric", "expander", "popover", "button", "download_button", "link_button", "page_link"}
+    | {"checkbox", "toggle", "radio", "selectbox", "multiselect", "slider", "select_slider"}
+    | {"text_input", "text_area", "number_input", "date_input", "time_input", "file_uploader"}
+    | {"color_picker", "form_submit_button", "camera_input", "pills", "segmented_control"}
+)
+#: Receivers of ``.info``, ``.warning``, … that are loggers, not Streamlit.
+NOT_STREAMLIT = frozenset({"log", "logger", "logging", "warnings"})
+#: What makes a value plain text for Markdown, and what translates literal text.
+ESCAPE_HELPERS = frozenset({"md_escape"})
+TRANSLATORS = frozenset({"t", "translate"})
+#: Calls that return a number, or a number as text ("12%", "–"): safe in Markdown.
+NUMERIC_CALLS = frozenset({"len", "int", "float", "round", "sum", "abs", "format_share", "_share"})
+#: Operators whose result is a number (``%`` is left out: it also formats strings).
+NUMERIC_OPERATORS = (ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Pow)
+
+
+def _name_of(node: ast.expr) -> str:
+    """The last name of a call's function: ``ui.md_escape`` → ``md_escape``."""
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+def _root(node: ast.expr) -> str:
+    while isinstance(node, ast.Attribute | ast.Subscript | ast.Call):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+def _is_literal(node: ast.expr) -> bool:
+    try:
+        ast.literal_eval(node)
+    except ValueError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where an expression stands: names bound to literals, and the enclosing function."""
+
+    literal_names: frozenset[str] = frozenset()
+    function: ast.FunctionDef | None = None
+
+
+@dataclass
+class MarkdownCheck:
+    """Decides whether an expression can only be text of the code, escaped text or a number.
+
+    Plain are: literal strings, ``t("literal")`` and ``t`` of constant tables
+    (``t(LEVEL_LABELS[level])``), names bound by a loop over a literal or an upper-case
+    constant, ``md_escape(...)``, numbers, and f-strings, ``+``, ``x if c else y`` and
+    ``" · ".join(...)`` made of them; in an f-string also a value with a format spec
+    (``{n:,}``) or a number (``{len(x)}``, ``{i + 1}``). A parameter of a function is plain
+    when every call of that function in the app passes a plain value for it. Anything
+    else (a variable, an exception, ``t(variable)``) may hold data.
+    """
+
+    #: Calls by the name of the function called (and of its ``partial`` aliases).
+    calls: dict[str, list[tuple[ast.Call, Scope]]] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
+    _busy: set[tuple[int, int]] = field(default_factory=set)
+
+    def index(self, tree: ast.Module) -> list[tuple[ast.Call, Scope]]:
+        """Record every call of ``tree`` with its scope; return them."""
+        found: list[tuple[ast.Call, Scope]] = []
+
+        def visit(node: ast.AST, scope: Scope) -> None:
+            if isinstance(node, ast.FunctionDef):
+                scope = Scope(scope.literal_names, node)
+            if (
+                isinstance(node, ast.Assign)
+                and isinstance(node.value, ast.Call)
+                and _name_of(node.value.func) == "partial"
+                and node.value.args
+            ):
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        self.aliases[target.id] = _name_of(node.value.args[0])
+            if isinstance(node, ast.For):
+                visit(node.iter, scope)
+                inner = Scope(scope.literal_names | self._loop_names(node), scope.function)
+                for child in (*node.body, *node.orelse):
+                    visit(child, inner)
+                return
+            if isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp):
+                names = scope.literal_names
+                for generator in node.generators:
+                    visit(generator.iter, Scope(names, scope.function))
+                    names |= self._loop_names(generator)
+                inner = Scope(names, scope.function)
+                for child in ast.iter_child_nodes(node):
+                    if not isinstance(child, ast.comprehension):
+                        visit(child, inner)
+                return
+            if isinstance(node, ast.Call):
+                found.append((node, scope))
+                name = _name_of(node.func)
+                self.calls.setdefault(self.aliases.get(name, name), []).append((node, scope))
+            for child in ast.iter_child_nodes(node):
+                visit(child, scope)
+
+        visit(tree, Scope())
+        return found
+
+    def _loop_names(self, loop: ast.For | ast.comprehension) -> frozenset[str]:
+        """Names a loop binds to literal text (``for i, (name, label) in enumerate(...)``)."""
+        source, target = loop.iter, loop.target
+        if isinstance(source, ast.Call) and _name_of(source.func) == "enumerate":
+            source = source.args[0]  # the counter is a number
+        if isinstance(source, ast.Call) and _name_of(source.func) in ("items", "keys", "values"):
+            source = source.func.value  # type: ignore[attr-defined]
+        if _is_literal(source) or (isinstance(source, ast.Name) and source.id.isupper()):
+            return frozenset(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+        # A literal table holding some variables: ((a, "xlsx", "Excel"), (b, "pdf", "PDF"))
+        rows = source.elts if isinstance(source, ast.Tuple | ast.List) else []
+        if not rows or not isinstance(target, ast.Tuple):
+            return frozenset()
+        names = set()
+        for position, name in enumerate(target.elts):
+            if isinstance(name, ast.Name) and all(
+                isinstance(row, ast.Tuple)
+                and len(row.elts) == len(target.elts)
+                and _is_literal(row.elts[position])
+                for row in rows
+            ):
+                names.add(name.id)
+        return frozenset(names)
+
+    def is_constant(self, node: ast.expr | None, scope: Scope) -> bool:
+        """Text chosen by the code: literals, constant tables, loops over literals."""
+        if node is None or isinstance(node, ast.Constant):
+            return True
+        if isinstance(node, ast.Name):
+            return (
+                node.id.isupper()
+                or node.id in scope.literal_names
+                or self._parameter_is(node.id, scope, self.is_constant)
+            )
+        if isinstance(node, ast.Attribute | ast.Subscript):
+            root = _root(node)
+            return root.isupper() or root in scope.literal_names
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if _name_of(node.func) in TRANSLATORS:
+                return False
+            return not node.args and self.is_constant(node.func.value, scope)  # kind.upper()
+        if isinstance(node, ast.IfExp):
+            return self.is_constant(node.body, scope) and self.is_constant(node.orelse, scope)
+        if isinstance(node, ast.Call) and _name_of(node.func) in TRANSLATORS:
+            return bool(node.args) and self.is_constant(node.args[0], scope)
+        return False
+
+    def is_plain(self, node: ast.expr | None, scope: Scope) -> bool:
+        """Whether ``node`` can only be text of the code, escaped text or a number."""
+        if self.is_constant(node, scope):
+            return True
+        if isinstance(node, ast.Name):
+            return self._parameter_is(node.id, scope, self.is_plain)
+        if isinstance(node, ast.JoinedStr):
+            return all(
+                isinstance(part, ast.Constant)
+                or (isinstance(part, ast.FormattedValue) and self._plain_formatted(part, scope))
+                for part in node.values
+            )
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            return self.is_plain(node.left, scope) and self.is_plain(node.right, scope)
+        if isinstance(node, ast.IfExp):
+            return self.is_plain(node.body, scope) and self.is_plain(node.orelse, scope)
+        if isinstance(node, ast.Call):
+            name = _name_of(node.func)
+            if name in ESCAPE_HELPERS or name in NUMERIC_CALLS:
+                return True
+            if name in TRANSLATORS:
+                return bool(node.args) and self.is_constant(node.args[0], scope)
+            if name == "join" and isinstance(node.func, ast.Attribute) and node.args:
+                items = node.args[0]
+                return (
+                    isinstance(node.func.value, ast.Constant)
+                    and isinstance(items, ast.GeneratorExp | ast.ListComp)
+                    and self.is_plain(items.elt, scope)
+                )
+        return False
+
+    def _plain_formatted(self, part: ast.FormattedValue, scope: Scope) -> bool:
+        value = part.value
+        if part.format_spec is not None or self.is_plain(value, scope):
+            return True
+        if isinstance(value, ast.Call) and _name_of(value.func) in NUMERIC_CALLS:
+            return True
+        if isinstance(value, ast.BinOp):
+            return isinstance(value.op, NUMERIC_OPERATORS) or any(
+                isinstance(side, ast.Constant) and isinstance(side.value, int | float)
+                for side in (value.left, value.right)
+            )
+        return False
+
+    def _parameter_is(self, name: str, scope: Scope, predicate) -> bool:
+        """Whether every call of the enclosing function passes ``predicate`` for ``name``."""
+        function = scope.function
+        if function is None:
+            return False
+        positional = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
+        keyword_only = [a.arg for a in function.args.kwonlyargs]
+        if name not in positional and name not in keyword_only:
+            return False
+        guard = (id(function), hash(name))
+        if guard in self._busy:
+            return False
+        sites = self.calls.get(function.name, [])
+        self._busy.add(guard)
+        try:
+            for call, call_scope in sites:
+                passed = {k.arg: k.value for k in call.keywords}.get(name)
+                if passed is None and name in positional:
+                    at = positional.index(name) - (1 if positional[:1] == ["self"] else 0)
+                    passed = call.args[at] if at < len(call.args) else None
+                if passed is not None and not predicate(passed, call_scope):
+                    return False
+        finally:
+            self._busy.discard(guard)
+        return bool(sites)
+
+
+def markdown_arguments(call: ast.Call) -> Iterator[ast.expr | None]:
+    """The arguments of ``call`` that Streamlit renders as Markdown (none if not Streamlit)."""
+    func = call.func
+    if isinstance(func, ast.IfExp):  # (st.error if bad else st.info)(text)
+        names = {_name_of(func.body), _name_of(func.orelse)}
+        if names <= MARKDOWN_BODIES and call.args:
+            yield call.args[0]
+        return
+    if not isinstance(func, ast.Attribute) or _root(func) in NOT_STREAMLIT:
+        return
+    keywords = {k.arg: k.value for k in call.keywords}
+    if func.attr == "tabs" and call.args and isinstance(call.args[0], ast.List | ast.Tuple):
+        yield from call.args[0].elts
+    elif func.attr in MARKDOWN_BODIES and (call.args or "body" in keywords):
+        yield call.args[0] if call.args else keywords["body"]
+    elif func.attr in MARKDOWN_LABELS and (call.args or "label" in keywords):
+        if func.attr == "page_link":
+            yield keywords.get("label")
+        else:
+            yield keywords.get("label", call.args[0] if call.args else None)
+        if func.attr == "metric":
+            yield call.args[1] if len(call.args) > 1 else keywords.get("value")
+    if func.attr in MARKDOWN_BODIES | MARKDOWN_LABELS and "help" in keywords:
+        yield keywords["help"]
+
+
+def markdown_problems(sources: dict[str, str]) -> list[str]:
+    """``file:line`` of every Markdown text built from data without ``md_escape``."""
+    check = MarkdownCheck()
+    indexed = {name: check.index(ast.parse(text)) for name, text in sources.items()}
+    return [
+        f"{name}:{call.lineno}"
+        for name, found in indexed.items()
+        for call, scope in found
+        for argument in markdown_arguments(call)
+        if not check.is_plain(argument, scope)
+    ]
+
+
+def test_every_markdown_text_of_the_app_is_literal_or_escaped():
+    """Data shown by Streamlit's Markdown elements goes through ``ui.md_escape``.
+
+    A name like ``[x](http://host/)`` in an alert, caption, heading, label or tooltip
+    would otherwise be a live link, and ``![x](…)`` an image the browser fetches.
+    """
+    sources = {
+        path.relative_to(REPO).as_posix(): path.read_text(encoding="utf-8")
+        for path in python_files("app.py", "pages", "ui")
+    }
+    problems = markdown_problems(sources)
+    assert problems == [], f"Markdown built from data without ui.md_escape: {problems}"
+
+
+@pytest.mark.parametrize(
+    ("source", "plain"),
+    [
+        ("st.warning(problem)", [False]),
+        ("st.error(str(exc))", [False]),
+        ("cols[0].metric(t(label), value)", [False, False]),
+        ("st.caption(f\"{t('Note')}: {warning}\")", [False]),
+        ("st.selectbox(name, options, help=text)", [False, False]),
+        ("(st.error if bad else st.info)(text)", [False]),
+        ("st.tabs([t('A'), name])", [True, False]),
+        ("st.subheader(f\"{t('Area')}: {ui.md_escape(area)}\")", [True]),
+        ("st.metric(t('Centres'), f'{n:,}', help=f\"{len(x)} {t('men')} · {i + 1}\")", [True] * 3),
+        ("st.info(t('Literal text') + ' ' + md_escape(name))", [True]),
+        ("st.page_link('pages/1_Map.py', label=t('Map'))", [True]),
+        ("logger.warning('cannot read %s', path)", []),
+        ("name.title()", []),
+    ],
+)
+def test_the_markdown_check_catches_data_and_accepts_escaped_text(source, plain):
+    check = MarkdownCheck()
+    ((call, scope), *_) = check.index(ast.parse(source))
+    assert [check.is_plain(a, scope) for a in markdown_arguments(call)] == plain
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)
@@ -472,6 +782,30 @@ def test_team_config_listens_locally_behind_a_proxy_and_sends_no_analytics(team_
     assert server["allowRunOnSave"] is False
     assert team_config["browser"]["gatherUsageStats"] is False
     assert team_config["client"]["disableDataExport"] is True
+
+
+@pytest.mark.parametrize("name", ["config.toml", "config.team.toml"])
+def test_both_configs_accept_only_this_machines_host_names(name, monkeypatch):
+    """DNS rebinding: a web page that points its own name at 127.0.0.1 sends that name.
+
+    Streamlit's own WebSocket check (``server.allowedHosts``) must refuse it in both
+    configurations, and accept this machine's names with any port.
+    """
+    from streamlit.web.server.starlette import starlette_websocket
+
+    config = tomllib.loads((REPO / ".streamlit" / name).read_text())
+    known = set(st_config._config_options_template)
+    assert {f"server.{key}" for key in config["server"]} <= known
+    allowed = config["server"]["allowedHosts"]
+    monkeypatch.setattr(
+        starlette_websocket.config,
+        "get_option",
+        lambda key: allowed if key == "server.allowedHosts" else st_config.get_option(key),
+    )
+    for host in ("localhost:8501", "127.0.0.1:8501", "[::1]:8501", "LOCALHOST"):
+        assert starlette_websocket.is_host_allowed(host), host
+    for host in ("rebind.test:8501", "127.0.0.1.nip.io:8501", "10.0.0.5:8501", None):
+        assert not starlette_websocket.is_host_allowed(host), host
 
 
 # -- brute force --------------------------------------------------------------------------------
