@@ -3,7 +3,7 @@
 import streamlit as st
 
 import ui
-from geo.audit import ACTIONS, read_log, record
+from geo.audit import ACTIONS, read_log
 from geo.errors import PlannerError
 from geo.export import to_csv_bytes
 from geo.permissions import ROLES
@@ -40,31 +40,20 @@ with log_tab:
     )
     st.dataframe(log.iloc[::-1].head(SHOWN_ENTRIES), hide_index=True, key="admin_log_table")
 
-    def record_export() -> None:
-        """Record the download in the log it exports (who, when, filters, rows)."""
-        described = {k: ",".join(v) if k == "action" else str(v) for k, v in chosen.items()}
-        try:
-            record(
-                ws.path,
-                actor=viewer.name,
-                action="export",
-                target="audit_log.csv",
-                details={"format": "csv", **described},
-                rows=len(log),
-            )
-        except PlannerError as exc:
-            st.session_state["admin_notice"] = str(exc)
-
-    st.download_button(
+    described = {k: ",".join(v) if k == "action" else str(v) for k, v in chosen.items()}
+    # Made on click, and recorded in the log it exports before the file is handed over:
+    # if the entry cannot be written there is no file (fail closed).
+    ui.audited_download(
         t("Download these entries (CSV)"),
-        to_csv_bytes(log),
+        lambda: to_csv_bytes(log),
+        workspace=ws,
+        viewer=viewer,
         file_name="audit_log.csv",
         mime="text/csv",
         key="admin_log_csv",
-        on_click=record_export,
+        rows=len(log),
+        details={"format": "csv", **described},
     )
-    if notice := st.session_state.pop("admin_notice", None):
-        st.warning(ui.md_escape(notice))
 
 with users_tab:
     if not viewer.can("manage_users"):

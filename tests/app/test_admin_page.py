@@ -7,12 +7,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from geo import users
 from geo.audit import read_log, record
+from geo.errors import StoreError
 from geo.permissions import Viewer
+from geo.store import GeoPackageStore
 
 REPO = Path(__file__).resolve().parents[2]
 APP = str(REPO / "app.py")
@@ -42,17 +44,17 @@ def users_file(tmp_path) -> Path:
 
 
 @pytest.fixture
-def media(monkeypatch) -> list[bytes]:
-    files: list[bytes] = []
-    original = MemoryMediaFileStorage.load_and_get_id
+def producers(monkeypatch) -> dict[str, object]:
+    """File name → the producer Streamlit calls when the browser asks for the file."""
+    found: dict[str, object] = {}
+    original = MediaFileManager.add_deferred
 
-    def keep(self, path_or_data, mimetype, kind, filename=None):
-        if isinstance(path_or_data, bytes):
-            files.append(path_or_data)
-        return original(self, path_or_data, mimetype, kind, filename)
+    def remember(self, data_callable, mimetype, coordinates, file_name=None, **kw):
+        found[file_name] = data_callable
+        return original(self, data_callable, mimetype, coordinates, file_name, **kw)
 
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", keep)
-    return files
+    monkeypatch.setattr(MediaFileManager, "add_deferred", remember)
+    return found
 
 
 def open_admin(monkeypatch, workspace: Path, users_file: Path | None, as_user: str = "root"):
@@ -100,24 +102,34 @@ def test_the_log_filters_by_actor_target_and_action(monkeypatch, workspace):
     assert log_table(at).empty
 
 
-def test_the_export_records_the_filters_used(monkeypatch, workspace):
+def test_the_export_records_the_filters_used(monkeypatch, workspace, producers):
     at = open_admin(monkeypatch, workspace, None)
     at.multiselect(key="admin_log_actions").select("login").run()
-    at.download_button(key="admin_log_csv").click().run()
+    assert at.download_button(key="admin_log_csv").proto.ignore_rerun  # made on click
+    producers["audit_log.csv"]()
     last = read_log(workspace, viewer=ROOT, action="export").iloc[-1]
     assert '"action": "login"' in last["details"]
     assert last["rows"] == 1
 
 
-def test_the_export_is_formula_safe_and_is_itself_audited(monkeypatch, workspace, media):
-    at = open_admin(monkeypatch, workspace, None)
-    exported = next(m for m in media if b"actor" in m)
+def test_the_export_is_formula_safe_and_is_itself_audited(monkeypatch, workspace, producers):
+    open_admin(monkeypatch, workspace, None)
+    assert len(read_log(workspace, viewer=ROOT, action="export")) == 1  # omar's, not ours yet
+    exported = producers["audit_log.csv"]()
     assert b"'=cmd|" in exported
     assert b",=cmd|" not in exported
-    at.download_button(key="admin_log_csv").click().run()
     log = read_log(workspace, viewer=ROOT, action="export")
     last = log.iloc[-1]
     assert (last["actor"], last["target"], last["rows"]) == ("local admin", "audit_log.csv", 2)
+
+
+def test_an_export_whose_entry_cannot_be_written_gives_no_file(monkeypatch, workspace, producers):
+    open_admin(monkeypatch, workspace, None)
+    lock = GeoPackageStore(workspace).lock_path
+    lock.unlink(missing_ok=True)
+    lock.mkdir()  # the log cannot be written: the lock file's name is taken by a folder
+    with pytest.raises(StoreError, match="cannot open the lock file"):
+        producers["audit_log.csv"]()
 
 
 def test_the_log_says_it_is_append_only(monkeypatch, workspace):
