@@ -14,7 +14,17 @@ straight-line × ``circuity`` (1.3).
   ``rapid_response`` unit within its radius (30 road-km). A unit's own
   ``response_radius_km`` (road km) overrides the default of its type when given and
   ``use_unit_radii`` is true. In straight line the default patrol radius is 10 / 1.3 =
-  7.69 km.
+  7.69 km. These radii are the straight-line form of the time limits below (10 road-km at
+  40 km/h is 15 minutes, 30 road-km at 60 km/h is 30 minutes).
+* **reach model** (``reach``): ``network`` drives the road network (:mod:`geo.network`): a
+  centre is reachable when a patrol is within ``patrol_minutes`` (15) or a rapid-response
+  unit within ``rapid_minutes`` (30) of travel time; a unit's own ``response_radius_km``
+  becomes a limit of that many km at the speed of the road it stands on (off the network:
+  at its type's speed). Pairs the network does not connect (a point more than
+  ``max_connector_km`` from any road, or roads that do not join) use the straight-line
+  rule, pair by pair; ``reach_model`` says per centre which one gave its answer.
+  ``straight`` is the radius rule above. ``auto`` (the default) is ``network`` when a
+  non-empty ``roads`` layer is given, else ``straight``.
 * **status**: ``full`` (guarded and reachable), ``guard_only``, ``response_only``, ``gap``.
 * **staffing**: ``officers_required = officers_base + officers_per_station × (male + female +
   mixed stations)`` (2 + 2 × stations); ``female_officers_required = female_per_station ×
@@ -43,6 +53,15 @@ from numpy.typing import NDArray
 from geo.access import NEEDS_ALTERNATIVE, centre_access, nearest_accessible_xy
 from geo.distance import any_within, nearest, pairs_within, points_xy
 from geo.errors import InputError, LayerMissingError
+from geo.network import (
+    ReachParams,
+    RoadSpeeds,
+    cached_network,
+    nearest_travel_time,
+    prepare_targets,
+    snap_points,
+    travel_times_within,
+)
 from geo.risk import (
     COMPONENTS,
     DETAIL_COLUMNS,
@@ -83,8 +102,13 @@ EXTRA_COLUMNS: tuple[str, ...] = (
     "rapid_road_km",
     "patrol_response_min",
     "rapid_response_min",
+    "nearest_patrol_min",
+    "nearest_rapid_min",
+    "reach_model",
     *DETAIL_COLUMNS,
 )
+#: Values of :attr:`CoverageParams.reach`.
+REACH_CHOICES: tuple[str, ...] = ("auto", "network", "straight")
 
 _DEMO_HINT = "on the Data page or run python -m geo demo to load the demo workspace"
 
@@ -111,6 +135,13 @@ class CoverageParams:
         Female officers required per women's or mixed station.
     include_closed
         Also analyse centres whose ``status`` is ``closed``.
+    reach
+        ``auto``, ``network`` or ``straight`` (see the module docstring).
+    patrol_minutes, rapid_minutes
+        Travel-time limits of patrols and rapid-response units on the network, minutes.
+    road_speeds, reach_params
+        Speeds per road class; off-road speed and connector cut-off of the network model
+        (its circuity is replaced by ``circuity``).
     """
 
     circuity: float = 1.3
@@ -124,13 +155,18 @@ class CoverageParams:
     officers_per_station: int = 2
     female_per_station: int = 1
     include_closed: bool = False
+    reach: str = "auto"
+    patrol_minutes: float = 15.0
+    rapid_minutes: float = 30.0
+    road_speeds: RoadSpeeds = field(default_factory=RoadSpeeds)
+    reach_params: ReachParams = field(default_factory=ReachParams)
 
     def __post_init__(self) -> None:
         """Reject parameters that make no sense, naming each one."""
         problems = []
         for f in fields(self):
             value = getattr(self, f.name)
-            if isinstance(value, bool):
+            if isinstance(value, bool | str | RoadSpeeds | ReachParams):
                 continue
             if not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
                 problems.append(f"{f.name} must be a number ≥ 0, got {value!r}")
@@ -142,6 +178,8 @@ class CoverageParams:
                 )
             if self.patrol_speed_kmh == 0 or self.rapid_speed_kmh == 0:
                 problems.append("speeds must be positive")
+        if self.reach not in REACH_CHOICES:
+            problems.append(f"reach must be one of {', '.join(REACH_CHOICES)}, got {self.reach!r}")
         if problems:
             raise InputError("coverage parameters: " + "; ".join(problems))
 
@@ -224,6 +262,8 @@ def analyse_coverage(
     weights: RiskWeights = RiskWeights(),  # noqa: B008 - frozen, never mutated
     as_of: pd.Timestamp | str | None = None,
     units_required: bool = True,
+    roads: pd.DataFrame | None = None,
+    roads_version: object = None,
 ) -> CoverageResult:
     """Analyse coverage, staffing, risk and accessibility of every centre.
 
@@ -246,6 +286,11 @@ def analyse_coverage(
     units_required
         When ``False``, a missing or empty ``units`` layer means no unit at all (every
         centre a ``gap``), as when planning deployments from scratch.
+    roads
+        The ``roads`` layer, or ``None``/empty (no network; see ``params.reach``).
+    roads_version
+        The store's version of the ``roads`` layer: the graph is built once per version
+        in this process (:func:`geo.network.cached_network`); ``None`` builds it each call.
 
     Returns
     -------
@@ -255,7 +300,8 @@ def analyse_coverage(
     Raises
     ------
     LayerMissingError
-        When ``centres`` is missing or empty, or ``units`` is and ``units_required``.
+        When ``centres`` is missing or empty, or ``units`` is and ``units_required``, or
+        ``params.reach`` is ``network`` without a non-empty ``roads`` layer.
     InputError
         When a layer lacks a column the analysis needs, or a location is missing.
     """
@@ -303,9 +349,22 @@ def analyse_coverage(
     if params.use_unit_radii and "response_radius_km" in units.columns:
         own = pd.to_numeric(units["response_radius_km"]).to_numpy(dtype=float, na_value=np.nan)
         radius_km = np.where(np.isfinite(own), own, radius_km)
-    reachable = any_within(
-        centre_xy, unit_xy[responder], radius_km[responder] * 1000.0 / params.circuity
-    )
+    has_roads = roads is not None and len(roads) > 0
+    if params.reach == "network" and not has_roads:
+        raise LayerMissingError(
+            "reach on the road network needs the 'roads' layer, which is missing or empty; "
+            "import roads (python -m geo import --layer roads FILE) or use the straight model"
+        )
+    use_network = params.reach == "network" or (params.reach == "auto" and has_roads)
+    if use_network:
+        assert roads is not None
+        reachable, patrol_min, rapid_min, on_network = _network_reach(
+            centres, units, patrol, rapid, params, roads, roads_version
+        )
+    else:
+        reachable = any_within(
+            centre_xy, unit_xy[responder], radius_km[responder] * 1000.0 / params.circuity
+        )
 
     stations = (
         _counts(centres, "stations_male")
@@ -377,9 +436,85 @@ def analyse_coverage(
     table["rapid_road_km"] = rapid_road_km
     table["patrol_response_min"] = patrol_road_km / params.patrol_speed_kmh * 60.0
     table["rapid_response_min"] = rapid_road_km / params.rapid_speed_kmh * 60.0
+    if use_network:
+        table["nearest_patrol_min"] = patrol_min
+        table["nearest_rapid_min"] = rapid_min
+        table["reach_model"] = pd.array(np.where(on_network, "network", "straight"), dtype="str")
+    else:
+        table["nearest_patrol_min"] = table["patrol_response_min"]
+        table["nearest_rapid_min"] = table["rapid_response_min"]
+        table["reach_model"] = pd.array(["straight"] * len(table), dtype="str")
     for column in DETAIL_COLUMNS:
         table[column] = risk[column].to_numpy()
     return CoverageResult(table, params, weights, day, tuple(warnings))
+
+
+def _network_reach(
+    centres: pd.DataFrame,
+    units: pd.DataFrame,
+    patrol: NDArray[np.bool_],
+    rapid: NDArray[np.bool_],
+    params: CoverageParams,
+    roads: pd.DataFrame,
+    roads_version: object,
+) -> tuple[NDArray[np.bool_], NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
+    """Return (reachable, patrol minutes, rapid minutes, network model) per centre on roads.
+
+    A unit's limit is its type's minutes, or, with its own radius, that radius driven at
+    the speed of the road it stands on (its type's speed off the network). Minutes are
+    ``nan`` where no unit of the type exists.
+    """
+    network = cached_network(roads, roads_version, speeds=params.road_speeds)
+    reach = ReachParams(
+        offroad_speed_kmh=params.reach_params.offroad_speed_kmh,
+        max_connector_km=params.reach_params.max_connector_km,
+        circuity=params.circuity,
+    )
+    c_lon, c_lat = _lonlat(centres)
+    u_lon, u_lat = _lonlat(units)
+    targets = prepare_targets(network, snap_points(network, c_lon, c_lat, params=reach))
+    n = len(centres)
+    reachable = np.zeros(n, dtype=bool)
+    on_network = np.zeros(n, dtype=bool)
+    own = np.full(len(units), np.nan)
+    if params.use_unit_radii and "response_radius_km" in units.columns:
+        own = pd.to_numeric(units["response_radius_km"]).to_numpy(dtype=float, na_value=np.nan)
+    result = []
+    for kind, minutes_limit, speed in (
+        (patrol, params.patrol_minutes, params.patrol_speed_kmh),
+        (rapid, params.rapid_minutes, params.rapid_speed_kmh),
+    ):
+        if not kind.any():
+            result.append(np.full(n, np.nan))
+            continue
+        sources = snap_points(network, u_lon[kind], u_lat[kind], params=reach)
+        road_speed = np.where(
+            sources.on_network, network.line_speed_kmh[np.maximum(sources.line, 0)], speed
+        )
+        limits = np.where(np.isfinite(own[kind]), own[kind] / road_speed * 60.0, minutes_limit)
+        nearest_times = nearest_travel_time(
+            network, sources, targets, straight_speed_kmh=speed, params=reach
+        )
+        minutes = np.where(np.isfinite(nearest_times.minutes), nearest_times.minutes, np.nan)
+        result.append(minutes)
+        on_network |= nearest_times.network
+        pairs = travel_times_within(
+            network,
+            sources,
+            targets,
+            limit_min=float(limits.max()),
+            straight_speed_kmh=speed,
+            params=reach,
+        )
+        within = pairs.minutes <= limits[pairs.source]
+        reachable[pairs.target[within]] = True
+    return reachable, result[0], result[1], on_network
+
+
+def _lonlat(frame: pd.DataFrame) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Return longitude and latitude of a point layer's geometry."""
+    geometry = frame.geometry
+    return geometry.x.to_numpy(dtype=np.float64), geometry.y.to_numpy(dtype=np.float64)
 
 
 def _guards(

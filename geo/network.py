@@ -1483,3 +1483,45 @@ def _union_length(intervals: list[tuple[float, float]]) -> float:
             total += end - max(start, reach)
             reach = end
     return total
+
+
+#: Built graphs by (road-layer version, speeds, snap tolerance); see :func:`cached_network`.
+_NETWORKS: dict[tuple[object, RoadSpeeds, float], RoadNetwork] = {}
+#: At most this many graphs are kept (a few versions of one workspace's road layer).
+_MAX_CACHED = 4
+
+
+def cached_network(
+    roads: pd.DataFrame,
+    version: object,
+    *,
+    speeds: RoadSpeeds = RoadSpeeds(),
+    snap_tolerance_m: float = DEFAULT_SNAP_TOLERANCE_M,
+) -> RoadNetwork:
+    """Return :func:`build_network` of ``roads``, built once per ``version`` in this process.
+
+    Parameters
+    ----------
+    roads
+        The ``roads`` layer.
+    version
+        What identifies this content of the layer (the store's layer version, e.g. its
+        modification stamp); ``None`` builds without caching.
+    speeds, snap_tolerance_m
+        As for :func:`build_network` (part of the cache key).
+
+    Returns
+    -------
+    RoadNetwork
+        The graph; the same object for the same key (it is read-only).
+    """
+    if version is None:
+        return build_network(roads, speeds=speeds, snap_tolerance_m=snap_tolerance_m)
+    key = (version, speeds, float(snap_tolerance_m))
+    network = _NETWORKS.get(key)
+    if network is None:
+        network = build_network(roads, speeds=speeds, snap_tolerance_m=snap_tolerance_m)
+        while len(_NETWORKS) >= _MAX_CACHED:
+            _NETWORKS.pop(next(iter(_NETWORKS)))
+        _NETWORKS[key] = network
+    return network
