@@ -107,6 +107,8 @@ EXTRA_COLUMNS: tuple[str, ...] = (
     "reach_model",
     *DETAIL_COLUMNS,
 )
+#: Roll-ups count the voters within these many minutes of their nearest responder.
+WITHIN_MINUTES: tuple[int, ...] = (15, 30)
 #: Values of :attr:`CoverageParams.reach`.
 REACH_CHOICES: tuple[str, ...] = ("auto", "network", "straight")
 
@@ -649,7 +651,10 @@ def rollup_coverage(
         ``share_voters_<status>`` (voter-weighted, 0–1), ``officers_required``,
         ``officers_assigned``, ``shortfall``, the same three for female officers,
         ``centres_no_female_officer`` (women vote there, no female officer assigned),
-        ``risk_mean``, ``risk_max``, ``share_voters_accessible``, ``incidents`` and
+        ``risk_mean``, ``risk_max``, ``share_voters_accessible``,
+        ``voters_within_15_min`` and ``voters_within_30_min`` (voters of centres whose
+        nearest patrol or rapid-response unit is that close in travel time, in the reach
+        model of each centre), ``incidents`` and
         ``incidents_<category>`` for each category. Shortfalls are sums of centre
         shortfalls: a surplus at one centre does not fill another. Areas of the reference
         layers with no centre are listed with zeros. ``incidents``: ``pcode``, ``election``,
@@ -682,6 +687,12 @@ def rollup_coverage(
             "accessible_voters": np.where(table["access_status"] == "accessible", voters, 0.0),
         }
     )
+    response_min = np.fmin(
+        table["nearest_patrol_min"].to_numpy(dtype=float, na_value=np.nan),
+        table["nearest_rapid_min"].to_numpy(dtype=float, na_value=np.nan),
+    )
+    for minutes in WITHIN_MINUTES:
+        frame[f"voters_within_{minutes}_min"] = np.where(response_min <= minutes, voters, 0.0)
     for status in STATUSES:
         hit = (table["status"] == status).to_numpy(dtype=bool)
         frame[f"centres_{status}"] = hit.astype(int)
@@ -710,6 +721,8 @@ def rollup_coverage(
     areas["risk_mean"] = grouped["risk"].mean()
     areas["risk_max"] = grouped["risk"].max()
     areas["share_voters_accessible"] = _share(sums["accessible_voters"], sums["voters"])
+    for minutes in WITHIN_MINUTES:
+        areas[f"voters_within_{minutes}_min"] = sums[f"voters_within_{minutes}_min"]
 
     known = _reference_areas(municipalities, districts, regions, by)
     areas = areas.reindex(areas.index.union(pd.Index(known.index)))

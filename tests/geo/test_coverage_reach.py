@@ -174,3 +174,26 @@ def test_the_graph_is_built_once_per_road_layer_version():
     assert cached_network(road, "v1") is first
     assert cached_network(road, "v2") is not first
     assert cached_network(road, None) is not first
+
+
+def test_rollups_count_voters_within_15_and_30_minutes():
+    """Road 0–40 km, patrol at 0: centres at 10 (10 min), 20 (20 min) and 35 km (35 min)."""
+    from geo.coverage import rollup_coverage
+
+    centres = b.centres(
+        {"pos": b.at(10, 0), "registered_voters": 100},
+        {"pos": b.at(20, 0), "registered_voters": 200},
+        {"pos": b.at(35, 0), "registered_voters": 400},
+    )
+    result = analyse_coverage(
+        centres,
+        b.units({"pos": b.at(0, 0)}),
+        None,
+        None,
+        None,
+        as_of=AS_OF,
+        roads=roads([(0, 0), (40, 0)]),
+    )
+    areas = rollup_coverage(result, centres, None, None, None, by="municipality").areas
+    assert areas["voters_within_15_min"].tolist() == [100]
+    assert areas["voters_within_30_min"].tolist() == [300]
