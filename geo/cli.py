@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from geo.filters import MapFilters
+    from geo.workspace import Workspace
 
 EXIT_USAGE = 2
 
@@ -96,7 +97,20 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     }
     # Radii given on the command line apply to every unit, overriding units' own radii.
     radius_flags = {"patrol_radius_km", "rapid_radius_km"} & set(overrides)
-    params = CoverageParams(**overrides, use_unit_radii=not radius_flags)
+    for name, value in (
+        ("patrol_minutes", args.patrol_minutes),
+        ("rapid_minutes", args.rapid_minutes),
+    ):
+        if value is not None:
+            overrides[name] = value
+    if args.speeds:
+        from geo.network import read_speeds
+
+        overrides["road_speeds"] = read_speeds(
+            Path(args.speeds).read_bytes(), file_name=args.speeds
+        )
+    params = CoverageParams(**overrides, reach=args.reach, use_unit_radii=not radius_flags)
+    roads, roads_version = _roads_of(ws)
     result = analyse_coverage(
         ws.require("centres"),
         ws.require("units"),
@@ -105,6 +119,8 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
         ws.layer("municipalities"),
         params=params,
         as_of=args.as_of,
+        roads=roads,
+        roads_version=roads_version,
     )
     if args.by == "centre":
         table = result.centres
@@ -132,6 +148,13 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     counts = result.centres["status"].value_counts()
+    models = result.centres["reach_model"].value_counts()
+    print(
+        "reach: "
+        + ", ".join(
+            f"{models.get(m, 0):,} centres on the {m} model" for m in ("network", "straight")
+        )
+    )
     print(
         f"{len(result.centres):,} centres analysed as of {result.as_of:%Y-%m-%d}: "
         + ", ".join(
@@ -140,6 +163,17 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     )
     print(f"{len(table):,} rows ({args.by}) written to {args.out}")
     return 0
+
+
+def _roads_of(ws: Workspace) -> tuple[pd.DataFrame | None, object]:
+    """Return the workspace's roads layer (or ``None``) and the key of its version."""
+    if "roads" not in ws.layers:
+        return None, None
+    versions = ws.versions
+    rows = versions[versions["layer"] == "roads"] if "layer" in versions else versions.iloc[:0]
+    version = rows["version"].max() if len(rows) and "version" in rows else None
+    key = None if version is None else f"{ws.path}|roads|{version}"
+    return ws.layers["roads"], key
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
@@ -530,6 +564,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cov.add_argument("--circuity", type=float, help="road km per straight-line km (default 1.3)")
     cov.add_argument("--as-of", help="date of the analysis, YYYY-MM-DD (default today)")
+    cov.add_argument(
+        "--reach",
+        choices=("auto", "network", "straight"),
+        default="auto",
+        help="reach on the road network or in straight line (default: network when the "
+        "workspace has roads, else straight)",
+    )
+    cov.add_argument(
+        "--patrol-minutes", type=float, help="patrol limit on roads, minutes (default 15)"
+    )
+    cov.add_argument(
+        "--rapid-minutes", type=float, help="rapid-response limit on roads, minutes (default 30)"
+    )
+    cov.add_argument("--speeds", help="CSV highway,kmh: speeds per road class (others default)")
     cov.set_defaults(run=_cmd_coverage)
 
     plan = sub.add_parser("plan", help="optimise where patrols or rapid-response units stand")

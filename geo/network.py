@@ -1525,3 +1525,69 @@ def cached_network(
             _NETWORKS.pop(next(iter(_NETWORKS)))
         _NETWORKS[key] = network
     return network
+
+
+def read_speeds(data: bytes, *, file_name: str = "speeds.csv") -> RoadSpeeds:
+    """Read road speeds from a CSV file with the columns ``highway`` and ``kmh``.
+
+    ``highway`` is one of OSM's main classes (``motorway`` ... ``tertiary``) or ``other``
+    (every other class); classes not listed keep their default speed (:class:`RoadSpeeds`).
+
+    Parameters
+    ----------
+    data
+        The file's bytes (UTF-8, a BOM is allowed).
+    file_name
+        Named in error messages.
+
+    Returns
+    -------
+    RoadSpeeds
+        The defaults with the file's speeds.
+
+    Raises
+    ------
+    InputError
+        Naming the file, row (1 = the first data row) and column of every problem.
+    """
+    import csv
+    import io
+
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{file_name}: not UTF-8 text ({exc}); save it as UTF-8 CSV") from exc
+    reader = csv.DictReader(io.StringIO(text))
+    header = [name.strip().lower() for name in (reader.fieldnames or [])]
+    missing = [name for name in ("highway", "kmh") if name not in header]
+    if missing:
+        raise InputError(
+            f"{file_name}: lacks column(s) {', '.join(missing)}; the header must be highway,kmh"
+        )
+    known = (*MAIN_CLASSES, "other")
+    values: dict[str, float] = {}
+    problems: list[str] = []
+    for row_number, raw in enumerate(reader, start=1):
+        row = {str(k).strip().lower(): (v or "").strip() for k, v in raw.items() if k}
+        highway = row.get("highway", "").lower()
+        if highway not in known:
+            problems.append(
+                f"row {row_number}, column highway: {highway!r} is not one of {', '.join(known)}"
+            )
+            continue
+        try:
+            kmh = float(row.get("kmh", ""))
+        except ValueError:
+            kmh = math.nan
+        if not math.isfinite(kmh) or kmh <= 0:
+            problems.append(
+                f"row {row_number}, column kmh: {row.get('kmh', '')!r} is not a positive speed"
+            )
+            continue
+        if highway in values:
+            problems.append(f"row {row_number}, column highway: {highway} is given twice")
+            continue
+        values[highway] = kmh
+    if problems:
+        raise InputError(f"{file_name}: " + "; ".join(problems))
+    return RoadSpeeds(**{f"{name}_kmh": kmh for name, kmh in values.items()})
