@@ -7,26 +7,27 @@ actor (a username, ``cli:<account>`` for the command line), an action from
 text key/value pairs (stored as JSON) and, for imports and exports, a row count.
 
 Append-only: SQLite triggers make every ``UPDATE`` or ``DELETE`` of an entry fail, and
-nothing in the application edits or deletes entries. (Anyone who can write the file
-itself can still drop the table: protect the workspace file with file-system
-permissions and back it up.)
+every ``INSERT`` that reuses an entry number (``INSERT OR REPLACE``, ``REPLACE INTO``,
+which would otherwise rewrite an entry without firing the delete trigger); nothing in the
+application edits or deletes entries. Older workspaces get the missing triggers at their
+next entry. (Anyone who can write the file itself can still drop the table or the
+triggers: protect the workspace file with file-system permissions and back it up.)
 
-An entry is written in place with one ``INSERT`` while holding the store's exclusive
-lock (``<workspace>.lock``, see :class:`geo.store.GeoPackageStore`): the store publishes
-every layer write by replacing the file with a modified copy, and holding the same lock
-means no copy can be in flight while an entry is added, so no entry is ever lost to a
-concurrent write.
+Complete: a change of the workspace (import, rollback, record edit, scenario save or
+delete) and its entry are written in one transaction by the store
+(:class:`geo.store.GeoPackageStore` takes the entries with the write), so a crash leaves
+both or neither. Other actions (sign-ins, exports) add their entry in place with one
+``INSERT`` under the store's writer lock (:func:`record`). Exports fail closed: a file is
+only handed over once its entry is written (:func:`staged_file`, :func:`export_file`).
 """
 
 from __future__ import annotations
 
-import fcntl
-import json
 import os
+import secrets
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import closing, contextmanager
-from dataclasses import dataclass, field
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from types import MappingProxyType
@@ -36,10 +37,23 @@ import pandas as pd
 
 from geo.errors import InputError, StoreError
 from geo.permissions import Viewer, require
-from geo.store import VERSIONS_TABLE, GeoPackageStore
+from geo.store import AUDIT_TABLE, AuditEntry, GeoPackageStore, audit_time
 
-#: The table holding the entries.
-AUDIT_TABLE = "audit_log"
+__all__ = [
+    "ACTIONS",
+    "AUDIT_COLUMNS",
+    "AUDIT_TABLE",
+    "AuditAction",
+    "AuditEntry",
+    "check_recordable",
+    "details_text",
+    "export_file",
+    "make_entry",
+    "read_log",
+    "record",
+    "staged_file",
+]
+
 #: Columns of :func:`read_log`, in order.
 AUDIT_COLUMNS = ("entry", "at", "actor", "action", "target", "details", "rows")
 
@@ -69,38 +83,62 @@ AuditAction = Literal[
 ACTIONS: tuple[AuditAction, ...] = get_args(AuditAction)
 
 _MAX_TEXT = 2_000
-_SCHEMA = (
-    f"""CREATE TABLE IF NOT EXISTS {AUDIT_TABLE} (
-        fid INTEGER PRIMARY KEY AUTOINCREMENT,
-        at TEXT NOT NULL,
-        actor TEXT NOT NULL,
-        action TEXT NOT NULL,
-        target TEXT NOT NULL,
-        details TEXT NOT NULL,
-        rows INTEGER
-    )""",
-    f"""CREATE TRIGGER IF NOT EXISTS {AUDIT_TABLE}_no_update BEFORE UPDATE ON {AUDIT_TABLE}
-    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: entries cannot be changed'); END""",
-    f"""CREATE TRIGGER IF NOT EXISTS {AUDIT_TABLE}_no_delete BEFORE DELETE ON {AUDIT_TABLE}
-    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: entries cannot be deleted'); END""",
-    f"CREATE INDEX IF NOT EXISTS {AUDIT_TABLE}_at ON {AUDIT_TABLE} (at)",
-    # Registered as a GeoPackage attributes table so that GIS tools list it.
-    f"""INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description)
-    VALUES ('{AUDIT_TABLE}', 'attributes', '{AUDIT_TABLE}',
-            'Append-only audit log of the Polling Security Planner')""",
-)
 
 
-@dataclass(frozen=True)
-class AuditEntry:
-    """One entry of the audit log, as recorded."""
+def make_entry(
+    *,
+    actor: str,
+    action: AuditAction,
+    target: str = "",
+    details: Mapping[str, str] | None = None,
+    rows: int | None = None,
+    now: datetime | None = None,
+) -> AuditEntry:
+    """Return a checked entry (for :func:`record`, or for a store write to add).
 
-    at: datetime
-    actor: str
-    action: AuditAction
-    target: str = ""
-    details: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
-    rows: int | None = None
+    Parameters
+    ----------
+    actor
+        Who acted: a username (``viewer.name``), or ``cli:<account>``.
+    action
+        One of :data:`ACTIONS`.
+    target
+        What was acted on: a layer, scenario, file name or username.
+    details
+        Text key/value pairs: filters, format, version numbers... Never a password.
+    rows
+        Rows imported or exported, when that applies.
+    now
+        Time of the action (UTC); the current time by default.
+
+    Raises
+    ------
+    InputError
+        When ``action`` is unknown, ``actor`` is empty, ``rows`` is negative or
+        ``details`` holds anything but text.
+    """
+    if action not in ACTIONS:
+        raise InputError(f"unknown audit action '{action}'; use one of {', '.join(ACTIONS)}")
+    if not actor.strip():
+        raise InputError("the audit entry has no actor; say who acted")
+    if rows is not None and (isinstance(rows, bool) or not isinstance(rows, int) or rows < 0):
+        raise InputError(f"rows must be a whole number of at least 0, not {rows!r}")
+    values = dict(details or {})
+    bad = [repr(k) for k, v in values.items() if not isinstance(k, str) or not isinstance(v, str)]
+    if bad:
+        raise InputError(
+            f"audit details must be text; convert {', '.join(bad)} with str() before recording"
+        )
+    clean = {_clip(k): _clip(v) for k, v in values.items()}
+    moment = datetime.now(UTC) if now is None else _utc(now)
+    return AuditEntry(
+        at=moment,
+        actor=_clip(actor.strip()),
+        action=action,
+        target=_clip(target),
+        details=MappingProxyType(clean),
+        rows=rows,
+    )
 
 
 def record(
@@ -119,18 +157,8 @@ def record(
     ----------
     workspace_path
         The workspace GeoPackage; it must exist (the log lives inside it).
-    actor
-        Who acted: a username (``viewer.name``), or ``cli:<account>``.
-    action
-        One of :data:`ACTIONS`.
-    target
-        What was acted on: a layer, scenario, file name or username.
-    details
-        Text key/value pairs: filters, format, version numbers... Never a password.
-    rows
-        Rows imported or exported, when that applies.
-    now
-        Time of the action (UTC); the current time by default.
+    actor, action, target, details, rows, now
+        As for :func:`make_entry`.
 
     Returns
     -------
@@ -140,13 +168,14 @@ def record(
     Raises
     ------
     InputError
-        When ``action`` is unknown, ``actor`` is empty, ``rows`` is negative or
-        ``details`` holds anything but text.
+        When the entry is not valid (see :func:`make_entry`).
     StoreError
         When the workspace does not exist, is not a workspace of this application, or
         cannot be written.
     """
-    entry = _entry(actor, action, target, details, rows, now)
+    entry = make_entry(
+        actor=actor, action=action, target=target, details=details, rows=rows, now=now
+    )
     path = Path(workspace_path)
     store = GeoPackageStore(path)
     if not store.exists():
@@ -154,31 +183,87 @@ def record(
             f"cannot record '{action}' in the audit log: there is no workspace at {path}; "
             "build or import one first"
         )
-    with _store_lock(store), _connect(path) as con:
-        try:
-            with con:
-                if not _has_table(con, VERSIONS_TABLE):
-                    raise StoreError(
-                        f"{path} is not a workspace of this application; the audit log is "
-                        "only kept in workspaces"
-                    )
-                for statement in _SCHEMA:
-                    con.execute(statement)
-                con.execute(
-                    f"INSERT INTO {AUDIT_TABLE} (at, actor, action, target, details, rows) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    (
-                        _iso(entry.at),
-                        entry.actor,
-                        entry.action,
-                        entry.target,
-                        json.dumps(dict(entry.details), ensure_ascii=False, sort_keys=True),
-                        entry.rows,
-                    ),
-                )
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"cannot write the audit log of {path}: {exc}") from exc
+    store.append_audit([entry])
     return entry
+
+
+def check_recordable(workspace_path: str | os.PathLike[str]) -> None:
+    """Raise :class:`~geo.errors.StoreError` when an entry could not be recorded now.
+
+    Used to switch exports off, with the reason, before anyone asks for a file; nothing
+    is written.
+    """
+    store = GeoPackageStore(workspace_path)
+    if not store.exists():
+        raise StoreError(
+            f"there is no workspace at {store.path} to record exports in; build or import one"
+        )
+    store.check_audit_writable()
+
+
+@contextmanager
+def staged_file(out_path: str | os.PathLike[str], content: bytes) -> Iterator[Path]:
+    """Write ``content`` beside ``out_path``; give it that name only if the block succeeds.
+
+    The block records the export (with :func:`record`, or in a store write): if that
+    fails, the file never appears under its name (fail closed) and an older file of that
+    name is kept. The content is written before the block, so a file that cannot be
+    written is never recorded as exported.
+
+    Raises
+    ------
+    InputError
+        When the file cannot be written there (missing folder, no permission, full disk).
+    """
+    out = Path(out_path)
+    partial = out.with_name(f".{out.name}.{secrets.token_hex(4)}.part")
+    try:
+        partial.write_bytes(content)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise InputError(
+            f"cannot write {out} ({exc.strerror or exc}); choose a folder you may write to, "
+            "with room for the file"
+        ) from exc
+    try:
+        yield partial
+        os.replace(partial, out)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def export_file(
+    workspace_path: str | os.PathLike[str],
+    out_path: str | os.PathLike[str],
+    content: bytes,
+    *,
+    actor: str,
+    details: Mapping[str, str] | None = None,
+    rows: int | None = None,
+) -> AuditEntry:
+    """Write an exported file only once its ``export`` entry is in the audit log.
+
+    Returns
+    -------
+    AuditEntry
+        The entry recorded (its target is the file's name).
+
+    Raises
+    ------
+    StoreError
+        When the entry cannot be recorded; no file is written.
+    InputError
+        When the file cannot be written; nothing is recorded.
+    """
+    with staged_file(out_path, content):
+        return record(
+            workspace_path,
+            actor=actor,
+            action="export",
+            target=Path(out_path).name,
+            details=details,
+            rows=rows,
+        )
 
 
 def read_log(
@@ -247,10 +332,10 @@ def read_log(
         params.append(target)
     if since is not None:
         clauses.append("at >= ?")
-        params.append(_iso(_bound(since, end=False)))
+        params.append(audit_time(_bound(since, end=False)))
     if until is not None:
         clauses.append("at < ?")
-        params.append(_iso(_bound(until, end=True)))
+        params.append(audit_time(_bound(until, end=True)))
     where = " WHERE " + " AND ".join(clauses) if clauses else ""
     query = (
         f"SELECT fid, at, actor, action, target, details, rows FROM {AUDIT_TABLE}{where} "
@@ -259,14 +344,10 @@ def read_log(
     if limit is not None:
         query += " LIMIT ?"
         params.append(max(int(limit), 0))
-    uri = path.resolve().as_uri() + "?mode=ro"
-    try:
-        with closing(sqlite3.connect(uri, uri=True)) as con:
-            if not _has_table(con, AUDIT_TABLE):
-                return _log_frame([])
-            rows = con.execute(query, params).fetchall()
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(f"cannot read the audit log of {path}: {exc}") from exc
+    with GeoPackageStore(path).reading() as con:
+        if not _has_table(con, AUDIT_TABLE):
+            return _log_frame([])
+        rows = con.execute(query, params).fetchall()
     return _log_frame(rows[::-1])
 
 
@@ -278,38 +359,6 @@ def details_text(details: Mapping[str, str]) -> str:
 # -- internals ---------------------------------------------------------------------------
 
 
-def _entry(
-    actor: str,
-    action: str,
-    target: str,
-    details: Mapping[str, str] | None,
-    rows: int | None,
-    now: datetime | None,
-) -> AuditEntry:
-    if action not in ACTIONS:
-        raise InputError(f"unknown audit action '{action}'; use one of {', '.join(ACTIONS)}")
-    if not actor.strip():
-        raise InputError("the audit entry has no actor; say who acted")
-    if rows is not None and (isinstance(rows, bool) or not isinstance(rows, int) or rows < 0):
-        raise InputError(f"rows must be a whole number of at least 0, not {rows!r}")
-    values = dict(details or {})
-    bad = [repr(k) for k, v in values.items() if not isinstance(k, str) or not isinstance(v, str)]
-    if bad:
-        raise InputError(
-            f"audit details must be text; convert {', '.join(bad)} with str() before recording"
-        )
-    clean = {_clip(k): _clip(v) for k, v in values.items()}
-    moment = datetime.now(UTC) if now is None else _utc(now)
-    return AuditEntry(
-        at=moment,
-        actor=_clip(actor.strip()),
-        action=action,  # type: ignore[arg-type]  # checked against ACTIONS above
-        target=_clip(target),
-        details=MappingProxyType(clean),
-        rows=rows,
-    )
-
-
 def _clip(text: str) -> str:
     return text if len(text) <= _MAX_TEXT else text[: _MAX_TEXT - 1] + "…"
 
@@ -318,39 +367,11 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def _iso(moment: datetime) -> str:
-    # One fixed format (UTC, milliseconds) so that text order is time order.
-    return _utc(moment).isoformat(timespec="milliseconds")
-
-
 def _bound(moment: datetime | date, *, end: bool) -> datetime:
     if isinstance(moment, datetime):
         return _utc(moment)
     start = datetime.combine(moment, time(), tzinfo=UTC)
     return start + timedelta(days=1) if end else start
-
-
-@contextmanager
-def _store_lock(store: GeoPackageStore) -> Iterator[None]:
-    """Hold the store's writer lock, as :meth:`GeoPackageStore._transaction` does."""
-    with open(store.lock_path, "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-
-
-@contextmanager
-def _connect(path: Path) -> Iterator[sqlite3.Connection]:
-    # Opened only once the lock is held, so the connection is to the current file and
-    # not to one a concurrent writer is about to replace.
-    try:
-        con = sqlite3.connect(path, timeout=30)
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(f"cannot open the workspace {path}: {exc}") from exc
-    with closing(con):
-        yield con
 
 
 def _has_table(con: sqlite3.Connection, name: str) -> bool:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import signal
 import sys
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from types import FrameType
 from typing import TYPE_CHECKING
 
 from geo.errors import PlannerError
@@ -25,31 +29,30 @@ def _cli_actor() -> str:
     return f"cli:{getpass.getuser()}"
 
 
-def _record_export(
+def _write_export(
     workspace: str,
     out: str,
+    content: bytes,
     *,
     details: dict[str, str],
     rows: int | None = None,
     actor: str | None = None,
 ) -> None:
-    """Record a file written by the command line in the workspace's audit log."""
-    from pathlib import Path
+    """Write a file for the user only once its export is in the workspace's audit log.
 
-    from geo.audit import record
+    Fails closed: when the entry cannot be written, no file is written (an older file of
+    that name is kept) and the command exits 2 with the reason.
+    """
+    from geo.audit import export_file
     from geo.errors import StoreError
 
     try:
-        record(
-            workspace,
-            actor=actor or _cli_actor(),
-            action="export",
-            target=Path(out).name,
-            details=details,
-            rows=rows,
-        )
+        export_file(workspace, out, content, actor=actor or _cli_actor(), details=details,
+                    rows=rows)  # fmt: skip
     except StoreError as exc:
-        print(f"warning: the export was not recorded in the audit log: {exc}", file=sys.stderr)
+        raise StoreError(
+            f"{out} was not written, because its export cannot be recorded: {exc}"
+        ) from exc
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -78,8 +81,6 @@ def _cmd_layers(args: argparse.Namespace) -> int:
 
 
 def _cmd_coverage(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from geo.coverage import CoverageParams, analyse_coverage, rollup_coverage
     from geo.export import to_csv_bytes
     from geo.workspace import open_workspace
@@ -134,10 +135,10 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
             by=args.by,
             regions=ws.layer("regions"),
         ).areas
-    Path(args.out).write_bytes(to_csv_bytes(table))
-    _record_export(
+    _write_export(
         args.workspace,
         args.out,
+        to_csv_bytes(table),
         details={
             "format": "csv",
             "table": f"coverage by {args.by}",
@@ -226,10 +227,10 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         municipalities=ws.layer("municipalities"),
         districts=ws.layer("districts"),
     )
-    Path(args.out).write_bytes(to_csv_bytes(plan.sites.drop(columns="geometry")))
-    _record_export(
+    _write_export(
         args.workspace,
         args.out,
+        to_csv_bytes(plan.sites.drop(columns="geometry")),
         details={"format": "csv", "table": f"planned {args.unit_type} sites"},
         rows=len(plan.sites),
     )
@@ -369,8 +370,6 @@ def _cmd_restore(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from geo.permissions import Viewer
     from geo.reports import ReportOptions, export_report, parse_scope
     from geo.workspace import open_workspace
@@ -382,11 +381,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
         viewer=viewer, scope=parse_scope(args.scope), lang=args.lang, as_of=args.as_of
     )
     content = export_report(ws, args.format, options, table=args.table)
-    Path(args.out).write_bytes(content)
     units = "included" if viewer.can_see_unit_positions else "withheld (counts per municipality)"
-    _record_export(
+    _write_export(
         args.workspace,
         args.out,
+        content,
         actor=viewer.name,
         details={
             "format": args.format,
@@ -466,7 +465,6 @@ def _map_filters(args: argparse.Namespace, layers: Mapping[str, pd.DataFrame]) -
 
 
 def _cmd_map(args: argparse.Namespace) -> int:
-    from pathlib import Path
 
     from geo.coverage import CoverageParams, analyse_coverage
     from geo.filters import apply_filters, filter_options
@@ -511,9 +509,13 @@ def _cmd_map(args: argparse.Namespace) -> int:
         lang=args.lang,
         is_demo=ws.is_demo,
     )
-    Path(args.out).write_bytes(export.content)
-    _record_export(
-        args.workspace, args.out, actor=viewer.name, details=dict(export.details), rows=export.rows
+    _write_export(
+        args.workspace,
+        args.out,
+        export.content,
+        actor=viewer.name,
+        details=dict(export.details),
+        rows=export.rows,
     )
     units = "included" if viewer.can_see_unit_positions else "withheld (counts per municipality)"
     print(
@@ -759,11 +761,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@contextmanager
+def stopping_cleanly() -> Iterator[None]:
+    """Turn SIGTERM into ``SystemExit`` while the block runs (in the main thread).
+
+    Python's default for SIGTERM ends the process at once; as an exception, the store's
+    clean-up runs (a write in progress removes its temporary copy of the workspace).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        del frame
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (2 for problems the user can fix)."""
     args = build_parser().parse_args(argv)
     try:
-        code: int = args.run(args)
+        with stopping_cleanly():
+            code: int = args.run(args)
     except PlannerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -32,6 +32,10 @@ class LayerMissingError(StoreError):
     """A layer needed by a computation is absent or empty."""
 
 
+class StaleVersionError(StoreError):
+    """A change was made on a version that is no longer current; nothing was written."""
+
+
 class InfeasiblePlanError(PlannerError):
     """An optimisation request that has no meaningful answer."""
 

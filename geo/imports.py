@@ -45,7 +45,6 @@ Layers and the permission each import needs: ``centres`` and ``access_audits`` n
 from __future__ import annotations
 
 import io
-import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -62,10 +61,10 @@ import shapely
 from numpy.typing import NDArray
 
 from geo.acled import GENERATION_LABELS, convert_acled, detect_generation
-from geo.audit import record as audit_record
+from geo.audit import make_entry, staged_file
 from geo.codab import LENGTH_BY_LAYER, choose_codab_level, codab_levels, convert_codab
 from geo.distance import project_lonlat
-from geo.errors import InputError, StoreError
+from geo.errors import InputError, StaleVersionError, StoreError
 from geo.export import to_csv_bytes
 from geo.hnec import convert_hnec, is_hnec
 from geo.io import ImportLimits, RawTable, SourceFile, describe_rows, parse_dates, read_path
@@ -108,10 +107,8 @@ from geo.schema import (
     empty_layer,
     validate_layer,
 )
-from geo.store import GeoPackageStore, LayerVersion, Store
+from geo.store import AuditEntry, BaseVersion, GeoPackageStore, LayerVersion, Store
 from geo.workspace import Workspace, open_workspace
-
-logger = logging.getLogger(__name__)
 
 ImportMode = Literal["replace", "upsert"]
 FormatChoice = Literal["auto", "cod-ab", "hnec", "acled", "hxl", "generic"]
@@ -1804,9 +1801,21 @@ def _rejected_frame(
 
 
 def commit_import(
-    store: Store, preview: ImportPreview, viewer: Viewer, *, note: str = ""
+    store: Store,
+    preview: ImportPreview,
+    viewer: Viewer,
+    *,
+    note: str = "",
+    also_record: Sequence[AuditEntry] = (),
 ) -> LayerVersion:
     """Store a preview's result as the next version of its layer (atomically).
+
+    The version and its ``import`` audit entry are written in one transaction. The
+    preview was made on one version of the layer (``preview.base_version``); if another
+    change was stored since, an upsert or a record edit is re-applied on the newer
+    version when the two changes touch different rows (:func:`rebase_change`), and
+    refused with :class:`~geo.errors.StaleVersionError` otherwise. A replace is always
+    refused then: it was checked against rows that are no longer current.
 
     Parameters
     ----------
@@ -1818,6 +1827,9 @@ def commit_import(
         Who commits; recorded as the version's author.
     note
         Free text for the history; a summary of the import by default.
+    also_record
+        Further audit entries to write in the same transaction (the export of the
+        rejected rows, say).
 
     Returns
     -------
@@ -1832,9 +1844,11 @@ def commit_import(
         When the preview changes nothing (every row rejected, or identical rows).
     ReplaceNotConfirmedError
         When the preview removes most of the layer without confirmation.
+    StaleVersionError
+        When the layer got a new version since the preview that the change cannot be
+        re-applied on; the message names who wrote it and when.
     StoreError
-        When the layer got a new version since the preview (preview again), or the write
-        failed (the workspace is unchanged).
+        When the write failed (the workspace is unchanged).
     """
     require(viewer, PERMISSION_BY_LAYER[preview.layer])
     require_confirmation(preview)
@@ -1847,65 +1861,96 @@ def commit_import(
             f"{reason}; the workspace is unchanged. {preview.report.summary(limit=5)}",
             preview.report,
         )
-    current = store.current_version(preview.layer)
-    if current != preview.base_version:
-        raise StoreError(
-            f"layer '{preview.layer}' changed since the preview (version {preview.base_version} "
-            f"then, {current} now); prepare the import again"
-        )
     text = note or (
         f"{preview.format_label}: {len(preview.accepted):,} row(s) accepted, "
         f"{len(preview.rejected):,} rejected; {preview.diff.summary()}"
     )
-    version = store.write_layer(
-        preview.layer, preview.result, author=viewer.name, source_file=preview.filename, note=text
-    )
-    _audit(
-        store,
-        viewer,
-        "import",
-        preview.layer,
-        {
+
+    def entries(stored: Sequence[LayerVersion]) -> list[AuditEntry]:
+        (version,) = stored
+        details = {
             "file": preview.filename,
             "format": preview.format_label,
             "version": str(version.version),
             "changes": preview.diff.summary(),
             "rejected": str(len(preview.rejected)),
-        },
-        rows=len(preview.accepted),
+        }
+        if preview.base_version != version.version - 1:
+            details["made_on_version"] = str(preview.base_version or 0)
+        imported = make_entry(
+            actor=viewer.name,
+            action="import",
+            target=preview.layer,
+            details=details,
+            rows=len(preview.accepted),
+        )
+        return [imported, *also_record]
+
+    rebasable = preview.mode == "upsert" or preview.row_label == "record"
+    return store.write_layer(
+        preview.layer,
+        preview.result,
+        author=viewer.name,
+        source_file=preview.filename,
+        note=text,
+        base_version=preview.base_version,
+        rebase=(lambda base, current: rebase_change(preview, base, current)) if rebasable else None,
+        audit=entries,
     )
-    return version
 
 
-def _audit(
-    store: Store,
-    viewer: Viewer,
-    action: Literal["import", "rollback"],
-    layer: str,
-    details: Mapping[str, str],
-    *,
-    rows: int | None = None,
-) -> None:
-    """Record a committed change in the workspace's audit log (GeoPackage stores only).
+def rebase_change(
+    preview: ImportPreview, base: pd.DataFrame, current: pd.DataFrame
+) -> pd.DataFrame:
+    """Re-apply a preview's change on a newer version of its layer.
 
-    The version is already written when this runs; a log that cannot be written is
-    reported in the server log rather than presented as a failed import.
+    The change is what :attr:`ImportPreview.diff` says: rows added, changed and removed,
+    by key, against ``base`` (the version the preview was made on). It is replayed on
+    ``current`` (rows keep their place, new rows follow) when none of those rows was
+    added, changed or removed between ``base`` and ``current``.
+
+    Raises
+    ------
+    StaleVersionError
+        When a row the preview touches was also touched since, naming the keys.
     """
-    path = getattr(store, "path", None)
-    if path is None:
-        return
-    try:
-        audit_record(
-            path, actor=viewer.name, action=action, target=layer, details=details, rows=rows
-        )
-    except (StoreError, InputError) as exc:
-        logger.warning(
-            "%s of '%s' was stored but not written to the audit log: %s", action, layer, exc
-        )
+    layer = preview.layer
+    key = LAYERS[layer].key
+    ours = preview.diff
+    theirs = diff_layers(layer, base, current)
+    mine = {*ours.added, *ours.changed, *ours.removed}
+    clash = sorted(mine & {*theirs.added, *theirs.changed, *theirs.removed})
+    if clash:
+        more = f" and {len(clash) - 5:,} more" if len(clash) > 5 else ""
+        raise StaleVersionError(f"both changes touch {key} {', '.join(clash[:5])}{more}")
+    result = coerce_layer(layer, preview.result)
+    rows = result.loc[result[key].astype(str).isin({*ours.added, *ours.changed})]
+    kept = coerce_layer(layer, current.loc[~current[key].astype(str).isin(set(ours.removed))])
+    return _merge(layer, kept, rows, "upsert")
 
 
-def restore_layer(store: Store, layer: str, version: int, viewer: Viewer) -> LayerVersion:
+def restore_layer(
+    store: Store,
+    layer: str,
+    version: int,
+    viewer: Viewer,
+    *,
+    base_version: BaseVersion = "any",
+) -> LayerVersion:
     """Bring back version ``version`` of ``layer`` as a new version (nothing is deleted).
+
+    The new version and its ``rollback`` audit entry are written in one transaction.
+
+    Parameters
+    ----------
+    store, layer, version
+        Where, which layer, which of its versions.
+    viewer
+        Who restores (needs the layer's import permission).
+    base_version
+        The version that was current when the restore was chosen (the Versions tab
+        passes the one it showed); the restore is refused if the layer moved on since.
+        ``"any"``: no check.
 
     Raises
     ------
@@ -1913,18 +1958,27 @@ def restore_layer(store: Store, layer: str, version: int, viewer: Viewer) -> Lay
         When ``viewer`` may not import ``layer``.
     LayerMissingError
         When that version is not stored.
+    StaleVersionError
+        When the layer got a new version after ``base_version``.
     """
     require(viewer, PERMISSION_BY_LAYER[layer])
-    restored = store.restore_version(layer, version, author=viewer.name)
-    _audit(
-        store,
-        viewer,
-        "rollback",
-        layer,
-        {"restored_version": str(version), "new_version": str(restored.version)},
-        rows=restored.rows,
+
+    def entries(stored: Sequence[LayerVersion]) -> list[AuditEntry]:
+        (restored,) = stored
+        details = {"restored_version": str(version), "new_version": str(restored.version)}
+        return [
+            make_entry(
+                actor=viewer.name,
+                action="rollback",
+                target=layer,
+                details=details,
+                rows=restored.rows,
+            )
+        ]
+
+    return store.restore_version(
+        layer, version, author=viewer.name, base_version=base_version, audit=entries
     )
-    return restored
 
 
 def rejected_csv(preview: ImportPreview) -> bytes:
@@ -2040,18 +2094,43 @@ def import_path(
         The preview and the version written. Nothing is written when no row passes,
         nothing would change, or a replace would remove most of the layer without
         ``options.confirm_replace``; a failed write leaves the workspace as it was.
+
+    Raises
+    ------
+    StoreError
+        When the workspace cannot be written, or the rejected rows' export cannot be
+        recorded in its audit log (then no rejected-rows file is written: exports fail
+        closed; its entry goes in the same transaction as the import, if any).
     """
     source = read_path(file_path, limits=limits)
     workspace = _workspace_or_empty(workspace_path)
     preview = prepare_import(source, layer, workspace, viewer, fmt=fmt, options=options)
-    written = None
-    if rejected_path is not None and len(preview.rejected):
-        Path(rejected_path).write_bytes(rejected_csv(preview))
-        written = str(rejected_path)
-    version = None
-    if not dry_run and preview.can_commit:
-        version = commit_import(GeoPackageStore(workspace_path), preview, viewer)
-    return ImportRun(preview, version, dry_run, written)
+    store = GeoPackageStore(workspace_path)
+    commit = not dry_run and preview.can_commit
+    if rejected_path is None or not len(preview.rejected):
+        version = commit_import(store, preview, viewer) if commit else None
+        return ImportRun(preview, version, dry_run, None)
+    export = make_entry(
+        actor=viewer.name,
+        action="export",
+        target=Path(rejected_path).name,
+        details={"format": "csv", "table": "rejected rows", "file": preview.filename,
+                 "layer": layer},
+        rows=len(preview.rejected),
+    )  # fmt: skip
+    with staged_file(rejected_path, rejected_csv(preview)):
+        if commit:
+            version = commit_import(store, preview, viewer, also_record=[export])
+        else:
+            version = None
+            if not store.exists():
+                raise StoreError(
+                    f"the rejected rows were not written to {rejected_path}: there is no "
+                    f"workspace at {workspace_path} to record the export in; import without "
+                    "--dry-run first, or leave out --rejected"
+                )
+            store.append_audit([export])
+    return ImportRun(preview, version, dry_run, str(rejected_path))
 
 
 # -- maps ------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ import shapely
 from numpy.typing import NDArray
 from scipy.optimize import linear_sum_assignment
 
-from geo.audit import record
+from geo.audit import make_entry
 from geo.coverage import STATUSES, CoverageParams, CoverageResult, analyse_coverage
 from geo.distance import distance_m, points_xy
 from geo.errors import InputError
@@ -49,7 +49,7 @@ from geo.permissions import Viewer, require
 from geo.risk import RiskWeights
 from geo.schema import CRS, check_layer
 from geo.staffing import StaffingPlan
-from geo.store import GeoPackageStore
+from geo.store import AuditEntry, BaseVersion, GeoPackageStore
 
 Change = Literal["kept", "moved", "added", "removed"]
 CHANGES: tuple[Change, ...] = ("kept", "moved", "added", "removed")
@@ -342,12 +342,42 @@ def _from_store(row: pd.Series, units: pd.DataFrame, allocation: pd.DataFrame) -
 def save_scenario(store: GeoPackageStore, scenario: Scenario, *, viewer: Viewer) -> Scenario:
     """Store ``scenario`` as a new version (its name's next one); return it as stored.
 
+    A scenario loaded from the store (``version`` > 0) is saved only if that version is
+    still its name's latest: a save made on an older version is refused with
+    :class:`~geo.errors.StaleVersionError` naming who saved in between (never silently
+    put on top). A new scenario (``version`` 0) becomes the next version of its name. The
+    version and its ``scenario_save`` audit entry are written in one transaction.
+
     Raises
     ------
     AccessDeniedError
         When ``viewer`` may not plan.
+    StaleVersionError
+        When the scenario was saved or deleted by someone else since it was loaded.
     """
     require(viewer, "plan")
+    return _save(store, scenario, viewer, scenario.version or "any")
+
+
+def _save(
+    store: GeoPackageStore, scenario: Scenario, viewer: Viewer, base: BaseVersion
+) -> Scenario:
+    def entries(row: pd.Series) -> list[AuditEntry]:
+        details = {
+            "version": str(row["version"]),
+            "scenario_id": str(row["scenario_id"]),
+            "derived_from": str(scenario.derived_from or ""),
+        }
+        return [
+            make_entry(
+                actor=viewer.name,
+                action="scenario_save",
+                target=scenario.name,
+                details=details,
+                rows=len(scenario.units),
+            )
+        ]
+
     row = store.write_scenario(
         scenario.name,
         units=scenario.units,
@@ -356,18 +386,8 @@ def save_scenario(store: GeoPackageStore, scenario: Scenario, *, viewer: Viewer)
         author=viewer.name,
         note=scenario.note,
         derived_from=scenario.derived_from,
-    )
-    record(
-        store.path,
-        actor=viewer.name,
-        action="scenario_save",
-        target=scenario.name,
-        details={
-            "version": str(row["version"]),
-            "scenario_id": str(row["scenario_id"]),
-            "derived_from": str(scenario.derived_from or ""),
-        },
-        rows=len(scenario.units),
+        base_version=base,
+        audit=entries,
     )
     return replace(
         scenario,
@@ -421,15 +441,37 @@ def duplicate_scenario(
         name=new_name.strip(),
         note=note or f"copy of {source.name} v{source.version}",
         derived_from=f"{source.name} v{source.version}",
+        version=0,
     )
-    return save_scenario(store, copy, viewer=viewer)
+    # None: the name must still be free under the store's lock.
+    return _save(store, copy, viewer, None)
 
 
-def delete_scenario(store: GeoPackageStore, name: str, *, viewer: Viewer) -> None:
-    """Mark scenario ``name`` deleted (by ``viewer``, now); earlier versions stay stored."""
+def delete_scenario(
+    store: GeoPackageStore, name: str, *, viewer: Viewer, version: int | None = None
+) -> None:
+    """Mark scenario ``name`` deleted (by ``viewer``, now); earlier versions stay stored.
+
+    The deletion and its ``scenario_delete`` audit entry are written in one transaction.
+
+    Parameters
+    ----------
+    version
+        The version the viewer decided to delete; refused if the scenario was saved
+        again since. ``None``: delete whatever version is the latest.
+
+    Raises
+    ------
+    StaleVersionError
+        When ``version`` is given and is no longer the latest.
+    """
     require(viewer, "plan")
-    store.delete_scenario(name, author=viewer.name)
-    record(store.path, actor=viewer.name, action="scenario_delete", target=name)
+    store.delete_scenario(
+        name,
+        author=viewer.name,
+        base_version="any" if version is None else version,
+        audit=lambda row: [make_entry(actor=viewer.name, action="scenario_delete", target=name)],
+    )
 
 
 # -- evaluation and comparison ------------------------------------------------------------

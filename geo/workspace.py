@@ -66,10 +66,14 @@ def _stamp_of(summary: pd.DataFrame) -> str:
 def open_workspace(path: str | Path) -> Workspace:
     """Read the current version of every layer stored at ``path``.
 
+    Temporary copies left by a write that was killed are removed first (only when no
+    write is in progress; see :meth:`GeoPackageStore.remove_stale_work_files`).
+
     Raises
     ------
     StoreError
-        When there is no workspace file at ``path``.
+        When there is no workspace file at ``path``, or it cannot be read (a damaged
+        file is named as such).
     """
     if not Path(path).exists():
         raise StoreError(
@@ -77,6 +81,7 @@ def open_workspace(path: str | Path) -> Workspace:
             f"'python -m geo demo --out {path}' or import data"
         )
     store = GeoPackageStore(path)
+    store.remove_stale_work_files()
     layers = {name: store.read_layer(name) for name in LAYER_NAMES if store.has_layer(name)}
     return Workspace(
         path=str(path),

@@ -95,9 +95,10 @@ with tabs[1]:
     else:
         older = [int(v) for v in history["version"].iloc[1:]]
         back = st.selectbox(t("Version to restore"), older, key="data_restore_version")
+        shown = data.shown_version(chosen_layer, int(history["version"].iloc[0]))
         if st.button(t("Restore this version"), key="data_restore"):
             try:
-                restored = data.restore(chosen_layer, back, viewer)
+                restored = data.restore(chosen_layer, back, viewer, base_version=shown)
             except PlannerError as exc:
                 st.error(str(exc))
             else:
@@ -116,12 +117,12 @@ with tabs[3]:
     for i, (kind, lang) in enumerate(
         [("csv", "en"), ("csv", "ar"), ("xlsx", "en"), ("xlsx", "ar")]
     ):
-        cols[i].download_button(
-            f"{kind.upper()} · {'English' if lang == 'en' else 'العربية'}",
-            data.template(template_layer, kind, lang),
-            file_name=f"{template_layer}_template_{lang}.{kind}",
-            key=f"data_template_{kind}_{lang}",
-        )
+        with cols[i]:
+            data.template_download(
+                f"{kind.upper()} · {'English' if lang == 'en' else 'العربية'}",
+                template_layer, kind, lang, workspace=ws, viewer=viewer,
+                key=f"data_template_{kind}_{lang}",
+            )  # fmt: skip
 
 with tabs[4]:
     data.show_crosswalk(ws, t)

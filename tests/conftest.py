@@ -27,6 +27,14 @@ def demo_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def small_demo_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small demo workspace (seed 3, 5 % of the national one); copy it before writing."""
+    path = tmp_path_factory.mktemp("small") / "small.gpkg"
+    write_demo(path, seed=3, scale=0.05)
+    return path
+
+
 @pytest.fixture
 def real_fixtures() -> Path:
     """The folder of real files in their native formats (``../shared/fixtures/real``).

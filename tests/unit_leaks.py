@@ -3,8 +3,10 @@
 Shared by the AppTest role matrix (tests/app/test_auth.py) and the briefer browser test
 (tests/e2e/test_briefer.py). A position counts as leaked when two adjacent numbers in the
 text (latitude and longitude, in either order) lie within ``TOLERANCE_DEG`` of a unit.
-Units within ``3 * TOLERANCE_DEG`` of a polling centre are left out: a centre's own position
-is not sensitive, and such a unit cannot be told apart from it.
+Units within ``3 * TOLERANCE_DEG`` of a public point (a polling centre, or an incident, both
+shown to every role) are left out: such a point's own position is not sensitive, and a unit
+that close to it cannot be told apart from it (in the demo, two incidents lie within 10 m of
+a unit by chance).
 """
 
 from __future__ import annotations
@@ -40,6 +42,12 @@ def distinguishable_units(units: pd.DataFrame, centres: pd.DataFrame) -> np.ndar
         return unit_xy
     distance, _ = cKDTree(centre_xy).query(unit_xy)
     return unit_xy[distance > 3 * TOLERANCE_DEG]
+
+
+def public_points(layers: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Return the points every role sees: polling centres and incidents."""
+    frames = [layers[name][["geometry"]] for name in ("centres", "incidents") if name in layers]
+    return pd.concat(frames, ignore_index=True)
 
 
 def coordinate_pairs(text: str) -> list[tuple[float, float]]:

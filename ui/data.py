@@ -41,7 +41,7 @@ from geo.io import KNOWN_SUFFIXES, ImportLimits, SourceFile, read_upload
 from geo.mapping import LATITUDE, LONGITUDE, ColumnMapping, suggest_mapping, targets_of
 from geo.permissions import Viewer
 from geo.schema import LAYER_NAMES, LAYERS
-from geo.store import GeoPackageStore, LayerVersion
+from geo.store import BaseVersion, GeoPackageStore, LayerVersion
 from geo.workspace import Workspace
 
 Translate = Callable[[str], str]
@@ -53,6 +53,7 @@ UPLOAD_TYPES = sorted(s.lstrip(".") for s in KNOWN_SUFFIXES if s != ".shp")
 EDITABLE_LAYERS = ("centres", "units", "incidents", "access_audits")
 PICK_KEY = "data_edit_pick"
 CONFIRM_KEY = "data_confirm_replace"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def limits() -> ImportLimits:
@@ -179,9 +180,31 @@ def commit(preview_: ImportPreview, viewer: Viewer) -> LayerVersion:
     return commit_import(GeoPackageStore(ui.workspace_path()), preview_, viewer)
 
 
-def restore(layer: str, version: int, viewer: Viewer) -> LayerVersion:
-    """Store an old version of ``layer`` again as its newest version."""
-    return restore_layer(GeoPackageStore(ui.workspace_path()), layer, version, viewer)
+def restore(
+    layer: str, version: int, viewer: Viewer, *, base_version: int | None = None
+) -> LayerVersion:
+    """Store an old version of ``layer`` again as its newest version.
+
+    ``base_version``: the version the page showed as current; the restore is refused
+    (naming who wrote in between) if the layer moved on since.
+    """
+    base: BaseVersion = "any" if base_version is None else base_version
+    store = GeoPackageStore(ui.workspace_path())
+    return restore_layer(store, layer, version, viewer, base_version=base)
+
+
+def shown_version(layer: str, newest: int) -> int:
+    """Return the current version of ``layer`` the user saw before this run; remember ``newest``.
+
+    A click reruns the page, which reads the history again: what the user decided on is
+    what the previous run showed.
+    """
+    key = "data_restore_shown"
+    before = st.session_state.get(key)
+    st.session_state[key] = (layer, newest)
+    if isinstance(before, tuple) and before[0] == layer:
+        return int(before[1])
+    return newest
 
 
 def history(layer: str) -> pd.DataFrame:
@@ -194,6 +217,47 @@ def history(layer: str) -> pd.DataFrame:
 def template(layer: str, kind: str, lang: str) -> bytes:
     """Return a layer's template as CSV or XLSX with English or Arabic headers (cached)."""
     return layer_template(layer, kind=kind, lang=lang)  # type: ignore[arg-type]
+
+
+def template_download(
+    label: str, layer: str, kind: str, lang: str, *, workspace: Workspace, viewer: Viewer, key: str
+) -> None:
+    """Show the download button of a template; the download is recorded in the audit log."""
+    ui.audited_download(
+        label,
+        lambda: template(layer, kind, lang),
+        workspace=workspace,
+        viewer=viewer,
+        file_name=f"{layer}_template_{lang}.{kind}",
+        mime="text/csv" if kind == "csv" else XLSX_MIME,
+        key=key,
+        rows=0,
+        details={"format": kind, "table": "template", "layer": layer, "lang": lang},
+    )
+
+
+def _recorded_download(
+    label: str,
+    make: Callable[[], bytes],
+    *,
+    file_name: str,
+    mime: str,
+    key: str,
+    rows: int,
+    details: dict[str, str],
+) -> None:
+    """Show a download of the page's workspace, recorded for the signed-in viewer on click."""
+    ui.audited_download(
+        label,
+        make,
+        workspace=ui.load_workspace(),
+        viewer=ui.current_viewer(),
+        file_name=file_name,
+        mime=mime,
+        key=key,
+        rows=rows,
+        details=details,
+    )
 
 
 @st.cache_data(max_entries=4, show_spinner="Matching the list…")
@@ -268,13 +332,16 @@ def show_report(preview_: ImportPreview, t: Translate) -> None:
         column_config={"message": st.column_config.TextColumn(width="large")},
         key="data_report_table",
     )
-    st.download_button(
+    _recorded_download(
         t("Download the report (CSV)"),
-        report_csv(preview_),
+        lambda: report_csv(preview_),
         file_name=f"report_{preview_.layer}.csv",
         mime="text/csv",
         key="data_report_download",
-    )
+        rows=len(preview_.report.problems),
+        details={"format": "csv", "table": "import report", "file": preview_.filename,
+                 "layer": preview_.layer},
+    )  # fmt: skip
 
 
 def show_preview(preview_: ImportPreview, t: Translate) -> None:
@@ -291,13 +358,16 @@ def show_preview(preview_: ImportPreview, t: Translate) -> None:
         st.caption(f"ℹ️ {note}")
     show_report(preview_, t)
     if len(preview_.rejected):
-        st.download_button(
+        _recorded_download(
             t("Download the rejected rows (CSV with a reason column)"),
-            rejected_csv(preview_),
+            lambda: rejected_csv(preview_),
             file_name=f"rejected_{preview_.filename.rsplit('.', 1)[0]}.csv",
             mime="text/csv",
             key="data_rejected_download",
-        )
+            rows=len(preview_.rejected),
+            details={"format": "csv", "table": "rejected rows", "file": preview_.filename,
+                     "layer": preview_.layer},
+        )  # fmt: skip
     with st.expander(t("Difference from the current version") + f": {preview_.diff.summary()}"):
         st.dataframe(preview_.diff.table(limit=1_000), hide_index=True, key="data_diff")
     if LAYERS[preview_.layer].geometry is not None and len(preview_.accepted):
@@ -460,10 +530,12 @@ def show_crosswalk(workspace: Workspace, t: Translate) -> None:
     st.dataframe(found.matches, hide_index=True, key="data_crosswalk_table")
     with st.expander(t("Unmatched rows") + f" ({len(found.unmatched)})"):
         st.dataframe(found.unmatched, hide_index=True, key="data_crosswalk_unmatched")
-    st.download_button(
+    _recorded_download(
         t("Download the crosswalk (CSV)"),
-        crosswalk_csv(found),
+        lambda: crosswalk_csv(found),
         file_name="crosswalk.csv",
         mime="text/csv",
         key="data_crosswalk_download",
+        rows=len(found.matches),
+        details={"format": "csv", "table": "municipality crosswalk"},
     )

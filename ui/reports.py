@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import logging
 import re
 from collections.abc import Callable, Sequence
 
@@ -12,7 +11,6 @@ import streamlit as st
 
 from geo.audit import record
 from geo.coverage import CoverageResult
-from geo.errors import PlannerError
 from geo.pdf import pdf_report, slides_pdf
 from geo.reports import (
     MIME_TYPES,
@@ -37,8 +35,6 @@ from geo.staticmap import (
     report_map,
 )
 from geo.workspace import Workspace
-
-log = logging.getLogger(__name__)
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
 
@@ -132,26 +128,27 @@ def _export(data: ReportData, fmt: ExportFormat, table: str | None) -> bytes:
 
 
 def _log_export(workspace: Workspace, data: ReportData, fmt: str, target: str) -> None:
-    """Record the export in the workspace's audit log; a failure is logged, not fatal."""
+    """Record the export in the workspace's audit log.
+
+    Fails closed: a :class:`~geo.errors.StoreError` propagates, so the producer that
+    calls this hands out no file whose export is not recorded.
+    """
     options = data.options
-    try:
-        record(
-            workspace.path,
-            actor=options.viewer.name,
-            action="export",
-            target=target,
-            details={
-                "format": fmt,
-                "scope": str(options.scope),
-                "language": options.lang,
-                "filters": describe_filters(options.effective_filters, "en"),
-                "unit_positions": "included" if data.shows_unit_positions else "withheld",
-                "role": options.viewer.role,
-            },
-            rows=data.figures.centres,
-        )
-    except PlannerError as exc:
-        log.warning("export of %s not recorded in the audit log: %s", target, exc)
+    record(
+        workspace.path,
+        actor=options.viewer.name,
+        action="export",
+        target=target,
+        details={
+            "format": fmt,
+            "scope": str(options.scope),
+            "language": options.lang,
+            "filters": describe_filters(options.effective_filters, "en"),
+            "unit_positions": "included" if data.shows_unit_positions else "withheld",
+            "role": options.viewer.role,
+        },
+        rows=data.figures.centres,
+    )
 
 
 def download(

@@ -21,7 +21,7 @@ from geo.audit import read_log
 from geo.permissions import ROLE_PERMISSIONS, Viewer
 from geo.redaction import UNIT_DISTANCE_COLUMNS
 from geo.store import GeoPackageStore
-from tests.unit_leaks import leaked_ids, leaked_positions
+from tests.unit_leaks import leaked_ids, leaked_positions, public_points
 
 REPO = Path(__file__).resolve().parents[2]
 APP = str(REPO / "app.py")
@@ -457,9 +457,9 @@ def test_every_page_renders_or_refuses_for_every_role(team, demo_layers, media, 
         texts_shown, tables = shown(at, media)
         distances = sorted({c for t in tables for c in t.columns} & set(UNIT_DISTANCE_COLUMNS))
         assert distances == [], f"{page_path} gives a {role} distances to units: {distances}"
-        units, centres = demo_layers["units"], demo_layers["centres"]
+        units, public = demo_layers["units"], public_points(demo_layers)
         assert leaked_ids(texts_shown, units) == [], f"{page_path} shows unit IDs to a {role}"
-        assert leaked_positions(texts_shown, units, centres, tables=tables) == [], (
+        assert leaked_positions(texts_shown, units, public, tables=tables) == [], (
             f"{page_path} shows unit positions to a {role}"
         )
 

@@ -2,14 +2,18 @@
 
 import hashlib
 import io
+import json
 import shutil
 import zipfile
 from pathlib import Path
 
 import geopandas as gpd
 import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
+from geo.audit import read_log
+from geo.errors import StoreError
 from geo.permissions import Viewer
 from geo.store import GeoPackageStore
 
@@ -233,3 +237,75 @@ def test_the_confirmation_is_cleared_when_the_mode_changes(workspace, real_fixtu
     assert not at.exception
     assert at.checkbox(key="data_confirm_replace").value is False
     assert at.button(key="data_commit").disabled
+
+
+# -- downloads are recorded ----------------------------------------------------------------
+
+
+@pytest.fixture
+def producers(monkeypatch):
+    """File name → the producer Streamlit calls when the browser asks for the file."""
+    found: dict[str, object] = {}
+    original = MediaFileManager.add_deferred
+
+    def remember(self, data_callable, mimetype, coordinates, file_name=None, **kw):
+        found[file_name] = data_callable
+        return original(self, data_callable, mimetype, coordinates, file_name, **kw)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", remember)
+    return found
+
+
+def exports(workspace: Path):
+    return read_log(workspace, viewer=Viewer("root", "admin"), action="export")
+
+
+def test_rejected_rows_report_and_templates_are_recorded_when_downloaded(workspace, producers):
+    at = upload(open_page(Viewer("amal", "admin")), "centres_bad.csv", BAD_CENTRES.encode())
+    at.selectbox(key="data_template_layer").select("centres").run()
+    assert not at.exception
+    buttons = {b.proto.label: b.proto for b in at.get("download_button")}
+    wanted = {
+        "Download the rejected rows (CSV with a reason column)": "rejected_centres_bad.csv",
+        "Download the report (CSV)": "report_centres.csv",
+        "CSV · English": "centres_template_en.csv",
+        "XLSX · العربية": "centres_template_ar.xlsx",
+    }
+    for label in wanted:
+        assert buttons[label].ignore_rerun, label  # made on click, no rerun racing it
+    assert exports(workspace).empty  # nothing is recorded until a file is asked for
+    rejected = producers["rejected_centres_bad.csv"]()
+    assert b"90602" in rejected
+    assert b"90601" not in rejected
+    assert b"registered_voters" in producers["report_centres.csv"]()
+    assert producers["centres_template_en.csv"]().startswith(b"\xef\xbb\xbfcentre_id")
+    assert producers["centres_template_ar.xlsx"]().startswith(b"PK")
+    log = exports(workspace)
+    assert list(log["target"]) == list(wanted.values())
+    assert set(log["actor"]) == {"amal"}
+    assert log["rows"].tolist() == [1, 1, 0, 0]
+    tables = [json.loads(d)["table"] for d in log["details"]]
+    assert tables == ["rejected rows", "import report", "template", "template"]
+
+
+def test_a_download_whose_entry_cannot_be_written_gives_no_file(workspace, producers):
+    at = upload(open_page(Viewer("amal", "admin")), "centres_bad.csv", BAD_CENTRES.encode())
+    lock = GeoPackageStore(workspace).lock_path
+    lock.unlink(missing_ok=True)
+    lock.mkdir()  # the log cannot be written: the lock file's name is taken by a folder
+    with pytest.raises(StoreError, match="cannot open the lock file"):
+        producers["rejected_centres_bad.csv"]()
+    assert not at.exception
+
+
+def test_a_restore_chosen_before_someone_else_wrote_is_refused_naming_them(workspace):
+    at = upload(open_page(), "centres_bad.csv", BAD_CENTRES.encode())
+    at.button(key="data_commit").click().run()
+    at.selectbox(key="data_versions_layer").select("centres").run()
+    # While the page shows version 2 as current, someone else stores version 3.
+    store = GeoPackageStore(workspace)
+    store.write_layer("centres", store.read_layer("centres", version=1), author="omar")
+    at.button(key="data_restore").click().run()
+    assert not at.exception
+    assert any("version 3 was written by omar" in e.value for e in at.error)
+    assert store.current_version("centres") == 3

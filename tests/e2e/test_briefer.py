@@ -27,7 +27,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from geo import users
 from geo.permissions import Viewer
 from tests.e2e.serverlog import server_log, tail
-from tests.unit_leaks import leaked_ids, leaked_positions
+from tests.unit_leaks import leaked_ids, leaked_positions, public_points
 
 REPO = Path(__file__).resolve().parents[2]
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
@@ -219,7 +219,7 @@ def test_a_briefer_sees_no_unit_position_on_any_page_or_download(
     blocked_requests,
     artifacts_dir,
 ):
-    units, centres = demo_layers["units"], demo_layers["centres"]
+    units, public = demo_layers["units"], public_points(demo_layers)
     sign_in(page, team_server)
     expect(page.get_by_text("Signed in as").first).to_contain_text("amal")
     wait_for_cookie(browser_context, page)
@@ -246,7 +246,7 @@ def test_a_briefer_sees_no_unit_position_on_any_page_or_download(
             tables += more_tables
         page.screenshot(path=artifacts_dir / f"briefer-{path or 'home'}.png", full_page=True)
         assert leaked_ids(texts, units) == [], f"{script} shows unit IDs to a briefer"
-        assert leaked_positions(texts, units, centres, tables=tables) == [], (
+        assert leaked_positions(texts, units, public, tables=tables) == [], (
             f"{script} shows unit positions to a briefer"
         )
         visited.append((script, len(positions), [name for name, _ in files]))

@@ -7,8 +7,8 @@ import pytest
 import shapely
 
 from geo.demo import ELECTIONS, _municipality_profile, build_demo
-from geo.reference import read_reference
 from geo.errors import InputError
+from geo.reference import read_reference
 from geo.schema import INCIDENT_CATEGORIES, LAYER_NAMES, MAX_VOTERS_PER_STATION, validate_layer
 
 

@@ -2,6 +2,8 @@
 
 import dataclasses
 import io
+import json
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -17,7 +19,7 @@ import geo.imports
 import geo.store
 from geo.audit import read_log
 from geo.cli import main
-from geo.errors import AccessDeniedError, InputError, StoreError
+from geo.errors import AccessDeniedError, InputError, StaleVersionError, StoreError
 from geo.hnec import COLUMNS as HNEC_COLUMNS
 from geo.imports import (
     ImportOptions,
@@ -763,13 +765,70 @@ def test_a_write_that_fails_leaves_the_workspace_byte_identical(workspace_copy, 
     assert not list(workspace_copy.parent.glob(".*.tmp.gpkg*"))
 
 
-def test_a_preview_made_before_another_commit_is_refused(workspace_copy):
+def test_a_preview_made_before_another_commit_is_reapplied_when_its_rows_differ(
+    workspace_copy,
+):
     ws_before = open_workspace(workspace_copy)
     first = prepare_import(csv(CENTRE_HEADER + centre_row("90301")), "centres", ws_before, ADMIN)
     second = prepare_import(csv(CENTRE_HEADER + centre_row("90302")), "centres", ws_before, ADMIN)
-    commit_import(GeoPackageStore(workspace_copy), first, ADMIN)
-    with pytest.raises(StoreError, match="changed since the preview"):
-        commit_import(GeoPackageStore(workspace_copy), second, ADMIN)
+    store = GeoPackageStore(workspace_copy)
+    commit_import(store, first, ADMIN)
+    version = commit_import(store, second, ADMIN)
+    stored = store.read_layer("centres")
+    assert {"90301", "90302"} <= set(stored["centre_id"])
+    assert len(stored) == len(ws_before.layer("centres")) + 2
+    assert version.version == 3
+    assert version.note.endswith("(made on version 1; re-applied on version 2)")
+    log = read_log(workspace_copy, viewer=ADMIN, action="import")
+    assert [json.loads(d)["version"] for d in log["details"]] == ["2", "3"]
+    assert json.loads(log["details"].iloc[1])["made_on_version"] == "1"
+
+
+def test_a_preview_that_changes_a_row_changed_since_is_refused_naming_who(workspace_copy):
+    ws_before = open_workspace(workspace_copy)
+    first = prepare_import(csv(CENTRE_HEADER + centre_row("90301", voters="1400")), "centres",
+                           ws_before, ADMIN)  # fmt: skip
+    second = prepare_import(csv(CENTRE_HEADER + centre_row("90301", voters="1500")), "centres",
+                            ws_before, Viewer("Omar", "admin"))  # fmt: skip
+    store = GeoPackageStore(workspace_copy)
+    written = commit_import(store, first, ADMIN)
+    with pytest.raises(
+        StaleVersionError,
+        match=re.escape(
+            f"version 2 was written by Amal at {written.created_at}; both changes touch "
+            "centre_id 90301. Nothing was written"
+        ),
+    ):
+        commit_import(store, second, Viewer("Omar", "admin"))
+    assert store.current_version("centres") == 2
+    stored = store.read_layer("centres").set_index("centre_id")
+    assert stored.loc["90301", "registered_voters"] == 1400
+    assert len(read_log(workspace_copy, viewer=ADMIN, action="import")) == 1
+
+
+def test_a_replace_made_before_another_commit_is_refused(workspace_copy):
+    ws_before = open_workspace(workspace_copy)
+    first = prepare_import(csv(CENTRE_HEADER + centre_row("90301")), "centres", ws_before, ADMIN)
+    replace = ImportOptions(mode="replace", confirm_replace=True)
+    replace_all = prepare_import(
+        csv(CENTRE_HEADER + centre_row("90302")), "centres", ws_before, ADMIN, options=replace
+    )
+    store = GeoPackageStore(workspace_copy)
+    commit_import(store, first, ADMIN)
+    with pytest.raises(StaleVersionError, match="version 2 was written by Amal"):
+        commit_import(store, replace_all, ADMIN)
+    assert "90301" in set(store.read_layer("centres")["centre_id"])
+
+
+def test_a_restore_chosen_before_another_commit_is_refused(workspace_copy):
+    store = GeoPackageStore(workspace_copy)
+    preview = prepare_import(csv(CENTRE_HEADER + centre_row()), "centres",
+                             open_workspace(workspace_copy), ADMIN)  # fmt: skip
+    commit_import(store, preview, ADMIN)
+    with pytest.raises(StaleVersionError, match="made on version 1: version 2 was written by"):
+        restore_layer(store, "centres", 1, ADMIN, base_version=1)
+    assert restore_layer(store, "centres", 1, ADMIN, base_version=2).version == 3
+    assert len(read_log(workspace_copy, viewer=ADMIN, action="rollback")) == 1
 
 
 def test_maps_of_the_preview_and_of_the_picker_are_offline(ws):
@@ -863,6 +922,49 @@ def test_an_incident_added_by_hand_is_checked_and_stored_with_its_author(workspa
     assert version.created_at
 
 
+def test_edits_of_two_records_made_on_one_version_are_both_kept(workspace_copy):
+    ws = open_workspace(workspace_copy)
+    first_id, second_id = ws.layer("centres")["centre_id"].iloc[:2]
+    first = prepare_record(ws, "centres", "update", {"centre_id": first_id, "name_en": "A"}, ADMIN)
+    second = prepare_record(ws, "centres", "update", {"centre_id": second_id, "name_en": "B"},
+                            ADMIN)  # fmt: skip
+    store = GeoPackageStore(workspace_copy)
+    commit_import(store, first, ADMIN)
+    commit_import(store, second, ADMIN)
+    names = store.read_layer("centres").set_index("centre_id")["name_en"]
+    assert (names[first_id], names[second_id]) == ("A", "B")
+
+
+def test_a_second_edit_of_one_record_made_on_the_same_version_is_refused(workspace_copy):
+    ws = open_workspace(workspace_copy)
+    centre_id = ws.layer("centres")["centre_id"].iloc[0]
+    first = prepare_record(ws, "centres", "update", {"centre_id": centre_id, "name_en": "A"},
+                           ADMIN)  # fmt: skip
+    second = prepare_record(ws, "centres", "retire", {"centre_id": centre_id}, ADMIN)
+    store = GeoPackageStore(workspace_copy)
+    commit_import(store, first, ADMIN)
+    with pytest.raises(StaleVersionError, match=f"both changes touch centre_id {centre_id}"):
+        commit_import(store, second, ADMIN)
+    row = store.read_layer("centres").set_index("centre_id").loc[centre_id]
+    assert (row["name_en"], row["status"]) == ("A", ws.layer("centres")["status"].iloc[0])
+
+
+def test_retiring_a_record_is_reapplied_after_another_record_was_added(workspace_copy):
+    ws = open_workspace(workspace_copy)
+    gone = ws.layer("incidents")["incident_id"].iloc[0]
+    values = {"incident_id": "INC-H9", "date": "2025-05-16", "category": "intimidation",
+              "severity": "2", "latitude": "32.88743", "longitude": "13.18733"}  # fmt: skip
+    added = prepare_record(ws, "incidents", "add", values, ADMIN, today=pd.Timestamp("2026-01-01"))
+    retired = prepare_record(ws, "incidents", "retire", {"incident_id": gone}, ADMIN)
+    store = GeoPackageStore(workspace_copy)
+    commit_import(store, added, ADMIN)
+    commit_import(store, retired, ADMIN)
+    ids = set(store.read_layer("incidents")["incident_id"])
+    assert "INC-H9" in ids
+    assert gone not in ids
+    assert len(ids) == len(ws.layer("incidents"))
+
+
 def test_a_record_with_a_bad_value_is_reported_like_an_imported_row(ws):
     values = {"incident_id": "INC-H2", "date": "2025-05-16", "category": "intimidation",
               "severity": "9", "latitude": "32.88743", "longitude": "13.18733"}  # fmt: skip
@@ -912,7 +1014,7 @@ def test_cli_import_prints_the_report_and_exits_0(workspace_copy, capsys, tmp_pa
 
 
 def test_cli_import_exits_2_and_leaves_the_workspace_unchanged(workspace_copy, capsys, tmp_path):
-    before = bytes_of(workspace_copy)
+    versions_before = GeoPackageStore(workspace_copy).versions()
     bad = tmp_path / "bad.csv"
     bad.write_text(CENTRE_HEADER + centre_row(voters="-5"), encoding="utf-8")
     rejected = tmp_path / "rejected.csv"
@@ -922,8 +1024,13 @@ def test_cli_import_exits_2_and_leaves_the_workspace_unchanged(workspace_copy, c
     assert code == 2
     assert "error: centres, row 2, column 'registered_voters': -5 is below the minimum 0" in printed
     assert "nothing could be imported: the workspace is unchanged" in printed
-    assert bytes_of(workspace_copy) == before
+    store = GeoPackageStore(workspace_copy)
+    assert store.versions().equals(versions_before)
     assert pd.read_csv(rejected, encoding="utf-8-sig")["row"].tolist() == [2]
+    # The only change: the rejected-rows file is recorded as an export.
+    last = read_log(workspace_copy, viewer=Viewer("root", "admin")).iloc[-1]
+    assert (last["action"], last["target"], last["rows"]) == ("export", "rejected.csv", 1)
+    assert json.loads(last["details"])["table"] == "rejected rows"
 
 
 def test_cli_dry_run_writes_nothing(workspace_copy, capsys):

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import errno
+import fcntl
+import json
 import os
+import re
+import shutil
+import sqlite3
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 import geopandas as gpd
@@ -14,9 +21,10 @@ from geopandas.testing import assert_geodataframe_equal
 from shapely.geometry import Point, Polygon
 
 from geo import store as store_module
-from geo.errors import InputError, LayerMissingError, SchemaError, StoreError
+from geo.errors import InputError, LayerMissingError, SchemaError, StaleVersionError, StoreError
 from geo.schema import LAYER_NAMES, check_layer
-from geo.store import GeoPackageStore, LayerVersion, Store
+from geo.store import AUDIT_TABLE, AuditEntry, GeoPackageStore, LayerVersion, Store
+from geo.workspace import open_workspace
 
 
 def make_centres(ids: tuple[str, ...] = ("00123", "00456")) -> gpd.GeoDataFrame:
@@ -258,7 +266,7 @@ def test_failure_after_the_first_table_keeps_the_previous_version(
         real_write(path, table, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(store_module, "_write_table", write_then_fail)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(StoreError, match=r"\(disk full\); the workspace is unchanged"):
         store.write_layer("centres", make_centres(("00789",)), author="omar")
     assert calls == ["centres__v2", "centres"]
     assert store.path.read_bytes() == before
@@ -296,7 +304,7 @@ def test_failed_first_write_creates_no_workspace(
         raise OSError("disk full")
 
     monkeypatch.setattr(store_module, "_write_table", fail)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(StoreError, match="disk full"):
         store.write_layer("centres", make_centres(), author="amina")
     assert not store.exists()
     assert leftover_files(store) == []
@@ -414,3 +422,270 @@ def test_concurrent_writers_lose_no_version(store: GeoPackageStore) -> None:
     assert errors == []
     assert store.versions("centres")["version"].tolist() == [1, 2, 3, 4, 5, 6]
     assert leftover_files(store) == []
+
+
+# -- stale writes: the check and the write are one step under the lock --------------------
+
+
+def ids_of(frame: pd.DataFrame) -> list[str]:
+    return frame["centre_id"].tolist()
+
+
+def test_a_write_made_on_an_old_version_is_refused_naming_who_wrote_since(
+    store: GeoPackageStore,
+) -> None:
+    store.write_layer("centres", make_centres(), author="amina")
+    second = store.write_layer("centres", make_centres(("00789",)), author="omar")
+    before = store.path.read_bytes()
+    with pytest.raises(
+        StaleVersionError,
+        match=re.escape(
+            f"made on version 1: version 2 was written by omar at {second.created_at}. "
+            "Nothing was written"
+        ),
+    ):
+        store.write_layer("centres", make_centres(("00999",)), author="salma", base_version=1)
+    assert store.path.read_bytes() == before
+    assert leftover_files(store) == []
+
+
+def test_a_write_made_before_the_layer_existed_is_refused_once_it_does(
+    store: GeoPackageStore,
+) -> None:
+    store.write_layer("centres", make_centres(), author="amina")
+    with pytest.raises(StaleVersionError, match="made when the layer had no version"):
+        store.write_layer("centres", make_centres(("00999",)), author="b", base_version=None)
+    assert store.current_version("centres") == 1
+
+
+def test_a_write_on_the_current_version_needs_no_rebase(store: GeoPackageStore) -> None:
+    store.write_layer("centres", make_centres(), author="amina")
+
+    def never(base: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
+        raise AssertionError("not stale: the rebase must not run")
+
+    stored = store.write_layer(
+        "centres", make_centres(("00789",)), author="omar", base_version=1, rebase=never
+    )
+    assert (stored.version, stored.note) == (2, "")
+    assert store.write_layer("units", make_units(), author="o", base_version=None).version == 1
+
+
+def test_a_stale_write_is_reapplied_by_its_rebase_on_the_current_rows(
+    store: GeoPackageStore,
+) -> None:
+    store.write_layer("centres", make_centres(), author="amina")
+    store.write_layer("centres", make_centres(("00123", "00456", "00789")), author="omar")
+    seen: list[tuple[list[str], list[str]]] = []
+
+    def add_one(base: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
+        seen.append((ids_of(base), ids_of(current)))
+        return current.iloc[[0, 2]]
+
+    stored = store.write_layer(
+        "centres", make_centres(("00123",)), author="salma", base_version=1, rebase=add_one,
+        note="edit",
+    )  # fmt: skip
+    # The rebase saw version 1 (the base) and version 2 (current) as stored.
+    assert seen == [(["00123", "00456"], ["00123", "00456", "00789"])]
+    assert ids_of(store.read_layer("centres")) == ["00123", "00789"]
+    assert (stored.version, stored.note) == (3, "edit (made on version 1; re-applied on version 2)")
+
+
+def test_a_rebase_that_refuses_gives_its_reason_and_writes_nothing(
+    store: GeoPackageStore,
+) -> None:
+    store.write_layer("centres", make_centres(), author="amina")
+    store.write_layer("centres", make_centres(("00789",)), author="omar")
+
+    def refuse(base: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
+        raise StaleVersionError("both changes touch centre_id 00123")
+
+    with pytest.raises(
+        StaleVersionError, match=r"written by omar at .*; both changes touch centre_id 00123\."
+    ):
+        store.write_layer("centres", make_centres(), author="salma", base_version=1, rebase=refuse)
+    assert store.current_version("centres") == 2
+
+
+def test_restoring_an_old_version_after_another_write_is_refused(store: GeoPackageStore) -> None:
+    store.write_layer("centres", make_centres(), author="amina")
+    store.write_layer("centres", make_centres(("00789",)), author="omar")
+    store.write_layer("centres", make_centres(("00790",)), author="omar")
+    with pytest.raises(StaleVersionError, match="version 3 was written by omar"):
+        store.restore_version("centres", 1, author="salma", base_version=2)
+    assert store.restore_version("centres", 1, author="salma", base_version=3).version == 4
+
+
+# -- audit entries go in the same transaction as the change --------------------------------
+
+
+def log_rows(path: Path) -> list[tuple[object, ...]]:
+    with sqlite3.connect(path) as con:
+        return con.execute(f"SELECT actor, action, target, details FROM {AUDIT_TABLE}").fetchall()
+
+
+def entry_for(stored: list[LayerVersion]) -> list[AuditEntry]:
+    (version,) = stored
+    return [
+        AuditEntry(
+            at=datetime(2025, 5, 16, 9, 30, tzinfo=UTC),
+            actor=version.author,
+            action="import",
+            target=version.layer,
+            details={"version": str(version.version)},
+        )
+    ]
+
+
+def test_a_write_and_its_audit_entry_are_stored_together(store: GeoPackageStore) -> None:
+    store.write_layer("centres", make_centres(), author="amina", audit=entry_for)
+    store.write_layer("centres", make_centres(("00789",)), author="omar", audit=entry_for)
+    assert log_rows(store.path) == [
+        ("amina", "import", "centres", json.dumps({"version": "1"})),
+        ("omar", "import", "centres", json.dumps({"version": "2"})),
+    ]
+
+
+def test_a_failed_write_stores_neither_the_version_nor_its_entry(
+    store: GeoPackageStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.write_layer("centres", make_centres(), author="amina", audit=entry_for)
+    real_insert = store_module._insert_audit
+
+    def fail_after_insert(con: sqlite3.Connection, entries: object) -> None:
+        real_insert(con, entries)  # type: ignore[arg-type]
+        raise sqlite3.OperationalError("simulated failure after the entry")
+
+    monkeypatch.setattr(store_module, "_insert_audit", fail_after_insert)
+    with pytest.raises(StoreError, match="simulated failure"):
+        store.write_layer("centres", make_centres(("00789",)), author="omar", audit=entry_for)
+    assert store.current_version("centres") == 1
+    assert len(log_rows(store.path)) == 1
+    assert leftover_files(store) == []
+
+
+# -- no room on the disk -------------------------------------------------------------------
+
+
+def test_a_full_disk_while_copying_says_so_and_changes_nothing(
+    store: GeoPackageStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.write_layer("centres", make_centres(), author="amina")
+    before = store.path.read_bytes()
+
+    def full(source: object, target: Path) -> None:
+        Path(target).write_bytes(b"partial copy")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(store_module.shutil, "copyfile", full)
+    with pytest.raises(StoreError) as caught:
+        store.write_layer("centres", make_centres(("00789",)), author="omar")
+    message = str(caught.value)
+    assert message.startswith(f"no room to write the workspace {store.path}: the disk is full;")
+    # A copy of the workspace plus the new version: at least the file's own size.
+    needed = float(message.split("needs about ")[1].split(" MB")[0])
+    assert needed >= round(len(before) / 1e6, 2)
+    assert "The workspace is unchanged" in message
+    assert store.path.read_bytes() == before
+    assert leftover_files(store) == []
+
+
+def test_gdal_reporting_a_full_disk_is_told_as_a_full_disk(
+    store: GeoPackageStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.write_layer("centres", make_centres(), author="amina")
+
+    def full(path: Path, table: str, *args: object) -> None:
+        raise store_module._TableWriteError(
+            f"cannot write table '{table}': sqlite3_exec(COMMIT) failed: database or disk is full"
+        )
+
+    monkeypatch.setattr(store_module, "_write_table", full)
+    with pytest.raises(StoreError, match="^no room to write the workspace .*: the disk is full;"):
+        store.write_layer("centres", make_centres(("00789",)), author="omar")
+    assert leftover_files(store) == []
+
+
+def test_a_write_that_cannot_fit_is_refused_before_copying(
+    store: GeoPackageStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.write_layer("centres", make_centres(), author="amina")
+    copies: list[object] = []
+    monkeypatch.setattr(store_module, "_free_bytes", lambda folder: 1000)
+    monkeypatch.setattr(store_module.shutil, "copyfile", lambda *a: copies.append(a))
+    with pytest.raises(StoreError, match=r"needs about .* MB in .*, and 0\.00 MB are free"):
+        store.write_layer("centres", make_centres(("00789",)), author="omar")
+    assert copies == []
+
+
+# -- a damaged file ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def truncated(demo_workspace: Path, tmp_path: Path) -> Path:
+    """A copy of the demo workspace cut to half its size (an interrupted copy)."""
+    path = tmp_path / "cut.gpkg"
+    data = demo_workspace.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    return path
+
+
+DAMAGED = r"is damaged \(database disk image is malformed\).*PRAGMA integrity_check"
+
+
+def test_a_truncated_workspace_is_named_damaged_when_read(truncated: Path) -> None:
+    store = GeoPackageStore(truncated)
+    for read in (store.versions, lambda: store.read_layer("centres"), store.info):
+        with pytest.raises(StoreError, match=DAMAGED):
+            read()
+    with pytest.raises(StoreError, match=DAMAGED):
+        open_workspace(truncated)
+
+
+def test_a_truncated_workspace_is_named_damaged_and_left_alone_when_written(
+    truncated: Path,
+) -> None:
+    before = truncated.read_bytes()
+    with pytest.raises(StoreError, match=DAMAGED + ".*restore it from a backup"):
+        GeoPackageStore(truncated).write_layer("centres", make_centres(), author="amina")
+    with pytest.raises(StoreError, match=DAMAGED):
+        GeoPackageStore(truncated).append_audit([])
+    assert truncated.read_bytes() == before
+
+
+def test_a_file_that_is_not_sqlite_at_all_is_not_called_damaged(tmp_path: Path) -> None:
+    path = tmp_path / "notes.gpkg"
+    path.write_text("centre_id,name\n1,a\n")
+    with pytest.raises(StoreError, match="cannot be read as a workspace") as caught:
+        GeoPackageStore(path).versions()
+    assert "damaged" not in str(caught.value)
+
+
+# -- temporary copies ----------------------------------------------------------------------
+
+
+def test_opening_a_workspace_removes_copies_left_by_a_killed_writer(
+    store: GeoPackageStore,
+) -> None:
+    store.write_layer("centres", make_centres(), author="amina")
+    stale = store.path.with_name(f".{store.path.name}.abc123.tmp.gpkg")
+    shutil.copyfile(store.path, stale)
+    Path(f"{stale}-journal").write_bytes(b"")
+    open_workspace(store.path)
+    assert leftover_files(store) == []
+
+
+def test_opening_a_workspace_leaves_the_copy_of_a_live_writer_alone(
+    store: GeoPackageStore,
+) -> None:
+    store.write_layer("centres", make_centres(), author="amina")
+    live = store.path.with_name(f".{store.path.name}.live01.tmp.gpkg")
+    with open(store.lock_path, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # as a writer holds it while its copy exists
+        live.write_bytes(b"being written")
+        open_workspace(store.path)
+        assert store.remove_stale_work_files() == []
+        assert live.exists()
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    assert store.remove_stale_work_files() == [live]
