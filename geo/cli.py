@@ -81,7 +81,9 @@ def _cmd_layers(args: argparse.Namespace) -> int:
 
 
 def _cmd_coverage(args: argparse.Namespace) -> int:
-    from geo.coverage import CoverageParams, analyse_coverage, rollup_coverage
+    from pathlib import Path
+
+    from geo.coverage import CoverageParams, CoverageResult, analyse_coverage, rollup_coverage
     from geo.export import to_csv_bytes
     from geo.workspace import open_workspace
 
@@ -105,24 +107,58 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
         if value is not None:
             overrides[name] = value
     if args.speeds:
+        from geo.errors import InputError
         from geo.network import read_speeds
 
+        if not Path(args.speeds).is_file():
+            raise InputError(f"--speeds {args.speeds}: no such file; give a CSV of highway,kmh")
         overrides["road_speeds"] = read_speeds(
             Path(args.speeds).read_bytes(), file_name=args.speeds
         )
+    if args.compare_reach and args.by in ("district", "region"):
+        from geo.errors import InputError
+
+        raise InputError(
+            "--compare-reach lists municipalities; leave out --by (or use --by municipality)"
+        )
     params = CoverageParams(**overrides, reach=args.reach, use_unit_radii=not radius_flags)
     roads, roads_version = _roads_of(ws)
-    result = analyse_coverage(
-        ws.require("centres"),
-        ws.require("units"),
-        ws.layer("incidents"),
-        ws.layer("access_audits"),
-        ws.layer("municipalities"),
-        params=params,
-        as_of=args.as_of,
-        roads=roads,
-        roads_version=roads_version,
-    )
+
+    def analyse(reach_params: CoverageParams) -> CoverageResult:
+        return analyse_coverage(
+            ws.require("centres"),
+            ws.require("units"),
+            ws.layer("incidents"),
+            ws.layer("access_audits"),
+            ws.layer("municipalities"),
+            params=reach_params,
+            as_of=args.as_of,
+            roads=roads,
+            roads_version=roads_version,
+        )
+
+    if args.compare_reach:
+        from dataclasses import replace
+
+        from geo.coverage import compare_reach
+
+        comparison = compare_reach(
+            analyse(replace(params, reach="straight")),
+            analyse(replace(params, reach="network")),
+            ws.require("centres"),
+            ws.layer("municipalities"),
+        )
+        _write_export(
+            args.workspace,
+            args.out,
+            to_csv_bytes(comparison.areas),
+            details={"format": "csv", "table": "reach compared by municipality"},
+            rows=len(comparison.areas),
+        )
+        print(comparison.describe())
+        print(f"{len(comparison.areas):,} rows (municipality) written to {args.out}")
+        return 0
+    result = analyse(params)
     if args.by == "centre":
         table = result.centres
     else:
@@ -580,6 +616,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--rapid-minutes", type=float, help="rapid-response limit on roads, minutes (default 30)"
     )
     cov.add_argument("--speeds", help="CSV highway,kmh: speeds per road class (others default)")
+    cov.add_argument(
+        "--compare-reach",
+        action="store_true",
+        help="compare straight lines with roads: centres and voters that change status, by "
+        "municipality (CSV to --out, summary printed); needs the roads layer",
+    )
     cov.set_defaults(run=_cmd_coverage)
 
     plan = sub.add_parser("plan", help="optimise where patrols or rapid-response units stand")

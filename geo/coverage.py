@@ -754,6 +754,140 @@ def _share(part: pd.Series, whole: pd.Series) -> pd.Series:
     return (part / whole.where(whole > 0)).astype(float)
 
 
+@dataclass(frozen=True)
+class ReachComparison:
+    """Centres and voters whose status changes between straight lines and roads.
+
+    Attributes
+    ----------
+    centres
+        One row per analysed centre: ``centre_id``, ``municipality_pcode``,
+        ``registered_voters``, ``status_straight``, ``status_network``, ``changed``,
+        ``change`` (``lost`` = reachable in straight line but not on roads, ``gained`` =
+        the opposite, empty when unchanged) and ``reach_model`` of the network run.
+    areas
+        One row per municipality with analysed centres: ``pcode``, ``name_en`` (when the
+        municipalities are given), ``centres``, ``voters``, ``centres_changed``,
+        ``voters_changed``, ``centres_lost``, ``voters_lost``, ``centres_gained``,
+        ``voters_gained``, ``centres_gap_straight``, ``centres_gap_network``; most voters
+        changed first.
+    """
+
+    centres: pd.DataFrame
+    areas: pd.DataFrame
+
+    def describe(self, *, top: int = 5) -> str:
+        """Return the summary a planner reads first (totals, then the most changed areas)."""
+        table = self.centres
+        voters = table["registered_voters"]
+        changed = table["changed"].to_numpy(dtype=bool)
+        lost = (table["change"] == "lost").to_numpy(dtype=bool)
+        gained = (table["change"] == "gained").to_numpy(dtype=bool)
+        lines = [
+            f"straight lines against roads: {int(changed.sum()):,} of {len(table):,} centres "
+            f"({voters[changed].sum():,.0f} of {voters.sum():,.0f} voters) change status; "
+            f"{int(lost.sum()):,} lose reach on roads ({voters[lost].sum():,.0f} voters), "
+            f"{int(gained.sum()):,} gain it ({voters[gained].sum():,.0f} voters)",
+            f"{int((self.areas['centres_changed'] > 0).sum()):,} of {len(self.areas):,} "
+            "municipalities have a centre that changes",
+        ]
+        moved = self.areas[self.areas["centres_changed"] > 0].head(top)
+        for row in moved.itertuples():
+            name = getattr(row, "name_en", None)
+            label = f"{name} ({row.pcode})" if isinstance(name, str) and name else row.pcode
+            lines.append(
+                f"  {label}: {row.centres_changed:,} centres, {row.voters_changed:,} voters "
+                f"({row.centres_lost:,} lose, {row.centres_gained:,} gain reach on roads)"
+            )
+        return "\n".join(lines)
+
+
+def compare_reach(
+    straight: CoverageResult,
+    network: CoverageResult,
+    centres: pd.DataFrame,
+    municipalities: pd.DataFrame | None = None,
+) -> ReachComparison:
+    """Compare two analyses of the same centres, in straight line and on the road network.
+
+    Guarding does not depend on the model, so a centre's status changes exactly when its
+    ``reachable`` does: ``lost`` (reachable in straight line, not on roads: the wadi) or
+    ``gained`` (the road reaches farther than the straight-line radius).
+
+    Parameters
+    ----------
+    straight, network
+        :func:`analyse_coverage` with ``reach="straight"`` and ``reach="network"``.
+    centres
+        The ``centres`` layer (``centre_id``, ``registered_voters``).
+    municipalities
+        ``pcode``, ``name_en``: names of the areas; optional.
+
+    Returns
+    -------
+    ReachComparison
+        Per centre and per municipality.
+
+    Raises
+    ------
+    InputError
+        When the two analyses are not of the same centres in the same order.
+    """
+    a, b = straight.centres, network.centres
+    if len(a) != len(b) or not (a["centre_id"].to_numpy() == b["centre_id"].to_numpy()).all():
+        raise InputError(
+            "the two coverage analyses to compare hold different centres; analyse the same "
+            "centres layer with the same parameters, once per reach model"
+        )
+    voters = (
+        a["centre_id"]
+        .map(_lookup(centres, "centre_id", "registered_voters"))
+        .astype("Float64")
+        .fillna(0)
+        .to_numpy(dtype=float)
+    )
+    reach_a = a["reachable"].to_numpy(dtype=bool)
+    reach_b = b["reachable"].to_numpy(dtype=bool)
+    changed = a["status"].to_numpy() != b["status"].to_numpy()
+    change = np.select([reach_a & ~reach_b, ~reach_a & reach_b], ["lost", "gained"], "")
+    table = pd.DataFrame(
+        {
+            "centre_id": a["centre_id"].to_numpy(),
+            "municipality_pcode": a["municipality_pcode"].to_numpy(),
+            "registered_voters": voters,
+            "status_straight": a["status"].to_numpy(),
+            "status_network": b["status"].to_numpy(),
+            "changed": changed,
+            "change": pd.array(change, dtype="str"),
+            "reach_model": b["reach_model"].to_numpy(),
+        }
+    )
+    lost, gained = change == "lost", change == "gained"
+    frame = pd.DataFrame(
+        {
+            "pcode": table["municipality_pcode"],
+            "centres": 1,
+            "voters": voters,
+            "centres_changed": changed.astype(int),
+            "voters_changed": np.where(changed, voters, 0.0),
+            "centres_lost": lost.astype(int),
+            "voters_lost": np.where(lost, voters, 0.0),
+            "centres_gained": gained.astype(int),
+            "voters_gained": np.where(gained, voters, 0.0),
+            "centres_gap_straight": (a["status"] == "gap").to_numpy(dtype=int),
+            "centres_gap_network": (b["status"] == "gap").to_numpy(dtype=int),
+        }
+    )
+    areas = frame.groupby("pcode", sort=True).sum().round().astype(np.int64).reset_index()
+    if municipalities is not None and {"pcode", "name_en"} <= set(municipalities.columns):
+        names = _lookup(municipalities, "pcode", "name_en")
+        areas.insert(1, "name_en", areas["pcode"].astype("str").map(names))
+    areas = areas.sort_values(
+        ["voters_changed", "centres_changed", "pcode"], ascending=[False, False, True]
+    ).reset_index(drop=True)
+    return ReachComparison(table, areas)
+
+
 def _reference_areas(
     municipalities: pd.DataFrame | None,
     districts: pd.DataFrame | None,

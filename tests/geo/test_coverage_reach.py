@@ -8,39 +8,20 @@ Points are placed with :func:`tests.geo.builders.at` (geodesic km east/north of 
 
 from __future__ import annotations
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-import shapely
 
 from geo.coverage import CoverageParams, analyse_coverage
 from geo.errors import InputError, LayerMissingError
 from geo.network import _NETWORKS, cached_network
-from geo.schema import CRS, check_layer
 from tests.geo import builders as b
 
 AS_OF = pd.Timestamp("2025-06-01")
 REL = 2e-3
 
 
-def roads(*lines, highway="tertiary") -> gpd.GeoDataFrame:
-    """Two-way roads given as lists of (east_km, north_km)."""
-    n = len(lines)
-    frame = gpd.GeoDataFrame(
-        {
-            "road_id": [f"R{i}" for i in range(n)],
-            "highway": [highway] * n,
-            "oneway": [False] * n,
-            "bridge": [False] * n,
-            "maxspeed_kmh": [np.nan] * n,
-            "length_km": [0.0] * n,
-            "source": "test",
-        },
-        geometry=[shapely.LineString([b.at(x, y) for x, y in line]) for line in lines],
-        crs=CRS,
-    )
-    return check_layer("roads", frame)
+roads = b.roads
 
 
 def analyse(centres, units, road_layer=None, **params):
