@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from geo.filters import MapFilters
+    from geo.permissions import Viewer
     from geo.workspace import Workspace
 
 EXIT_USAGE = 2
@@ -208,8 +209,11 @@ def _roads_of(ws: Workspace) -> tuple[pd.DataFrame | None, object]:
         return None, None
     versions = ws.versions
     rows = versions[versions["layer"] == "roads"] if "layer" in versions else versions.iloc[:0]
-    version = rows["version"].max() if len(rows) and "version" in rows else None
-    key = None if version is None else f"{ws.path}|roads|{version}"
+    if not len(rows) or "version" not in rows:
+        return ws.layers["roads"], None
+    newest = rows.loc[rows["version"].idxmax()]
+    # The write time too: a workspace rebuilt at the same path starts again at version 1.
+    key = f"{ws.path}|roads|{newest['version']}|{newest.get('created_at', '')}"
     return ws.layers["roads"], key
 
 
@@ -368,6 +372,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
     # The command line runs as the machine's operator, who holds every right (no --role).
     operator = Viewer(name=f"cli:{getpass.getuser()}", role="admin")
+    if args.layer == "roads":
+        return _import_roads(args, operator)
     # Only an explicit --mode replace confirms a replace that removes most of the layer.
     options = ImportOptions(
         swap_coordinates=args.swap_coordinates,
@@ -381,6 +387,39 @@ def _cmd_import(args: argparse.Namespace) -> int:
         operator,
         fmt=args.format,
         options=options,
+        rejected_path=args.rejected,
+        dry_run=args.dry_run,
+        limits=ImportLimits(max_file_bytes=args.max_mb * 1024 * 1024),
+    )
+    print(run.describe())
+    return 0 if run.imported else EXIT_USAGE
+
+
+def _import_roads(args: argparse.Namespace, operator: Viewer) -> int:
+    """Import a road file: the whole layer is replaced; the report describes the network."""
+    from geo.errors import InputError
+    from geo.imports import import_roads_path
+    from geo.io import ImportLimits
+
+    refused = [
+        flag
+        for flag, given in (
+            ("--format", args.format != "auto"),
+            ("--mode upsert", args.mode == "upsert"),
+            ("--swap-coordinates", args.swap_coordinates),
+        )
+        if given
+    ]
+    if refused:
+        raise InputError(
+            f"{', '.join(refused)} do(es) not apply to roads: a road file (GeoPackage, GeoJSON "
+            "or zipped shapefile of lines) replaces the whole layer; leave the flag out"
+        )
+    run = import_roads_path(
+        args.workspace,
+        args.file,
+        operator,
+        class_column=args.class_column,
         rejected_path=args.rejected,
         dry_run=args.dry_run,
         limits=ImportLimits(max_file_bytes=args.max_mb * 1024 * 1024),
@@ -689,7 +728,8 @@ def build_parser() -> argparse.ArgumentParser:
         "as the machine's operator, who holds every right: there is no --role.",
     )
     imp.add_argument("--workspace", required=True, help="GeoPackage workspace (created if absent)")
-    importable = [name for name in LAYER_NAMES if name in PERMISSION_BY_LAYER]
+    # Roads have their own import (lines replacing the network), not the tabular one.
+    importable = [name for name in LAYER_NAMES if name in PERMISSION_BY_LAYER or name == "roads"]
     imp.add_argument("--layer", required=True, choices=importable, help="layer to fill")
     imp.add_argument("file", help="CSV, XLSX, GeoJSON, GPKG, ZIP, .shp or a folder of shapefiles")
     imp.add_argument(
@@ -711,6 +751,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="replace the layer, or add/update rows by ID (default: replace boundaries, "
         "upsert the rest). A replace that would remove more than half of the layer's rows "
         "is done only with an explicit --mode replace",
+    )
+    imp.add_argument(
+        "--class-column",
+        help="roads: the column of the road class when it is not highway, fclass, class or "
+        "road_class",
     )
     imp.add_argument("--max-mb", type=int, default=100, help="largest file accepted (default 100)")
     imp.set_defaults(run=_cmd_import)
