@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from geo.filters import MapFilters
+    from geo.permissions import Viewer
+    from geo.workspace import Workspace
 
 EXIT_USAGE = 2
 
@@ -80,7 +82,9 @@ def _cmd_layers(args: argparse.Namespace) -> int:
 
 
 def _cmd_coverage(args: argparse.Namespace) -> int:
-    from geo.coverage import CoverageParams, analyse_coverage, rollup_coverage
+    from pathlib import Path
+
+    from geo.coverage import CoverageParams, CoverageResult, analyse_coverage, rollup_coverage
     from geo.export import to_csv_bytes
     from geo.workspace import open_workspace
 
@@ -97,16 +101,65 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     }
     # Radii given on the command line apply to every unit, overriding units' own radii.
     radius_flags = {"patrol_radius_km", "rapid_radius_km"} & set(overrides)
-    params = CoverageParams(**overrides, use_unit_radii=not radius_flags)
-    result = analyse_coverage(
-        ws.require("centres"),
-        ws.require("units"),
-        ws.layer("incidents"),
-        ws.layer("access_audits"),
-        ws.layer("municipalities"),
-        params=params,
-        as_of=args.as_of,
-    )
+    for name, value in (
+        ("patrol_minutes", args.patrol_minutes),
+        ("rapid_minutes", args.rapid_minutes),
+    ):
+        if value is not None:
+            overrides[name] = value
+    if args.speeds:
+        from geo.errors import InputError
+        from geo.network import read_speeds
+
+        if not Path(args.speeds).is_file():
+            raise InputError(f"--speeds {args.speeds}: no such file; give a CSV of highway,kmh")
+        overrides["road_speeds"] = read_speeds(
+            Path(args.speeds).read_bytes(), file_name=args.speeds
+        )
+    if args.compare_reach and args.by in ("district", "region"):
+        from geo.errors import InputError
+
+        raise InputError(
+            "--compare-reach lists municipalities; leave out --by (or use --by municipality)"
+        )
+    params = CoverageParams(**overrides, reach=args.reach, use_unit_radii=not radius_flags)
+    roads, roads_version = _roads_of(ws)
+
+    def analyse(reach_params: CoverageParams) -> CoverageResult:
+        return analyse_coverage(
+            ws.require("centres"),
+            ws.require("units"),
+            ws.layer("incidents"),
+            ws.layer("access_audits"),
+            ws.layer("municipalities"),
+            params=reach_params,
+            as_of=args.as_of,
+            roads=roads,
+            roads_version=roads_version,
+        )
+
+    if args.compare_reach:
+        from dataclasses import replace
+
+        from geo.coverage import compare_reach
+
+        comparison = compare_reach(
+            analyse(replace(params, reach="straight")),
+            analyse(replace(params, reach="network")),
+            ws.require("centres"),
+            ws.layer("municipalities"),
+        )
+        _write_export(
+            args.workspace,
+            args.out,
+            to_csv_bytes(comparison.areas),
+            details={"format": "csv", "table": "reach compared by municipality"},
+            rows=len(comparison.areas),
+        )
+        print(comparison.describe())
+        print(f"{len(comparison.areas):,} rows (municipality) written to {args.out}")
+        return 0
+    result = analyse(params)
     if args.by == "centre":
         table = result.centres
     else:
@@ -133,6 +186,13 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     counts = result.centres["status"].value_counts()
+    models = result.centres["reach_model"].value_counts()
+    print(
+        "reach: "
+        + ", ".join(
+            f"{models.get(m, 0):,} centres on the {m} model" for m in ("network", "straight")
+        )
+    )
     print(
         f"{len(result.centres):,} centres analysed as of {result.as_of:%Y-%m-%d}: "
         + ", ".join(
@@ -141,6 +201,20 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     )
     print(f"{len(table):,} rows ({args.by}) written to {args.out}")
     return 0
+
+
+def _roads_of(ws: Workspace) -> tuple[pd.DataFrame | None, object]:
+    """Return the workspace's roads layer (or ``None``) and the key of its version."""
+    if "roads" not in ws.layers:
+        return None, None
+    versions = ws.versions
+    rows = versions[versions["layer"] == "roads"] if "layer" in versions else versions.iloc[:0]
+    if not len(rows) or "version" not in rows:
+        return ws.layers["roads"], None
+    newest = rows.loc[rows["version"].idxmax()]
+    # The write time too: a workspace rebuilt at the same path starts again at version 1.
+    key = f"{ws.path}|roads|{newest['version']}|{newest.get('created_at', '')}"
+    return ws.layers["roads"], key
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
@@ -298,6 +372,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
     # The command line runs as the machine's operator, who holds every right (no --role).
     operator = Viewer(name=f"cli:{getpass.getuser()}", role="admin")
+    if args.layer == "roads":
+        return _import_roads(args, operator)
     # Only an explicit --mode replace confirms a replace that removes most of the layer.
     options = ImportOptions(
         swap_coordinates=args.swap_coordinates,
@@ -311,6 +387,39 @@ def _cmd_import(args: argparse.Namespace) -> int:
         operator,
         fmt=args.format,
         options=options,
+        rejected_path=args.rejected,
+        dry_run=args.dry_run,
+        limits=ImportLimits(max_file_bytes=args.max_mb * 1024 * 1024),
+    )
+    print(run.describe())
+    return 0 if run.imported else EXIT_USAGE
+
+
+def _import_roads(args: argparse.Namespace, operator: Viewer) -> int:
+    """Import a road file: the whole layer is replaced; the report describes the network."""
+    from geo.errors import InputError
+    from geo.imports import import_roads_path
+    from geo.io import ImportLimits
+
+    refused = [
+        flag
+        for flag, given in (
+            ("--format", args.format != "auto"),
+            ("--mode upsert", args.mode == "upsert"),
+            ("--swap-coordinates", args.swap_coordinates),
+        )
+        if given
+    ]
+    if refused:
+        raise InputError(
+            f"{', '.join(refused)} do(es) not apply to roads: a road file (GeoPackage, GeoJSON "
+            "or zipped shapefile of lines) replaces the whole layer; leave the flag out"
+        )
+    run = import_roads_path(
+        args.workspace,
+        args.file,
+        operator,
+        class_column=args.class_column,
         rejected_path=args.rejected,
         dry_run=args.dry_run,
         limits=ImportLimits(max_file_bytes=args.max_mb * 1024 * 1024),
@@ -532,6 +641,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cov.add_argument("--circuity", type=float, help="road km per straight-line km (default 1.3)")
     cov.add_argument("--as-of", help="date of the analysis, YYYY-MM-DD (default today)")
+    cov.add_argument(
+        "--reach",
+        choices=("auto", "network", "straight"),
+        default="auto",
+        help="reach on the road network or in straight line (default: network when the "
+        "workspace has roads, else straight)",
+    )
+    cov.add_argument(
+        "--patrol-minutes", type=float, help="patrol limit on roads, minutes (default 15)"
+    )
+    cov.add_argument(
+        "--rapid-minutes", type=float, help="rapid-response limit on roads, minutes (default 30)"
+    )
+    cov.add_argument("--speeds", help="CSV highway,kmh: speeds per road class (others default)")
+    cov.add_argument(
+        "--compare-reach",
+        action="store_true",
+        help="compare straight lines with roads: centres and voters that change status, by "
+        "municipality (CSV to --out, summary printed); needs the roads layer",
+    )
     cov.set_defaults(run=_cmd_coverage)
 
     plan = sub.add_parser("plan", help="optimise where patrols or rapid-response units stand")
@@ -599,7 +728,8 @@ def build_parser() -> argparse.ArgumentParser:
         "as the machine's operator, who holds every right: there is no --role.",
     )
     imp.add_argument("--workspace", required=True, help="GeoPackage workspace (created if absent)")
-    importable = [name for name in LAYER_NAMES if name in PERMISSION_BY_LAYER]
+    # Roads have their own import (lines replacing the network), not the tabular one.
+    importable = [name for name in LAYER_NAMES if name in PERMISSION_BY_LAYER or name == "roads"]
     imp.add_argument("--layer", required=True, choices=importable, help="layer to fill")
     imp.add_argument("file", help="CSV, XLSX, GeoJSON, GPKG, ZIP, .shp or a folder of shapefiles")
     imp.add_argument(
@@ -621,6 +751,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="replace the layer, or add/update rows by ID (default: replace boundaries, "
         "upsert the rest). A replace that would remove more than half of the layer's rows "
         "is done only with an explicit --mode replace",
+    )
+    imp.add_argument(
+        "--class-column",
+        help="roads: the column of the road class when it is not highway, fclass, class or "
+        "road_class",
     )
     imp.add_argument("--max-mb", type=int, default=100, help="largest file accepted (default 100)")
     imp.set_defaults(run=_cmd_import)

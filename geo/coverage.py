@@ -16,7 +16,17 @@ straight-line × ``circuity`` (1.3).
   ``rapid_response`` unit within its radius (30 road-km). A unit's own
   ``response_radius_km`` (road km) overrides the default of its type when given and
   ``use_unit_radii`` is true. In straight line the default patrol radius is 10 / 1.3 =
-  7.69 km.
+  7.69 km. These radii are the straight-line form of the time limits below (10 road-km at
+  40 km/h is 15 minutes, 30 road-km at 60 km/h is 30 minutes).
+* **reach model** (``reach``): ``network`` drives the road network (:mod:`geo.network`): a
+  centre is reachable when a patrol is within ``patrol_minutes`` (15) or a rapid-response
+  unit within ``rapid_minutes`` (30) of travel time; a unit's own ``response_radius_km``
+  becomes a limit of that many km at the speed of the road it stands on (off the network:
+  at its type's speed). Pairs the network does not connect (a point more than
+  ``max_connector_km`` from any road, or roads that do not join) use the straight-line
+  rule, pair by pair; ``reach_model`` says per centre which one gave its answer.
+  ``straight`` is the radius rule above. ``auto`` (the default) is ``network`` when a
+  non-empty ``roads`` layer is given, else ``straight``.
 * **status**: ``full`` (guarded and reachable), ``guard_only``, ``response_only``, ``gap``.
 * **staffing**: ``officers_required = officers_base + officers_per_station × (male + female +
   mixed stations)`` (2 + 2 × stations); ``female_officers_required = female_per_station ×
@@ -45,6 +55,15 @@ from numpy.typing import NDArray
 from geo.access import NEEDS_ALTERNATIVE, centre_access, nearest_accessible_xy
 from geo.distance import any_within, nearest, pairs_within, points_xy
 from geo.errors import InputError, LayerMissingError
+from geo.network import (
+    ReachParams,
+    RoadSpeeds,
+    cached_network,
+    nearest_travel_time,
+    prepare_targets,
+    snap_points,
+    travel_times_within,
+)
 from geo.permissions import Viewer
 from geo.risk import (
     COMPONENTS,
@@ -86,8 +105,15 @@ EXTRA_COLUMNS: tuple[str, ...] = (
     "rapid_road_km",
     "patrol_response_min",
     "rapid_response_min",
+    "nearest_patrol_min",
+    "nearest_rapid_min",
+    "reach_model",
     *DETAIL_COLUMNS,
 )
+#: Roll-ups count the voters within these many minutes of their nearest responder.
+WITHIN_MINUTES: tuple[int, ...] = (15, 30)
+#: Values of :attr:`CoverageParams.reach`.
+REACH_CHOICES: tuple[str, ...] = ("auto", "network", "straight")
 
 _DEMO_HINT = "on the Data page or run python -m geo demo to load the demo workspace"
 
@@ -114,6 +140,13 @@ class CoverageParams:
         Female officers required per women's or mixed station.
     include_closed
         Also analyse centres whose ``status`` is ``closed``.
+    reach
+        ``auto``, ``network`` or ``straight`` (see the module docstring).
+    patrol_minutes, rapid_minutes
+        Travel-time limits of patrols and rapid-response units on the network, minutes.
+    road_speeds, reach_params
+        Speeds per road class; off-road speed and connector cut-off of the network model
+        (its circuity is replaced by ``circuity``).
     """
 
     circuity: float = 1.3
@@ -127,13 +160,18 @@ class CoverageParams:
     officers_per_station: int = 2
     female_per_station: int = 1
     include_closed: bool = False
+    reach: str = "auto"
+    patrol_minutes: float = 15.0
+    rapid_minutes: float = 30.0
+    road_speeds: RoadSpeeds = field(default_factory=RoadSpeeds)
+    reach_params: ReachParams = field(default_factory=ReachParams)
 
     def __post_init__(self) -> None:
         """Reject parameters that make no sense, naming each one."""
         problems = []
         for f in fields(self):
             value = getattr(self, f.name)
-            if isinstance(value, bool):
+            if isinstance(value, bool | str | RoadSpeeds | ReachParams):
                 continue
             if not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
                 problems.append(f"{f.name} must be a number ≥ 0, got {value!r}")
@@ -145,6 +183,8 @@ class CoverageParams:
                 )
             if self.patrol_speed_kmh == 0 or self.rapid_speed_kmh == 0:
                 problems.append("speeds must be positive")
+        if self.reach not in REACH_CHOICES:
+            problems.append(f"reach must be one of {', '.join(REACH_CHOICES)}, got {self.reach!r}")
         if problems:
             raise InputError("coverage parameters: " + "; ".join(problems))
 
@@ -247,6 +287,8 @@ def analyse_coverage(
     weights: RiskWeights = RiskWeights(),  # noqa: B008 - frozen, never mutated
     as_of: pd.Timestamp | str | None = None,
     units_required: bool = True,
+    roads: pd.DataFrame | None = None,
+    roads_version: object = None,
 ) -> CoverageResult:
     """Analyse coverage, staffing, risk and accessibility of every centre.
 
@@ -269,6 +311,11 @@ def analyse_coverage(
     units_required
         When ``False``, a missing or empty ``units`` layer means no unit at all (every
         centre a ``gap``), as when planning deployments from scratch.
+    roads
+        The ``roads`` layer, or ``None``/empty (no network; see ``params.reach``).
+    roads_version
+        The store's version of the ``roads`` layer: the graph is built once per version
+        in this process (:func:`geo.network.cached_network`); ``None`` builds it each call.
 
     Returns
     -------
@@ -278,7 +325,8 @@ def analyse_coverage(
     Raises
     ------
     LayerMissingError
-        When ``centres`` is missing or empty, or ``units`` is and ``units_required``.
+        When ``centres`` is missing or empty, or ``units`` is and ``units_required``, or
+        ``params.reach`` is ``network`` without a non-empty ``roads`` layer.
     InputError
         When a layer lacks a column the analysis needs, or a location is missing.
     """
@@ -326,9 +374,22 @@ def analyse_coverage(
     if params.use_unit_radii and "response_radius_km" in units.columns:
         own = pd.to_numeric(units["response_radius_km"]).to_numpy(dtype=float, na_value=np.nan)
         radius_km = np.where(np.isfinite(own), own, radius_km)
-    reachable = any_within(
-        centre_xy, unit_xy[responder], radius_km[responder] * 1000.0 / params.circuity
-    )
+    has_roads = roads is not None and len(roads) > 0
+    if params.reach == "network" and not has_roads:
+        raise LayerMissingError(
+            "reach on the road network needs the 'roads' layer, which is missing or empty; "
+            "import roads (python -m geo import --layer roads FILE) or use the straight model"
+        )
+    use_network = params.reach == "network" or (params.reach == "auto" and has_roads)
+    if use_network:
+        assert roads is not None
+        reachable, patrol_min, rapid_min, on_network = _network_reach(
+            centres, units, patrol, rapid, params, roads, roads_version
+        )
+    else:
+        reachable = any_within(
+            centre_xy, unit_xy[responder], radius_km[responder] * 1000.0 / params.circuity
+        )
 
     stations = (
         _counts(centres, "stations_male")
@@ -400,9 +461,85 @@ def analyse_coverage(
     table["rapid_road_km"] = rapid_road_km
     table["patrol_response_min"] = patrol_road_km / params.patrol_speed_kmh * 60.0
     table["rapid_response_min"] = rapid_road_km / params.rapid_speed_kmh * 60.0
+    if use_network:
+        table["nearest_patrol_min"] = patrol_min
+        table["nearest_rapid_min"] = rapid_min
+        table["reach_model"] = pd.array(np.where(on_network, "network", "straight"), dtype="str")
+    else:
+        table["nearest_patrol_min"] = table["patrol_response_min"]
+        table["nearest_rapid_min"] = table["rapid_response_min"]
+        table["reach_model"] = pd.array(["straight"] * len(table), dtype="str")
     for column in DETAIL_COLUMNS:
         table[column] = risk[column].to_numpy()
     return CoverageResult(table, params, weights, day, tuple(warnings), stray)
+
+
+def _network_reach(
+    centres: pd.DataFrame,
+    units: pd.DataFrame,
+    patrol: NDArray[np.bool_],
+    rapid: NDArray[np.bool_],
+    params: CoverageParams,
+    roads: pd.DataFrame,
+    roads_version: object,
+) -> tuple[NDArray[np.bool_], NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
+    """Return (reachable, patrol minutes, rapid minutes, network model) per centre on roads.
+
+    A unit's limit is its type's minutes, or, with its own radius, that radius driven at
+    the speed of the road it stands on (its type's speed off the network). Minutes are
+    ``nan`` where no unit of the type exists.
+    """
+    network = cached_network(roads, roads_version, speeds=params.road_speeds)
+    reach = ReachParams(
+        offroad_speed_kmh=params.reach_params.offroad_speed_kmh,
+        max_connector_km=params.reach_params.max_connector_km,
+        circuity=params.circuity,
+    )
+    c_lon, c_lat = _lonlat(centres)
+    u_lon, u_lat = _lonlat(units)
+    targets = prepare_targets(network, snap_points(network, c_lon, c_lat, params=reach))
+    n = len(centres)
+    reachable = np.zeros(n, dtype=bool)
+    on_network = np.zeros(n, dtype=bool)
+    own = np.full(len(units), np.nan)
+    if params.use_unit_radii and "response_radius_km" in units.columns:
+        own = pd.to_numeric(units["response_radius_km"]).to_numpy(dtype=float, na_value=np.nan)
+    result = []
+    for kind, minutes_limit, speed in (
+        (patrol, params.patrol_minutes, params.patrol_speed_kmh),
+        (rapid, params.rapid_minutes, params.rapid_speed_kmh),
+    ):
+        if not kind.any():
+            result.append(np.full(n, np.nan))
+            continue
+        sources = snap_points(network, u_lon[kind], u_lat[kind], params=reach)
+        road_speed = np.where(
+            sources.on_network, network.line_speed_kmh[np.maximum(sources.line, 0)], speed
+        )
+        limits = np.where(np.isfinite(own[kind]), own[kind] / road_speed * 60.0, minutes_limit)
+        nearest_times = nearest_travel_time(
+            network, sources, targets, straight_speed_kmh=speed, params=reach
+        )
+        minutes = np.where(np.isfinite(nearest_times.minutes), nearest_times.minutes, np.nan)
+        result.append(minutes)
+        on_network |= nearest_times.network
+        pairs = travel_times_within(
+            network,
+            sources,
+            targets,
+            limit_min=float(limits.max()),
+            straight_speed_kmh=speed,
+            params=reach,
+        )
+        within = pairs.minutes <= limits[pairs.source]
+        reachable[pairs.target[within]] = True
+    return reachable, result[0], result[1], on_network
+
+
+def _lonlat(frame: pd.DataFrame) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Return longitude and latitude of a point layer's geometry."""
+    geometry = frame.geometry
+    return geometry.x.to_numpy(dtype=np.float64), geometry.y.to_numpy(dtype=np.float64)
 
 
 def _guards(
@@ -544,7 +681,10 @@ def rollup_coverage(
         ``share_voters_<status>`` (voter-weighted, 0–1), ``officers_required``,
         ``officers_assigned``, ``shortfall``, the same three for female officers,
         ``centres_no_female_officer`` (women vote there, no female officer assigned),
-        ``risk_mean``, ``risk_max``, ``share_voters_accessible``, ``incidents`` and
+        ``risk_mean``, ``risk_max``, ``share_voters_accessible``,
+        ``voters_within_15_min`` and ``voters_within_30_min`` (voters of centres whose
+        nearest patrol or rapid-response unit is that close in travel time, in the reach
+        model of each centre), ``incidents`` and
         ``incidents_<category>`` for each category. Shortfalls are sums of centre
         shortfalls: a surplus at one centre does not fill another. Areas of the reference
         layers with no centre are listed with zeros. ``incidents``: ``pcode``, ``election``,
@@ -577,6 +717,12 @@ def rollup_coverage(
             "accessible_voters": np.where(table["access_status"] == "accessible", voters, 0.0),
         }
     )
+    response_min = np.fmin(
+        table["nearest_patrol_min"].to_numpy(dtype=float, na_value=np.nan),
+        table["nearest_rapid_min"].to_numpy(dtype=float, na_value=np.nan),
+    )
+    for minutes in WITHIN_MINUTES:
+        frame[f"voters_within_{minutes}_min"] = np.where(response_min <= minutes, voters, 0.0)
     for status in STATUSES:
         hit = (table["status"] == status).to_numpy(dtype=bool)
         frame[f"centres_{status}"] = hit.astype(int)
@@ -605,6 +751,8 @@ def rollup_coverage(
     areas["risk_mean"] = grouped["risk"].mean()
     areas["risk_max"] = grouped["risk"].max()
     areas["share_voters_accessible"] = _share(sums["accessible_voters"], sums["voters"])
+    for minutes in WITHIN_MINUTES:
+        areas[f"voters_within_{minutes}_min"] = sums[f"voters_within_{minutes}_min"]
 
     known = _reference_areas(municipalities, districts, regions, by)
     areas = areas.reindex(areas.index.union(pd.Index(known.index)))
@@ -634,6 +782,140 @@ def rollup_coverage(
 
 def _share(part: pd.Series, whole: pd.Series) -> pd.Series:
     return (part / whole.where(whole > 0)).astype(float)
+
+
+@dataclass(frozen=True)
+class ReachComparison:
+    """Centres and voters whose status changes between straight lines and roads.
+
+    Attributes
+    ----------
+    centres
+        One row per analysed centre: ``centre_id``, ``municipality_pcode``,
+        ``registered_voters``, ``status_straight``, ``status_network``, ``changed``,
+        ``change`` (``lost`` = reachable in straight line but not on roads, ``gained`` =
+        the opposite, empty when unchanged) and ``reach_model`` of the network run.
+    areas
+        One row per municipality with analysed centres: ``pcode``, ``name_en`` (when the
+        municipalities are given), ``centres``, ``voters``, ``centres_changed``,
+        ``voters_changed``, ``centres_lost``, ``voters_lost``, ``centres_gained``,
+        ``voters_gained``, ``centres_gap_straight``, ``centres_gap_network``; most voters
+        changed first.
+    """
+
+    centres: pd.DataFrame
+    areas: pd.DataFrame
+
+    def describe(self, *, top: int = 5) -> str:
+        """Return the summary a planner reads first (totals, then the most changed areas)."""
+        table = self.centres
+        voters = table["registered_voters"]
+        changed = table["changed"].to_numpy(dtype=bool)
+        lost = (table["change"] == "lost").to_numpy(dtype=bool)
+        gained = (table["change"] == "gained").to_numpy(dtype=bool)
+        lines = [
+            f"straight lines against roads: {int(changed.sum()):,} of {len(table):,} centres "
+            f"({voters[changed].sum():,.0f} of {voters.sum():,.0f} voters) change status; "
+            f"{int(lost.sum()):,} lose reach on roads ({voters[lost].sum():,.0f} voters), "
+            f"{int(gained.sum()):,} gain it ({voters[gained].sum():,.0f} voters)",
+            f"{int((self.areas['centres_changed'] > 0).sum()):,} of {len(self.areas):,} "
+            "municipalities have a centre that changes",
+        ]
+        moved = self.areas[self.areas["centres_changed"] > 0].head(top)
+        for row in moved.itertuples():
+            name = getattr(row, "name_en", None)
+            label = f"{name} ({row.pcode})" if isinstance(name, str) and name else row.pcode
+            lines.append(
+                f"  {label}: {row.centres_changed:,} centres, {row.voters_changed:,} voters "
+                f"({row.centres_lost:,} lose, {row.centres_gained:,} gain reach on roads)"
+            )
+        return "\n".join(lines)
+
+
+def compare_reach(
+    straight: CoverageResult,
+    network: CoverageResult,
+    centres: pd.DataFrame,
+    municipalities: pd.DataFrame | None = None,
+) -> ReachComparison:
+    """Compare two analyses of the same centres, in straight line and on the road network.
+
+    Guarding does not depend on the model, so a centre's status changes exactly when its
+    ``reachable`` does: ``lost`` (reachable in straight line, not on roads: the wadi) or
+    ``gained`` (the road reaches farther than the straight-line radius).
+
+    Parameters
+    ----------
+    straight, network
+        :func:`analyse_coverage` with ``reach="straight"`` and ``reach="network"``.
+    centres
+        The ``centres`` layer (``centre_id``, ``registered_voters``).
+    municipalities
+        ``pcode``, ``name_en``: names of the areas; optional.
+
+    Returns
+    -------
+    ReachComparison
+        Per centre and per municipality.
+
+    Raises
+    ------
+    InputError
+        When the two analyses are not of the same centres in the same order.
+    """
+    a, b = straight.centres, network.centres
+    if len(a) != len(b) or not (a["centre_id"].to_numpy() == b["centre_id"].to_numpy()).all():
+        raise InputError(
+            "the two coverage analyses to compare hold different centres; analyse the same "
+            "centres layer with the same parameters, once per reach model"
+        )
+    voters = (
+        a["centre_id"]
+        .map(_lookup(centres, "centre_id", "registered_voters"))
+        .astype("Float64")
+        .fillna(0)
+        .to_numpy(dtype=float)
+    )
+    reach_a = a["reachable"].to_numpy(dtype=bool)
+    reach_b = b["reachable"].to_numpy(dtype=bool)
+    changed = a["status"].to_numpy() != b["status"].to_numpy()
+    change = np.select([reach_a & ~reach_b, ~reach_a & reach_b], ["lost", "gained"], "")
+    table = pd.DataFrame(
+        {
+            "centre_id": a["centre_id"].to_numpy(),
+            "municipality_pcode": a["municipality_pcode"].to_numpy(),
+            "registered_voters": voters,
+            "status_straight": a["status"].to_numpy(),
+            "status_network": b["status"].to_numpy(),
+            "changed": changed,
+            "change": pd.array(change, dtype="str"),
+            "reach_model": b["reach_model"].to_numpy(),
+        }
+    )
+    lost, gained = change == "lost", change == "gained"
+    frame = pd.DataFrame(
+        {
+            "pcode": table["municipality_pcode"],
+            "centres": 1,
+            "voters": voters,
+            "centres_changed": changed.astype(int),
+            "voters_changed": np.where(changed, voters, 0.0),
+            "centres_lost": lost.astype(int),
+            "voters_lost": np.where(lost, voters, 0.0),
+            "centres_gained": gained.astype(int),
+            "voters_gained": np.where(gained, voters, 0.0),
+            "centres_gap_straight": (a["status"] == "gap").to_numpy(dtype=int),
+            "centres_gap_network": (b["status"] == "gap").to_numpy(dtype=int),
+        }
+    )
+    areas = frame.groupby("pcode", sort=True).sum().round().astype(np.int64).reset_index()
+    if municipalities is not None and {"pcode", "name_en"} <= set(municipalities.columns):
+        names = _lookup(municipalities, "pcode", "name_en")
+        areas.insert(1, "name_en", areas["pcode"].astype("str").map(names))
+    areas = areas.sort_values(
+        ["voters_changed", "centres_changed", "pcode"], ascending=[False, False, True]
+    ).reset_index(drop=True)
+    return ReachComparison(table, areas)
 
 
 def _reference_areas(

@@ -94,8 +94,10 @@ from geo.maps import (
     use_offline_assets,
 )
 from geo.names import place_key
+from geo.network import DEFAULT_SNAP_TOLERANCE_M, NetworkSummary, build_network
 from geo.permissions import Permission, Viewer, require
 from geo.reference import build_catchments
+from geo.roads import roads_from_table
 from geo.schema import (
     CRS,
     LAYERS,
@@ -2133,6 +2135,275 @@ def import_path(
     return ImportRun(preview, version, dry_run, str(rejected_path))
 
 
+# -- the road layer ----------------------------------------------------------------------
+
+#: The permission a road import needs (roads are reference data, like boundaries).
+ROADS_PERMISSION: Permission = "import_data"
+
+
+@dataclass(frozen=True)
+class RoadImport:
+    """What :func:`import_roads_path` did: rows kept and refused, the network, the version.
+
+    Attributes
+    ----------
+    filename, table_name
+        The file and the table of it that was read.
+    rows_read
+        Features in the table.
+    roads
+        The accepted rows as the ``roads`` layer (replacing the whole layer when stored).
+    rejected
+        The refused features: ``row`` (feature number), ``reason`` and the file's columns.
+    report
+        Every error and warning, naming the feature and the column.
+    network
+        Lines, length, classes, components and dead ends of the accepted roads as a
+        network (:class:`geo.network.NetworkSummary`); ``None`` when no row was accepted.
+    version
+        The version written, or ``None`` (dry run, or nothing to store).
+    dry_run
+        True when nothing was to be written.
+    rejected_path
+        Where the rejected rows were written, if they were.
+    """
+
+    filename: str
+    table_name: str
+    rows_read: int
+    roads: pd.DataFrame
+    rejected: pd.DataFrame
+    report: ValidationReport
+    network: NetworkSummary | None
+    version: LayerVersion | None
+    dry_run: bool = False
+    rejected_path: str | None = None
+
+    @property
+    def imported(self) -> bool:
+        """True when roads were (or, in a dry run, would be) stored."""
+        return len(self.roads) > 0
+
+    def describe(self, *, limit: int = 100) -> str:
+        """Return the report: rows, the network (the layer's description), problems, outcome."""
+        lines = [
+            f"{self.filename} → roads (lines; replace: a road file is the whole network)",
+            f"{self.rows_read:,} feature(s) read, {len(self.roads):,} accepted, "
+            f"{len(self.rejected):,} rejected",
+        ]
+        if self.network is not None:
+            lines.append(f"network: {self.network.describe()}")
+            lines.append(
+                "classes: "
+                + "; ".join(
+                    f"{name} {count:,} lines {km:,.1f} km"
+                    for name, count, km in self.network.by_class
+                )
+            )
+        problems = self.report.problems
+        lines += [f"{p.severity}: {p}" for p in problems[:limit]]
+        if len(problems) > limit:
+            lines.append(
+                f"… and {len(problems) - limit:,} more problem(s); write the rejected rows and "
+                "their reasons with --rejected OUT.csv"
+            )
+        if self.rejected_path:
+            lines.append(f"{len(self.rejected):,} rejected row(s) written to {self.rejected_path}")
+        if self.version is not None:
+            lines.append(
+                f"roads: version {self.version.version} written ({self.version.rows:,} rows)"
+            )
+        elif self.dry_run:
+            lines.append("dry run: nothing was written")
+        else:
+            lines.append("nothing could be imported: the workspace is unchanged")
+        return "\n".join(lines)
+
+
+def prepare_roads(
+    source: SourceFile,
+    *,
+    table_name: str | None = None,
+    class_column: str | None = None,
+    snap_tolerance_m: float = DEFAULT_SNAP_TOLERANCE_M,
+) -> RoadImport:
+    """Read a file's lines as the ``roads`` layer and describe them as a network.
+
+    Features that break the ``roads`` schema (no line, a negative speed ...) are refused
+    one by one, naming the feature and the column; the others are kept.
+
+    Parameters
+    ----------
+    source
+        The file, as read by :mod:`geo.io` (GeoPackage, GeoJSON, zipped shapefile ...).
+    table_name
+        Its table holding the roads (default: one named ``roads``, else the first).
+    class_column
+        The column of the road class when it is none of ``highway``, ``fclass``,
+        ``class``, ``road_class`` (:func:`geo.roads.roads_from_frame`).
+    snap_tolerance_m
+        Line ends this close are one junction in the network's description.
+
+    Raises
+    ------
+    InputError
+        When the table has no geometry or no class column.
+    """
+    raw = _choose_table(source, "roads", table_name)
+    frame = roads_from_table(raw, source=source.filename, class_column=class_column)
+    report = validate_layer("roads", frame)
+    errors = report.errors
+    if any(p.row is None for p in errors):
+        bad = np.ones(len(frame), dtype=bool)
+    else:
+        bad = np.zeros(len(frame), dtype=bool)
+        bad[[int(p.row) - 1 for p in errors if p.row is not None]] = True
+    reasons = pd.Series("", index=pd.RangeIndex(len(frame)), dtype="str")
+    for problem in errors:
+        where = np.flatnonzero(bad) if problem.row is None else [int(problem.row) - 1]
+        text = f"{problem.column}: {problem.message}" if problem.column else problem.message
+        reasons.iloc[where] = (reasons.iloc[where] + "; " + text).str.lstrip("; ")
+    positions = np.flatnonzero(bad)
+    rejected = raw.frame.iloc[positions].reset_index(drop=True)
+    rejected.insert(0, "reason", reasons.iloc[positions].to_numpy())
+    rejected.insert(0, "row", raw.row_numbers[positions])
+    roads = coerce_layer("roads", frame.iloc[np.flatnonzero(~bad)].reset_index(drop=True))
+    network = (
+        build_network(roads, snap_tolerance_m=snap_tolerance_m).summary if len(roads) else None
+    )
+    return RoadImport(
+        filename=source.filename,
+        table_name=raw.name,
+        rows_read=len(frame),
+        roads=roads,
+        rejected=rejected,
+        report=report,
+        network=network,
+        version=None,
+    )
+
+
+def import_roads_path(
+    workspace_path: str | Path,
+    file_path: str | Path,
+    viewer: Viewer,
+    *,
+    table_name: str | None = None,
+    class_column: str | None = None,
+    rejected_path: str | Path | None = None,
+    dry_run: bool = False,
+    limits: ImportLimits | None = None,
+    snap_tolerance_m: float = DEFAULT_SNAP_TOLERANCE_M,
+) -> RoadImport:
+    """Import a road file on disk as the next version of the ``roads`` layer.
+
+    The accepted lines replace the layer (a road file is the whole network); the version's
+    note is the network's description (lines, length, classes, components, dead ends).
+    The version and its ``import`` audit entry (and the export of the rejected rows, if
+    written) go in one transaction, on the version of the layer read at the start.
+
+    Parameters
+    ----------
+    workspace_path
+        The GeoPackage workspace (created if absent).
+    file_path
+        GeoPackage, GeoJSON, zipped shapefile, ``.shp`` or a folder of shapefiles.
+    viewer
+        Who imports (needs ``import_data``).
+    table_name, class_column, snap_tolerance_m
+        As for :func:`prepare_roads`.
+    rejected_path
+        Write the rejected rows there as CSV (with ``row`` and ``reason``), if any.
+    dry_run
+        Read and report only; write nothing.
+    limits
+        File limits (:class:`geo.io.ImportLimits` defaults when ``None``).
+
+    Raises
+    ------
+    AccessDeniedError
+        When ``viewer`` may not import data.
+    InputError
+        When the file cannot be read as road lines.
+    StaleVersionError
+        When the roads layer got another version during the import.
+    StoreError
+        When the workspace cannot be written, or the rejected rows' export cannot be
+        recorded (then no rejected-rows file is written).
+    """
+    require(viewer, ROADS_PERMISSION)
+    source = read_path(file_path, limits=limits)
+    store = GeoPackageStore(workspace_path)
+    base = store.current_version("roads") if store.exists() else None
+    run = prepare_roads(
+        source,
+        table_name=table_name,
+        class_column=class_column,
+        snap_tolerance_m=snap_tolerance_m,
+    )
+    write_rejected = rejected_path is not None and len(run.rejected) > 0
+    also: list[AuditEntry] = []
+    if write_rejected:
+        also.append(
+            make_entry(
+                actor=viewer.name,
+                action="export",
+                target=Path(str(rejected_path)).name,
+                details={
+                    "format": "csv",
+                    "table": "rejected rows",
+                    "file": run.filename,
+                    "layer": "roads",
+                },
+                rows=len(run.rejected),
+            )  # fmt: skip
+        )
+    commit = not dry_run and run.imported
+    network = run.network
+
+    def entries(stored: Sequence[LayerVersion]) -> list[AuditEntry]:
+        (version,) = stored
+        details = {
+            "file": run.filename,
+            "format": "road lines",
+            "version": str(version.version),
+            "rejected": str(len(run.rejected)),
+            "network": network.describe() if network is not None else "",
+        }
+        imported = make_entry(
+            actor=viewer.name, action="import", target="roads", details=details, rows=len(run.roads)
+        )
+        return [imported, *also]
+
+    def write() -> LayerVersion | None:
+        if commit:
+            return store.write_layer(
+                "roads",
+                run.roads,
+                author=viewer.name,
+                source_file=run.filename,
+                note=network.describe() if network is not None else "",
+                base_version=base,
+                audit=entries,
+            )
+        if also:
+            if not store.exists():
+                raise StoreError(
+                    f"the rejected rows were not written to {rejected_path}: there is no "
+                    f"workspace at {workspace_path} to record the export in; import without "
+                    "--dry-run first, or leave out --rejected"
+                )
+            store.append_audit(also)
+        return None
+
+    if not write_rejected:
+        return replace(run, version=write(), dry_run=dry_run)
+    assert rejected_path is not None
+    with staged_file(rejected_path, to_csv_bytes(run.rejected)):
+        version = write()
+    return replace(run, version=version, dry_run=dry_run, rejected_path=str(rejected_path))
+
+
 # -- maps ------------------------------------------------------------------------------
 
 
@@ -2396,7 +2667,9 @@ __all__ = [
     "LayerDiff",
     "NothingToImportError",
     "REPLACE_CONFIRM_SHARE",
+    "ROADS_PERMISSION",
     "RecordAction",
+    "RoadImport",
     "ReplaceNotConfirmedError",
     "build_pick_map",
     "build_preview_map",
@@ -2406,10 +2679,12 @@ __all__ = [
     "detect_format",
     "diff_layers",
     "import_path",
+    "import_roads_path",
     "layer_template",
     "locate_municipalities",
     "prepare_import",
     "prepare_record",
+    "prepare_roads",
     "rejected_csv",
     "report_csv",
     "require_confirmation",

@@ -1483,3 +1483,111 @@ def _union_length(intervals: list[tuple[float, float]]) -> float:
             total += end - max(start, reach)
             reach = end
     return total
+
+
+#: Built graphs by (road-layer version, speeds, snap tolerance); see :func:`cached_network`.
+_NETWORKS: dict[tuple[object, RoadSpeeds, float], RoadNetwork] = {}
+#: At most this many graphs are kept (a few versions of one workspace's road layer).
+_MAX_CACHED = 4
+
+
+def cached_network(
+    roads: pd.DataFrame,
+    version: object,
+    *,
+    speeds: RoadSpeeds = RoadSpeeds(),
+    snap_tolerance_m: float = DEFAULT_SNAP_TOLERANCE_M,
+) -> RoadNetwork:
+    """Return :func:`build_network` of ``roads``, built once per ``version`` in this process.
+
+    Parameters
+    ----------
+    roads
+        The ``roads`` layer.
+    version
+        What identifies this content of the layer (the store's layer version, e.g. its
+        modification stamp); ``None`` builds without caching.
+    speeds, snap_tolerance_m
+        As for :func:`build_network` (part of the cache key).
+
+    Returns
+    -------
+    RoadNetwork
+        The graph; the same object for the same key (it is read-only).
+    """
+    if version is None:
+        return build_network(roads, speeds=speeds, snap_tolerance_m=snap_tolerance_m)
+    key = (version, speeds, float(snap_tolerance_m))
+    network = _NETWORKS.get(key)
+    if network is None:
+        network = build_network(roads, speeds=speeds, snap_tolerance_m=snap_tolerance_m)
+        while len(_NETWORKS) >= _MAX_CACHED:
+            _NETWORKS.pop(next(iter(_NETWORKS)))
+        _NETWORKS[key] = network
+    return network
+
+
+def read_speeds(data: bytes, *, file_name: str = "speeds.csv") -> RoadSpeeds:
+    """Read road speeds from a CSV file with the columns ``highway`` and ``kmh``.
+
+    ``highway`` is one of OSM's main classes (``motorway`` ... ``tertiary``) or ``other``
+    (every other class); classes not listed keep their default speed (:class:`RoadSpeeds`).
+
+    Parameters
+    ----------
+    data
+        The file's bytes (UTF-8, a BOM is allowed).
+    file_name
+        Named in error messages.
+
+    Returns
+    -------
+    RoadSpeeds
+        The defaults with the file's speeds.
+
+    Raises
+    ------
+    InputError
+        Naming the file, row (1 = the first data row) and column of every problem.
+    """
+    import csv
+    import io
+
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{file_name}: not UTF-8 text ({exc}); save it as UTF-8 CSV") from exc
+    reader = csv.DictReader(io.StringIO(text))
+    header = [name.strip().lower() for name in (reader.fieldnames or [])]
+    missing = [name for name in ("highway", "kmh") if name not in header]
+    if missing:
+        raise InputError(
+            f"{file_name}: lacks column(s) {', '.join(missing)}; the header must be highway,kmh"
+        )
+    known = (*MAIN_CLASSES, "other")
+    values: dict[str, float] = {}
+    problems: list[str] = []
+    for row_number, raw in enumerate(reader, start=1):
+        row = {str(k).strip().lower(): (v or "").strip() for k, v in raw.items() if k}
+        highway = row.get("highway", "").lower()
+        if highway not in known:
+            problems.append(
+                f"row {row_number}, column highway: {highway!r} is not one of {', '.join(known)}"
+            )
+            continue
+        try:
+            kmh = float(row.get("kmh", ""))
+        except ValueError:
+            kmh = math.nan
+        if not math.isfinite(kmh) or kmh <= 0:
+            problems.append(
+                f"row {row_number}, column kmh: {row.get('kmh', '')!r} is not a positive speed"
+            )
+            continue
+        if highway in values:
+            problems.append(f"row {row_number}, column highway: {highway} is given twice")
+            continue
+        values[highway] = kmh
+    if problems:
+        raise InputError(f"{file_name}: " + "; ".join(problems))
+    return RoadSpeeds(**{f"{name}_kmh": kmh for name, kmh in values.items()})

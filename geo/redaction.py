@@ -51,6 +51,8 @@ UNIT_DISTANCE_COLUMNS: tuple[str, ...] = (
     "rapid_road_km",
     "patrol_response_min",
     "rapid_response_min",
+    "nearest_patrol_min",
+    "nearest_rapid_min",
 )
 
 

@@ -156,11 +156,14 @@ def line_lengths_km(geometry: gpd.GeoSeries | NDArray[np.object_]) -> FloatArray
     Parameters
     ----------
     geometry
-        LineStrings or MultiLineStrings in EPSG:4326.
+        LineStrings or MultiLineStrings in EPSG:4326; any other geometry (a point in a road
+        file) gets 0, for the layer's validator to refuse, naming its row.
     """
     values = np.asarray(geometry.to_numpy() if hasattr(geometry, "to_numpy") else geometry)
-    lines = project_lines(values)
-    return np.bincount(lines.row, weights=lines.length_m, minlength=len(values)) / 1000.0
+    is_line = np.isin(shapely.get_type_id(values), (1, 5))
+    lines = project_lines(values[is_line])
+    rows = np.flatnonzero(is_line)[lines.row]
+    return np.bincount(rows, weights=lines.length_m, minlength=len(values)) / 1000.0
 
 
 @cache

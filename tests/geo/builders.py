@@ -129,3 +129,27 @@ def municipalities(*rows: dict[str, Any]) -> pd.DataFrame:
 def districts(*rows: dict[str, Any]) -> pd.DataFrame:
     """Districts as a plain table (``pcode``, ``name_en``, ``region_pcode``)."""
     return pd.DataFrame([{"name_ar": "منطقة", "source": "test", **row} for row in rows])
+
+
+def roads(*lines: Sequence[tuple[float, float]], highway: str = "tertiary") -> gpd.GeoDataFrame:
+    """Two-way roads of one class, each given as a list of (east_km, north_km) from ORIGIN."""
+    import numpy as np
+    import shapely
+
+    from geo.schema import check_layer
+
+    n = len(lines)
+    frame = gpd.GeoDataFrame(
+        {
+            "road_id": [f"R{i}" for i in range(n)],
+            "highway": [highway] * n,
+            "oneway": [False] * n,
+            "bridge": [False] * n,
+            "maxspeed_kmh": [np.nan] * n,
+            "length_km": [0.0] * n,
+            "source": "test",
+        },
+        geometry=[shapely.LineString([at(x, y) for x, y in line]) for line in lines],
+        crs=CRS,
+    )
+    return check_layer("roads", frame)
