@@ -59,6 +59,10 @@ def workspace_stamp(path: str | Path) -> str:
     return _stamp_of(GeoPackageStore(path).summary())
 
 
+#: How many times :func:`open_workspace` reads again when a write lands while it reads.
+_SNAPSHOT_ATTEMPTS = 10
+
+
 def _stamp_of(summary: pd.DataFrame) -> str:
     return ";".join(f"{r.layer}:{r.version}" for r in summary.itertuples())
 
@@ -82,12 +86,28 @@ def open_workspace(path: str | Path) -> Workspace:
         )
     store = GeoPackageStore(path)
     store.remove_stale_work_files()
-    layers = {name: store.read_layer(name) for name in LAYER_NAMES if store.has_layer(name)}
+    # Each read opens the file anew, and a writer publishes by replacing it: a write that
+    # lands between two reads would pair one version's rows with the next one's number
+    # (and a change prepared on them would silently drop the write in between). Versions
+    # only grow, so equal numbers before and after the reads mean one snapshot.
+    versions = store.summary()
+    for _ in range(_SNAPSHOT_ATTEMPTS):
+        layers = {name: store.read_layer(name) for name in LAYER_NAMES if store.has_layer(name)}
+        info = store.info()
+        after = store.summary()
+        if _stamp_of(after) == _stamp_of(versions):
+            break
+        versions = after
+    else:
+        raise StoreError(
+            f"{path} changed {_SNAPSHOT_ATTEMPTS} times while it was being read; "
+            "try again when the other writers have finished"
+        )
     return Workspace(
         path=str(path),
         layers=MappingProxyType(layers),
-        versions=store.summary(),
-        info=MappingProxyType(store.info()),
+        versions=versions,
+        info=MappingProxyType(info),
     )
 
 

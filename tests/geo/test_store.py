@@ -689,3 +689,26 @@ def test_opening_a_workspace_leaves_the_copy_of_a_live_writer_alone(
         assert live.exists()
         fcntl.flock(lock, fcntl.LOCK_UN)
     assert store.remove_stale_work_files() == [live]
+
+
+def test_a_workspace_read_while_a_write_lands_pairs_rows_with_their_version(
+    store: GeoPackageStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The lost update of two concurrent imports: the reader got version 1's rows and
+    # version 2's number, so its change, "made on version 2", silently dropped version 2.
+    store.write_layer("centres", make_centres(("00123",)), author="first")
+    original = GeoPackageStore.read_layer
+    landed: list[int] = []
+
+    def read_while_another_writes(self, layer, **kwargs):
+        rows = original(self, layer, **kwargs)
+        if layer == "centres" and not landed:
+            other = GeoPackageStore(self.path)
+            landed.append(other.write_layer("centres", make_centres(), author="other").version)
+        return rows
+
+    monkeypatch.setattr(GeoPackageStore, "read_layer", read_while_another_writes)
+    ws = open_workspace(store.path)
+    assert landed == [2]
+    version = ws.versions.set_index("layer").loc["centres", "version"]
+    assert (int(version), len(ws.layers["centres"])) == (2, 2)
