@@ -683,6 +683,12 @@ NEED_LIST_TITLES: dict[NeedList, str] = {
     "officers": "Centres short of officers",
     "women": "Centres where women vote with too few female officers",
 }
+#: File name of each list's CSV download.
+NEED_LIST_FILES: dict[NeedList, str] = {
+    "gaps": "gap_list.csv",
+    "officers": "officer_shortfall_list.csv",
+    "women": "female_officer_shortfall_list.csv",
+}
 
 
 def _in_need(table: pd.DataFrame, which: NeedList) -> NDArray[np.bool_]:
