@@ -702,6 +702,12 @@ ARABIC: dict[str, str] = {
     "List": "القائمة",
     "ranked by risk × voters": "مرتبة حسب الخطر × الناخبين",
     "Download": "تنزيل",
+    "Centres with no protection": "مراكز بلا حماية",
+    "Too few female officers": "عناصر نسائية غير كافية",
+    "The first {shown:,} of {total:,}, ranked by risk × voters.": (
+        "أول {shown:,} من {total:,}، مرتبة حسب الخطر × الناخبين."
+    ),
+    "No centre is on this list.": "لا يوجد أي مركز في هذه القائمة.",
 }
 
 

@@ -44,9 +44,10 @@ from geo.access import centre_access
 from geo.coverage import (
     CoverageParams,
     CoverageResult,
+    NeedList,
     Rollup,
     analyse_coverage,
-    gap_list,
+    need_list,
     rollup_coverage,
 )
 from geo.errors import InputError, PlannerError
@@ -84,6 +85,8 @@ TABLES: tuple[str, ...] = (
     "municipalities",
     "districts",
     "gaps",
+    "officers_short",
+    "women_short",
     "staffing",
     "accessibility",
     "incidents",
@@ -91,6 +94,10 @@ TABLES: tuple[str, ...] = (
     "units",
     "parameters",
     "versions",
+)
+#: The table of each list of need (:data:`geo.coverage.NEED_LISTS`).
+NEED_TABLES: Mapping[NeedList, str] = MappingProxyType(
+    {"gaps": "gaps", "officers": "officers_short", "women": "women_short"}
 )
 #: Layers of the GeoJSON and GeoPackage exports.
 GEO_LAYERS: tuple[str, ...] = ("centres", "municipalities", "districts", "incidents", "units")
@@ -100,7 +107,9 @@ SHEET_TITLES: Mapping[str, str] = MappingProxyType(
         "summary": "Summary",
         "municipalities": "Municipalities",
         "districts": "Districts",
-        "gaps": "Centres with gaps",
+        "gaps": "Centres with no protection",
+        "officers_short": "Centres short of officers",
+        "women_short": "Too few female officers",
         "staffing": "Staffing",
         "accessibility": "Accessibility",
         "incidents": "Incidents",
@@ -854,10 +863,14 @@ _UNIT_COLUMNS = (
 )
 
 
+def need_table(data: ReportData, which: NeedList) -> pd.DataFrame:
+    """One list of need (:func:`geo.coverage.need_list`) of the scope, most urgent first."""
+    return _centre_table(data, need_list(data.result, data.centres, which), _GAP_COLUMNS)
+
+
 def gaps_table(data: ReportData) -> pd.DataFrame:
-    """Centres with a gap or a (female) officer shortfall, most urgent first."""
-    gaps = gap_list(data.result, data.centres)
-    return _centre_table(data, gaps, _GAP_COLUMNS)
+    """Centres with no protection (status ``gap``), most urgent first."""
+    return need_table(data, "gaps")
 
 
 def staffing_table(data: ReportData) -> pd.DataFrame:
@@ -1047,6 +1060,8 @@ _TABLE_BUILDERS: Mapping[str, Callable[[ReportData], pd.DataFrame]] = MappingPro
         "municipalities": municipalities_table,
         "districts": districts_table,
         "gaps": gaps_table,
+        "officers_short": lambda data: need_table(data, "officers"),
+        "women_short": lambda data: need_table(data, "women"),
         "staffing": staffing_table,
         "accessibility": accessibility_table,
         "incidents": incidents_table,
@@ -1362,7 +1377,7 @@ def excel_report(data: ReportData) -> bytes:
     for name in TABLES:
         if name in ("summary", "parameters", "versions") or name not in tables:
             continue
-        freeze = 2 if name in ("gaps",) else 1
+        freeze = 2 if name in NEED_TABLES.values() else 1
         _write_table(
             book,
             book.add_worksheet(_sheet_name(name, lang)),
