@@ -986,8 +986,37 @@ def _incident_counts(
     return counted.reset_index().astype({"incidents": np.int64})
 
 
-def gap_list(result: CoverageResult, centres: pd.DataFrame) -> pd.DataFrame:
-    """Rank the centres that lack protection or officers by risk × voters.
+NeedList = Literal["gaps", "officers", "women"]
+#: The three ranked lists of centres in need, in the order pages and reports show them.
+NEED_LISTS: tuple[NeedList, ...] = ("gaps", "officers", "women")
+#: Title of each list (English; :mod:`geo.i18n` holds the Arabic).
+NEED_LIST_TITLES: dict[NeedList, str] = {
+    "gaps": "Centres with no protection (gap)",
+    "officers": "Centres short of officers",
+    "women": "Centres where women vote with too few female officers",
+}
+#: File name of each list's CSV download.
+NEED_LIST_FILES: dict[NeedList, str] = {
+    "gaps": "gap_list.csv",
+    "officers": "officer_shortfall_list.csv",
+    "women": "female_officer_shortfall_list.csv",
+}
+
+
+def _in_need(table: pd.DataFrame, which: NeedList) -> NDArray[np.bool_]:
+    """Mask of the centres of ``table`` that belong to list ``which``."""
+    if which == "gaps":
+        return (table["status"] == "gap").to_numpy(bool)
+    if which == "officers":
+        return (table["shortfall"] > 0).to_numpy(bool)
+    if which == "women":
+        women_vote = table["female_officers_required"] > 0
+        return (women_vote & (table["female_shortfall"] > 0)).to_numpy(bool)
+    raise InputError(f"unknown list {which!r}; choose one of {', '.join(NEED_LISTS)}")
+
+
+def need_list(result: CoverageResult, centres: pd.DataFrame, which: NeedList) -> pd.DataFrame:
+    """Rank the centres of one list of need by risk × voters.
 
     Parameters
     ----------
@@ -995,29 +1024,42 @@ def gap_list(result: CoverageResult, centres: pd.DataFrame) -> pd.DataFrame:
         From :func:`analyse_coverage`.
     centres
         The ``centres`` layer, for names (``name_en``, ``name_ar`` when present).
+    which
+        ``gaps``: status ``gap`` (neither guard nor response), as many rows as
+        :attr:`CoverageSummary.centres_gap`; ``officers``: ``shortfall > 0``
+        (:attr:`CoverageSummary.centres_short_of_officers`); ``women``: women vote there
+        (at least one female officer required) and ``female_shortfall > 0``, none or too
+        few assigned (:attr:`CoverageSummary.centres_short_of_female_officers`).
 
     Returns
     -------
     pandas.DataFrame
-        Centres with status ``gap`` or a (female) shortfall, ordered by ``priority =
-        risk_score × registered_voters`` descending (ties by ``centre_id``), with ``rank``
-        (1 = first), names, and the per-centre columns.
+        The centres of the list, ordered by ``priority = risk_score × registered_voters``
+        descending (ties by ``centre_id``), with ``rank`` (1 = first), names, and the
+        per-centre columns.
+
+    Raises
+    ------
+    InputError
+        When ``which`` names no list.
     """
     table = result.centres
-    need = (
-        (table["status"] == "gap") | (table["shortfall"] > 0) | (table["female_shortfall"] > 0)
-    ).to_numpy(bool)
-    gaps = table[need].copy()
-    gaps.insert(0, "priority", gaps["risk_score"] * gaps["registered_voters"])
-    gaps = gaps.sort_values(["priority", "centre_id"], ascending=[False, True], kind="stable")
+    chosen = table[_in_need(table, which)].copy()
+    chosen.insert(0, "priority", chosen["risk_score"] * chosen["registered_voters"])
+    chosen = chosen.sort_values(["priority", "centre_id"], ascending=[False, True], kind="stable")
     names = [c for c in ("name_en", "name_ar") if c in centres.columns]
     for offset, column in enumerate(names):
-        found = gaps["centre_id"].map(_lookup(centres, "centre_id", column))
-        gaps.insert(1 + offset, column, found.to_numpy())
-    gaps.insert(0, "rank", np.arange(1, len(gaps) + 1))
+        found = chosen["centre_id"].map(_lookup(centres, "centre_id", column))
+        chosen.insert(1 + offset, column, found.to_numpy())
+    chosen.insert(0, "rank", np.arange(1, len(chosen) + 1))
     leading = ["rank", "centre_id", *names, "priority"]
-    rest = [c for c in gaps.columns if c not in leading]
-    return gaps[leading + rest].reset_index(drop=True)
+    rest = [c for c in chosen.columns if c not in leading]
+    return chosen[leading + rest].reset_index(drop=True)
+
+
+def gap_list(result: CoverageResult, centres: pd.DataFrame) -> pd.DataFrame:
+    """Rank the centres with no protection (status ``gap``): ``need_list(..., "gaps")``."""
+    return need_list(result, centres, "gaps")
 
 
 @dataclass(frozen=True)
@@ -1033,6 +1075,8 @@ class CoverageSummary:
     officers_assigned: int
     shortfall: int
     female_shortfall: int
+    centres_short_of_officers: int
+    centres_short_of_female_officers: int
 
     @property
     def share_voters_gap(self) -> float:
@@ -1045,7 +1089,9 @@ def summarise_coverage(result: CoverageResult) -> CoverageSummary:
 
     ``centres_without_female_officer`` counts centres where women vote (a women's or
     mixed station, so at least one female officer is required) but no female officer is
-    assigned.
+    assigned; ``centres_short_of_female_officers`` those where women vote and none or too
+    few are (the ``women`` list of :func:`need_list`); ``centres_short_of_officers`` those
+    with an officer shortfall (the ``officers`` list).
     """
     table = result.centres
     gap = (table["status"] == "gap").to_numpy(bool)
@@ -1061,4 +1107,6 @@ def summarise_coverage(result: CoverageResult) -> CoverageSummary:
         officers_assigned=int(table["officers_assigned"].sum()),
         shortfall=int(table["shortfall"].sum()),
         female_shortfall=int(table["female_shortfall"].sum()),
+        centres_short_of_officers=int(_in_need(table, "officers").sum()),
+        centres_short_of_female_officers=int(_in_need(table, "women").sum()),
     )

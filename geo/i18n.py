@@ -692,6 +692,22 @@ ARABIC: dict[str, str] = {
         "إصدار واحد فقط محفوظ: لا يوجد ما يمكن استعادته بعد."
     ),
     "All": "الكل",
+    "Centres with no protection (gap)": "مراكز بلا حماية (فجوة)",
+    "Centres short of officers": "مراكز ينقصها عناصر أمنية",
+    "Centres where women vote with too few female officers": (
+        "مراكز تقترع فيها النساء وعناصرها النسائية غير كافية"
+    ),
+    "Women vote, too few female officers": "تقترع النساء، والعناصر النسائية غير كافية",
+    "Lists of need": "قوائم الاحتياجات",
+    "List": "القائمة",
+    "ranked by risk × voters": "مرتبة حسب الخطر × الناخبين",
+    "Download": "تنزيل",
+    "Centres with no protection": "مراكز بلا حماية",
+    "Too few female officers": "عناصر نسائية غير كافية",
+    "The first {shown:,} of {total:,}, ranked by risk × voters.": (
+        "أول {shown:,} من {total:,}، مرتبة حسب الخطر × الناخبين."
+    ),
+    "No centre is on this list.": "لا يوجد أي مركز في هذه القائمة.",
 }
 
 

@@ -30,6 +30,7 @@ from fpdf import FPDF
 from fpdf.enums import Align, TableBordersLayout, XPos, YPos
 from fpdf.fonts import FontFace
 
+from geo.coverage import NEED_LIST_TITLES, NEED_LISTS, NeedList
 from geo.i18n import Language, is_rtl
 from geo.reports import (
     ACCESS_LABELS,
@@ -42,10 +43,10 @@ from geo.reports import (
     describe_filters,
     districts_table,
     format_share,
-    gaps_table,
     incidents_by_period,
     local_name,
     municipalities_table,
+    need_table,
     slide_for,
     versions_table,
 )
@@ -449,9 +450,9 @@ def _staffing_rows(data: ReportData) -> tuple[list[str], list[list[object]]]:
     return headers, rows
 
 
-def _gap_rows(data: ReportData) -> tuple[list[str], list[list[object]]]:
+def _gap_rows(data: ReportData, which: NeedList) -> tuple[list[str], list[list[object]]]:
     t = data.t
-    gaps = gaps_table(data).head(data.options.top_gaps)
+    gaps = need_table(data, which).head(data.options.top_gaps)
     headers = [
         "#",
         t("Centre ID"),
@@ -608,17 +609,26 @@ def pdf_report(data: ReportData) -> bytes:
         size=8,
     )
 
-    doc.heading(t("Top gaps and shortfalls"), keep_mm=50)
-    headers, rows = _gap_rows(data)
-    if rows:
-        doc.table(
-            headers,
-            rows,
-            widths=[0.5, 1.0, 2.7, 1.9, 2.7, 1.1, 1.0, 1.3, 1.3],
-            align=[_END, _START, _START, _START, _START, _END, _END, _END, _END],
-        )
-    else:
-        doc.paragraph(t("No centre has a gap or a shortfall."))
+    for which in NEED_LISTS:
+        headers, rows = _gap_rows(data, which)
+        total = len(need_table(data, which))
+        doc.heading(f"{t(NEED_LIST_TITLES[which])} ({total:,})", keep_mm=50)
+        if rows:
+            if total > len(rows):
+                doc.paragraph(
+                    t("The first {shown:,} of {total:,}, ranked by risk × voters.").format(
+                        shown=len(rows), total=total
+                    ),
+                    size=8,
+                )
+            doc.table(
+                headers,
+                rows,
+                widths=[0.5, 1.0, 2.7, 1.9, 2.7, 1.1, 1.0, 1.3, 1.3],
+                align=[_END, _START, _START, _START, _START, _END, _END, _END, _END],
+            )
+        else:
+            doc.paragraph(t("No centre is on this list."))
 
     f = data.figures
     doc.heading(t("Staffing and women officers"), keep_mm=60)

@@ -46,10 +46,11 @@ from geo.access import centre_access
 from geo.coverage import (
     CoverageParams,
     CoverageResult,
+    NeedList,
     Rollup,
     analyse_coverage,
     coverage_warnings,
-    gap_list,
+    need_list,
     rollup_coverage,
 )
 from geo.errors import InputError, PlannerError
@@ -88,6 +89,8 @@ TABLES: tuple[str, ...] = (
     "municipalities",
     "districts",
     "gaps",
+    "officers_short",
+    "women_short",
     "staffing",
     "accessibility",
     "incidents",
@@ -95,6 +98,10 @@ TABLES: tuple[str, ...] = (
     "units",
     "parameters",
     "versions",
+)
+#: The table of each list of need (:data:`geo.coverage.NEED_LISTS`).
+NEED_TABLES: Mapping[NeedList, str] = MappingProxyType(
+    {"gaps": "gaps", "officers": "officers_short", "women": "women_short"}
 )
 #: Layers of the GeoJSON and GeoPackage exports.
 GEO_LAYERS: tuple[str, ...] = ("centres", "municipalities", "districts", "incidents", "units")
@@ -104,7 +111,9 @@ SHEET_TITLES: Mapping[str, str] = MappingProxyType(
         "summary": "Summary",
         "municipalities": "Municipalities",
         "districts": "Districts",
-        "gaps": "Centres with gaps",
+        "gaps": "Centres with no protection",
+        "officers_short": "Centres short of officers",
+        "women_short": "Too few female officers",
         "staffing": "Staffing",
         "accessibility": "Accessibility",
         "incidents": "Incidents",
@@ -860,10 +869,14 @@ _UNIT_COLUMNS = (
 )
 
 
+def need_table(data: ReportData, which: NeedList) -> pd.DataFrame:
+    """One list of need (:func:`geo.coverage.need_list`) of the scope, most urgent first."""
+    return _centre_table(data, need_list(data.result, data.centres, which), _GAP_COLUMNS)
+
+
 def gaps_table(data: ReportData) -> pd.DataFrame:
-    """Centres with a gap or a (female) officer shortfall, most urgent first."""
-    gaps = gap_list(data.result, data.centres)
-    return _centre_table(data, gaps, _GAP_COLUMNS)
+    """Centres with no protection (status ``gap``), most urgent first."""
+    return need_table(data, "gaps")
 
 
 def staffing_table(data: ReportData) -> pd.DataFrame:
@@ -1056,6 +1069,8 @@ _TABLE_BUILDERS: Mapping[str, Callable[[ReportData], pd.DataFrame]] = MappingPro
         "municipalities": municipalities_table,
         "districts": districts_table,
         "gaps": gaps_table,
+        "officers_short": lambda data: need_table(data, "officers"),
+        "women_short": lambda data: need_table(data, "women"),
         "staffing": staffing_table,
         "accessibility": accessibility_table,
         "incidents": incidents_table,
@@ -1371,7 +1386,7 @@ def excel_report(data: ReportData) -> bytes:
     for name in TABLES:
         if name in ("summary", "parameters", "versions") or name not in tables:
             continue
-        freeze = 2 if name in ("gaps",) else 1
+        freeze = 2 if name in NEED_TABLES.values() else 1
         _write_table(
             book,
             book.add_worksheet(_sheet_name(name, lang)),

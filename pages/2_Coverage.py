@@ -6,7 +6,14 @@ import datetime as dt
 import streamlit as st
 
 import ui
-from geo.coverage import coverage_warnings, gap_list, summarise_coverage
+from geo.coverage import (
+    NEED_LIST_FILES,
+    NEED_LIST_TITLES,
+    NEED_LISTS,
+    coverage_warnings,
+    need_list,
+    summarise_coverage,
+)
 from geo.errors import PlannerError
 from geo.export import to_csv_bytes
 from geo.redaction import coverage_for_viewer
@@ -73,24 +80,40 @@ m[0].metric(
     help=f"{summary.share_voters_gap:.1%}",
 )
 m[1].metric(t("Centres with a gap"), f"{summary.centres_gap:,}")
-m[2].metric(
-    t("Centres where women vote with no female officer"),
-    f"{summary.centres_without_female_officer:,}",
+m[2].metric(t("Centres short of officers"), f"{summary.centres_short_of_officers:,}")
+m[3].metric(
+    t("Women vote, too few female officers"),
+    f"{summary.centres_short_of_female_officers:,}",
+    help=t("Centres where women vote with no female officer")
+    + f": {summary.centres_without_female_officer:,}",
 )
-m[3].metric(t("Officer shortfall"), f"{summary.shortfall:,}")
 st.caption(
     f"{t('As of')} {result.as_of:%Y-%m-%d} · {t('Officers')}: {summary.officers_assigned:,} / "
-    f"{summary.officers_required:,} · {t('Female officer shortfall')}: {summary.female_shortfall:,}"
+    f"{summary.officers_required:,} · {t('Officer shortfall')}: {summary.shortfall:,} · "
+    f"{t('Female officer shortfall')}: {summary.female_shortfall:,}"
 )
 for warning in coverage_warnings(result, page.viewer):
     st.warning(ui.md_escape(warning))
 
 gaps_tab, bars_tab, explain_tab = st.tabs(
-    [t("Gap list"), t("By municipality"), t("Explain a centre")]
+    [t("Lists of need"), t("By municipality"), t("Explain a centre")]
 )
-gaps = coverage_for_viewer(gap_list(result, ws.layer("centres")), page.viewer)
+centres_layer = ws.layer("centres")
+lists = {
+    k: coverage_for_viewer(need_list(result, centres_layer, k), page.viewer) for k in NEED_LISTS
+}
+gaps = lists["gaps"]
 with gaps_tab:
-    st.caption(t("Centres with a gap or an officer shortfall, ranked by risk × voters."))
+    which = st.radio(
+        t("List"),
+        NEED_LISTS,
+        format_func=lambda k: f"{t(NEED_LIST_TITLES[k])} ({len(lists[k]):,})",
+        key="coverage_list",
+    )
+    chosen_list = lists[which]
+    st.caption(
+        f"{t(NEED_LIST_TITLES[which])}: {len(chosen_list):,} · {t('ranked by risk × voters')}"
+    )
     shown = [
         "rank",
         "centre_id",
@@ -106,19 +129,22 @@ with gaps_tab:
     ]
     score = st.column_config.NumberColumn(format="%.0f")
     st.dataframe(
-        gaps[shown], hide_index=True, key="coverage_gaps", column_config={"risk_score": score}
+        chosen_list[shown],
+        hide_index=True,
+        key="coverage_gaps",
+        column_config={"risk_score": score},
     )
     if page.viewer.can("export_coverage"):
         ui.audited_download(
-            t("Download the gap list (CSV)"),
-            lambda: to_csv_bytes(gaps),
+            f"{t('Download')}: {t(NEED_LIST_TITLES[which])} (CSV)",
+            lambda: to_csv_bytes(chosen_list),
             workspace=ws,
             viewer=page.viewer,
-            file_name="gap_list.csv",
+            file_name=NEED_LIST_FILES[which],
             mime="text/csv",
-            key="coverage_gaps_csv",
-            rows=len(gaps),
-            details={"as_of": f"{result.as_of:%Y-%m-%d}"},
+            key=f"coverage_{which}_csv",
+            rows=len(chosen_list),
+            details={"as_of": f"{result.as_of:%Y-%m-%d}", "list": which},
         )
 
 with bars_tab:

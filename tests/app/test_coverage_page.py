@@ -5,7 +5,13 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo.coverage import CoverageParams, analyse_coverage, gap_list, summarise_coverage
+from geo.coverage import (
+    CoverageParams,
+    analyse_coverage,
+    gap_list,
+    need_list,
+    summarise_coverage,
+)
 from geo.risk import explain_risk
 from geo.store import GeoPackageStore
 from tests.markdown_text import shown
@@ -42,23 +48,43 @@ def test_key_figures_match_the_analysis(coverage_page, demo_layers):
     summary = summarise_coverage(analyse(demo_layers))
     assert metric(at, "Voters in centres with a gap") == f"{summary.voters_gap:,}"
     assert metric(at, "Centres with a gap") == f"{summary.centres_gap:,}"
-    assert metric(at, "Centres where women vote with no female officer") == (
-        f"{summary.centres_without_female_officer:,}"
+    assert metric(at, "Centres short of officers") == f"{summary.centres_short_of_officers:,}"
+    assert metric(at, "Women vote, too few female officers") == (
+        f"{summary.centres_short_of_female_officers:,}"
     )
-    assert metric(at, "Officer shortfall") == f"{summary.shortfall:,}"
 
 
-def test_gap_list_is_ranked_and_downloadable(coverage_page, demo_layers):
+def test_the_gap_list_shown_first_holds_only_the_gaps(coverage_page, demo_layers):
     at = coverage_page
-    expected = gap_list(analyse(demo_layers), demo_layers["centres"])
+    result = analyse(demo_layers)
+    expected = gap_list(result, demo_layers["centres"])
     shown = at.dataframe[0].value
-    assert list(shown["centre_id"][:10]) == list(expected["centre_id"][:10])
-    assert len(shown) == len(expected)
+    assert list(shown["centre_id"]) == list(expected["centre_id"])
+    assert set(shown["status"]) == {"gap"}
+    assert len(shown) == summarise_coverage(result).centres_gap
     button = at.get("download_button")[0].proto
-    assert button.label == "Download the gap list (CSV)"
+    assert button.label == "Download: Centres with no protection (gap) (CSV)"
     # The file is made on click; a rerun on click would race it and lose the download.
     assert button.deferred_file_id
     assert button.ignore_rerun
+
+
+@pytest.mark.parametrize(
+    ("which", "label"),
+    [
+        ("officers", "Centres short of officers"),
+        ("women", "Centres where women vote with too few female officers"),
+    ],
+)
+def test_each_list_is_shown_with_its_title_and_download(coverage_page, demo_layers, which, label):
+    at = coverage_page
+    at.radio(key="coverage_list").set_value(which).run()
+    assert not at.exception
+    expected = need_list(analyse(demo_layers), demo_layers["centres"], which)
+    shown = at.dataframe[0].value
+    assert list(shown["centre_id"]) == list(expected["centre_id"])
+    assert any(c.value.startswith(f"{label}: {len(expected):,}") for c in at.caption)
+    assert at.get("download_button")[0].proto.label == f"Download: {label} (CSV)"
 
 
 def test_a_wider_patrol_reach_reduces_the_gaps(coverage_page, demo_layers):

@@ -14,7 +14,9 @@ from geo.coverage import (
     analyse_coverage,
     coverage_warnings,
     gap_list,
+    need_list,
     rollup_coverage,
+    summarise_coverage,
 )
 from geo.errors import InputError, LayerMissingError
 from geo.permissions import Viewer
@@ -363,23 +365,72 @@ def test_rollup_by_region_needs_districts():
 def test_gap_list_ranks_by_risk_times_voters():
     result, centres, *_ = tiny_workspace()
     gaps = gap_list(result, centres)
+    # C1 is full, C3 guarded (short of officers only): the gap list holds only C2
+    assert gaps["centre_id"].tolist() == ["C2"]
     table = result.centres.set_index("centre_id")
-    # C1 is full and fully staffed (7 of 6 officers, 2 of 1 women): not listed
-    expected = (table["risk_score"] * table["registered_voters"]).drop("C1")
-    assert gaps["centre_id"].tolist() == expected.sort_values(ascending=False).index.tolist()
-    assert gaps["priority"].tolist() == pytest.approx(expected.sort_values(ascending=False))
-    assert gaps["rank"].tolist() == [1, 2]
+    expected = table.loc["C2", "risk_score"] * table.loc["C2", "registered_voters"]
+    assert gaps["priority"].tolist() == pytest.approx([expected])
+    assert gaps["rank"].tolist() == [1]
     assert list(gaps.columns[:5]) == ["rank", "centre_id", "name_en", "name_ar", "priority"]
 
 
-def test_gap_list_leaves_out_fully_staffed_covered_centres():
-    centres = b.centres({"stations_female": 0, "stations_male": 1}, {"pos": b.at(50)})
-    units = b.units(
-        {"unit_type": "static_guard", "assigned_centre_id": "C1", "officers": 4},
-        {"unit_type": "patrol"},
+def test_officer_list_holds_centres_short_of_officers_whatever_their_status():
+    result, centres, *_ = tiny_workspace()
+    table = result.centres.set_index("centre_id")
+    short = table.index[table["shortfall"] > 0].tolist()
+    assert "C3" in short  # guarded by 2 officers, needs more
+    listed = need_list(result, centres, "officers")
+    assert sorted(listed["centre_id"]) == sorted(short)
+    assert "C1" not in listed["centre_id"].tolist()
+
+
+def test_women_list_holds_centres_with_no_or_too_few_female_officers():
+    # C1: 2 women's stations, 1 female officer (too few); C2: 1 women's station, none;
+    # C3: no women's station, so no female officer is needed.
+    centres = b.centres(
+        {"stations_female": 2, "stations_male": 0},
+        {"pos": b.at(50), "stations_female": 1},
+        {"pos": b.at(100), "stations_female": 0, "stations_mixed": 0},
     )
+    units = b.units(
+        {"unit_type": "static_guard", "assigned_centre_id": "C1", "officers": 9,
+         "female_officers": 1},
+        {"unit_type": "static_guard", "assigned_centre_id": "C2", "officers": 9,
+         "female_officers": 0},
+        {"unit_type": "static_guard", "assigned_centre_id": "C3", "officers": 9,
+         "female_officers": 0},
+    )  # fmt: skip
     result = analyse_coverage(centres, units, None, None, as_of=AS_OF)
-    assert gap_list(result, centres)["centre_id"].tolist() == ["C2"]
+    assert sorted(need_list(result, centres, "women")["centre_id"]) == ["C1", "C2"]
+    assert need_list(result, centres, "officers").empty
+    summary = summarise_coverage(result)
+    assert summary.centres_short_of_female_officers == 2
+    assert summary.centres_without_female_officer == 1
+
+
+def test_each_list_counts_what_its_headline_says_on_the_demo(demo_layers):
+    result = analyse_coverage(
+        demo_layers["centres"],
+        demo_layers["units"],
+        demo_layers["incidents"],
+        demo_layers["access_audits"],
+        as_of="2025-08-28",
+    )
+    centres = demo_layers["centres"]
+    summary = summarise_coverage(result)
+    gaps = need_list(result, centres, "gaps")
+    assert len(gaps) == summary.centres_gap
+    assert set(gaps["status"]) == {"gap"}
+    assert gap_list(result, centres)["centre_id"].tolist() == gaps["centre_id"].tolist()
+    assert len(need_list(result, centres, "officers")) == summary.centres_short_of_officers
+    assert len(need_list(result, centres, "women")) == (summary.centres_short_of_female_officers)
+    assert summary.centres_short_of_officers == int((result.centres["shortfall"] > 0).sum())
+
+
+def test_unknown_list_is_named():
+    result, centres, *_ = tiny_workspace()
+    with pytest.raises(InputError, match="'guards'.*gaps, officers, women"):
+        need_list(result, centres, "guards")  # type: ignore[arg-type]
 
 
 # --- property -----------------------------------------------------------------------------

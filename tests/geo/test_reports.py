@@ -21,7 +21,7 @@ import pytest
 from shapely.geometry import box
 
 from geo.cli import main
-from geo.coverage import analyse_coverage, gap_list, rollup_coverage
+from geo.coverage import analyse_coverage, gap_list, need_list, rollup_coverage
 from geo.errors import AccessDeniedError, InputError
 from geo.export import FORMULA_PREFIXES
 from geo.i18n import translate
@@ -348,7 +348,41 @@ def test_excel_gaps_follow_the_gap_list(workbook, national, workspace, result):
     expected = gap_list(result, workspace.layer("centres"))
     shown = sheet(workbook, national, "gaps")
     assert list(shown["centre_id"]) == list(expected["centre_id"])
-    assert list(shown["shortfall"]) == list(expected["shortfall"])
+    assert set(expected["status"]) == {"gap"}
+    assert len(shown) == national.figures.centres_gap
+
+
+@pytest.mark.parametrize(
+    ("table", "which", "title"),
+    [
+        ("gaps", "gaps", "Centres with no protection"),
+        ("officers_short", "officers", "Centres short of officers"),
+        ("women_short", "women", "Too few female officers"),
+    ],
+)
+def test_excel_has_one_titled_sheet_per_list_of_need(
+    workbook, national, workspace, result, table, which, title
+):
+    assert SHEET_TITLES[table] == title
+    expected = need_list(result, workspace.layer("centres"), which)
+    shown = sheet(workbook, national, table)
+    assert list(shown["centre_id"]) == list(expected["centre_id"])
+
+
+def test_pdf_lists_the_real_gaps_first_under_three_titles(national, workspace, result, tmp_path):
+    text = pdf_text(pdf_report(national), tmp_path)
+    for title in (
+        "Centres with no protection (gap)",
+        "Centres short of officers",
+        "Centres where women vote with too few female officers",
+    ):
+        assert title in text
+    gaps = gap_list(result, workspace.layer("centres"))
+    gap_part = text.split("Centres with no protection (gap)")[1].split("Centres short of officers")[
+        0
+    ]
+    for centre_id in gaps["centre_id"].head(3):
+        assert centre_id in gap_part
 
 
 def test_excel_staffing_accessibility_and_incidents_add_up(
@@ -663,7 +697,7 @@ def test_english_national_pdf_says_demo_on_every_page(national, tmp_path):
     text = pdf_text(pdf, tmp_path)
     for heading in (
         "Key figures",
-        "Top gaps and shortfalls",
+        "Centres with no protection (gap)",
         "Staffing and women officers",
         "Accessibility",
         "Incidents by category over time",
