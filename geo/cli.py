@@ -363,6 +363,25 @@ def _cmd_users(args: argparse.Namespace) -> int:
     return 0
 
 
+def _map_pairs(pairs: Sequence[str]) -> dict[str, str]:
+    """Return ``{target: source}`` from ``--map TARGET=SOURCE`` arguments."""
+    from geo.errors import InputError
+
+    mapped: dict[str, str] = {}
+    for pair in pairs:
+        target, sep, source = pair.partition("=")
+        target, source = target.strip(), source.strip()
+        if not sep or not target or not source:
+            raise InputError(
+                f"--map takes TARGET=SOURCE (a column of the layer, '=', a column of the "
+                f"file), not '{pair}'; for example --map centre_id=code"
+            )
+        if target in mapped:
+            raise InputError(f"--map gives '{target}' twice; keep one file column for it")
+        mapped[target] = source
+    return mapped
+
+
 def _cmd_import(args: argparse.Namespace) -> int:
     import getpass
 
@@ -380,6 +399,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
         mode=args.mode,
         confirm_replace=args.mode == "replace",
     )
+    overrides = _map_pairs(args.map or [])
     run = import_path(
         args.workspace,
         args.layer,
@@ -390,6 +410,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
         rejected_path=args.rejected,
         dry_run=args.dry_run,
         limits=ImportLimits(max_file_bytes=args.max_mb * 1024 * 1024),
+        overrides=overrides,
     )
     print(run.describe())
     return 0 if run.imported else EXIT_USAGE
@@ -740,6 +761,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     imp.add_argument("--rejected", metavar="OUT.csv", help="write rejected rows with a reason")
     imp.add_argument("--dry-run", action="store_true", help="check and report; write nothing")
+    imp.add_argument(
+        "--map",
+        action="append",
+        metavar="TARGET=SOURCE",
+        help="fill the layer's column TARGET from the file's column SOURCE (repeatable; "
+        "generic and HXL files; the other columns keep their suggested mapping)",
+    )
     imp.add_argument(
         "--swap-coordinates",
         action="store_true",

@@ -525,6 +525,74 @@ def convert_source(
     return apply_mapping(table, layer, used, format_name=chosen)
 
 
+def mapping_with_overrides(
+    source: SourceFile,
+    layer: str,
+    overrides: Mapping[str, str],
+    *,
+    fmt: FormatChoice = "auto",
+    table_name: str | None = None,
+) -> ColumnMapping:
+    """Return the suggested mapping of ``source`` for ``layer`` with ``overrides`` applied.
+
+    The command line's ``--map TARGET=SOURCE``: each override fills ``TARGET`` from the
+    file's column ``SOURCE``, in place of what was suggested for it; the other suggested
+    targets stay.
+
+    Parameters
+    ----------
+    source
+        The file, as read by :mod:`geo.io`.
+    layer
+        The workspace layer to fill.
+    overrides
+        ``{target: source column}``.
+    fmt
+        The format chosen (``"auto"``: recognised); only generic and HXL files are mapped.
+    table_name
+        Which table of a file with several.
+
+    Returns
+    -------
+    ColumnMapping
+        The mapping, in the layer's target order.
+
+    Raises
+    ------
+    InputError
+        When a target is not one of the layer's, the file has no such column, or the
+        file's format has a fixed reading (COD-AB, HNEC, ACLED); the message lists the
+        targets or the file's columns.
+    """
+    if layer not in LAYERS:
+        raise InputError(f"unknown layer '{layer}'; choose one of {', '.join(LAYERS)}")
+    chosen: FormatName = detect_format(source).format if fmt == "auto" else fmt
+    if chosen not in ("generic", "hxl"):
+        raise InputError(
+            f"--map applies to generic and HXL files, but {source.filename} was read as "
+            f"{FORMAT_LABELS[chosen]}, whose columns are fixed; add --format generic to map "
+            "its columns yourself"
+        )
+    table = _choose_table(source, layer, table_name)
+    targets = targets_of(layer)
+    problems: list[str] = []
+    for target, column in overrides.items():
+        if target not in targets:
+            listed = ", ".join(targets)
+            problems.append(
+                f"'{target}' is not a column of layer '{layer}' (its columns: {listed})"
+            )
+        if column not in table.columns:
+            problems.append(
+                f"the file has no column '{column}' (mapped to '{target}'; its columns: "
+                f"{', '.join(table.columns)})"
+            )
+    if problems:
+        raise InputError("--map TARGET=SOURCE cannot be used: " + "; ".join(problems))
+    merged = suggest_mapping(table, layer).as_dict() | dict(overrides)
+    return ColumnMapping(tuple((t, merged[t]) for t in targets if t in merged))
+
+
 # -- preparation -----------------------------------------------------------------------
 
 
@@ -2068,6 +2136,7 @@ def import_path(
     rejected_path: str | Path | None = None,
     dry_run: bool = False,
     limits: ImportLimits | None = None,
+    overrides: Mapping[str, str] | None = None,
 ) -> ImportRun:
     """Import a file on disk into a workspace file (creating it if absent): the CLI's path.
 
@@ -2089,6 +2158,9 @@ def import_path(
         Prepare and report only; write no version.
     limits
         File limits (:class:`geo.io.ImportLimits` defaults when ``None``).
+    overrides
+        ``{target: source column}`` laid over the suggested mapping
+        (:func:`mapping_with_overrides`); ``None`` or empty: the suggested mapping.
 
     Returns
     -------
@@ -2105,8 +2177,16 @@ def import_path(
         closed; its entry goes in the same transaction as the import, if any).
     """
     source = read_path(file_path, limits=limits)
+    table = options.table if options is not None else None
+    mapping = (
+        mapping_with_overrides(source, layer, overrides, fmt=fmt, table_name=table)
+        if overrides
+        else None
+    )
     workspace = _workspace_or_empty(workspace_path)
-    preview = prepare_import(source, layer, workspace, viewer, fmt=fmt, options=options)
+    preview = prepare_import(
+        source, layer, workspace, viewer, fmt=fmt, mapping=mapping, options=options
+    )
     store = GeoPackageStore(workspace_path)
     commit = not dry_run and preview.can_commit
     if rejected_path is None or not len(preview.rejected):

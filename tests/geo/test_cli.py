@@ -540,3 +540,67 @@ def test_a_truncated_workspace_is_called_damaged_with_how_to_check_it(
     assert "restore it from a backup" in err
     assert err.count("\n") == 1
     assert cut.read_bytes() == data[: len(data) // 2]
+
+
+# -- column mapping on the command line (issue 16) -------------------------------------
+
+#: The centre of :func:`centre_csv` with two headers no rule recognises.
+UNMAPPED_CENTRE_CSV = (
+    CENTRES_HEADER.replace("centre_id,", "kod,").replace("registered_voters", "electorate")
+    + "93001,مدرسة,School,DM-TB-09,general,2,1,0,1400,open,13.18733,32.88743\n"
+)
+
+
+def test_without_map_a_file_whose_key_column_is_not_recognised_is_refused(
+    small_copy, tmp_path, capsys
+):
+    csv = tmp_path / "ministry.csv"
+    csv.write_text(UNMAPPED_CENTRE_CSV, encoding="utf-8")
+    before = GeoPackageStore(small_copy).read_layer("centres")
+    code = main(["import", "--workspace", str(small_copy), "--layer", "centres", str(csv),
+                 "--mode", "upsert"])  # fmt: skip
+    assert code == 2
+    capsys.readouterr()
+    assert len(GeoPackageStore(small_copy).read_layer("centres")) == len(before)
+
+
+def test_map_target_equals_source_fills_columns_the_file_names_its_own_way(
+    small_copy, tmp_path, capsys
+):
+    csv = tmp_path / "ministry.csv"
+    csv.write_text(UNMAPPED_CENTRE_CSV, encoding="utf-8")
+    before = GeoPackageStore(small_copy).read_layer("centres")
+    code = main(["import", "--workspace", str(small_copy), "--layer", "centres", str(csv),
+                 "--mode", "upsert", "--map", "centre_id=kod",
+                 "--map", "registered_voters=electorate"])  # fmt: skip
+    assert code == 0, capsys.readouterr()
+    after = GeoPackageStore(small_copy).read_layer("centres")
+    assert len(after) == len(before) + 1
+    new = after.loc[after["centre_id"] == "93001"].iloc[0]
+    assert new["registered_voters"] == 1400
+    assert new["municipality_pcode"] == "DM-TB-09"
+
+
+@pytest.mark.parametrize(
+    ("pair", "said", "helps"),
+    [
+        # The message says what to do: which targets, which columns, or an example.
+        ("centre_idd=kod", "'centre_idd' is not a column of layer 'centres'", "registered_voters"),
+        ("centre_id=code", "the file has no column 'code'", "electorate"),
+        ("centre_id", "--map takes TARGET=SOURCE", "--map centre_id=code"),
+    ],
+)
+def test_map_names_an_unknown_target_or_a_missing_column_and_changes_nothing(
+    small_copy, tmp_path, capsys, pair, said, helps
+):
+    csv = tmp_path / "ministry.csv"
+    csv.write_text(UNMAPPED_CENTRE_CSV, encoding="utf-8")
+    before = small_copy.read_bytes()
+    code = main(["import", "--workspace", str(small_copy), "--layer", "centres", str(csv),
+                 "--map", pair])  # fmt: skip
+    assert code == 2
+    err = capsys.readouterr().err
+    assert said in err
+    assert err.count("\n") == 1
+    assert helps in err
+    assert small_copy.read_bytes() == before
