@@ -6,7 +6,7 @@ import geopandas as gpd
 import pytest
 
 from geo.coverage import analyse_coverage
-from geo.errors import AccessDeniedError, InputError, LayerMissingError
+from geo.errors import AccessDeniedError, InputError, LayerMissingError, StaleVersionError
 from geo.optimise import PlanRequest, candidate_sites, plan_units
 from geo.permissions import Viewer
 from geo.scenario import (
@@ -151,6 +151,32 @@ def test_every_save_is_a_new_version_and_nothing_is_overwritten(store, layers, p
     assert old.author == "Amal"
     assert old.counts() == scenario.counts()
     assert isinstance(old.units, gpd.GeoDataFrame)
+
+
+def test_a_save_made_on_an_older_version_is_refused_naming_who_saved_in_between(
+    store, layers, plan
+):
+    save_scenario(store, build_scenario("A", units=layers["units"], unit_plan=plan), viewer=PLANNER)
+    amal = load_scenario(store, "A", viewer=PLANNER)
+    omar = load_scenario(store, "A", viewer=Viewer("Omar", "planner"))
+    assert save_scenario(store, omar, viewer=Viewer("Omar", "planner")).version == 2
+    with pytest.raises(
+        StaleVersionError, match=r"'A' was saved as version 2 by Omar at .*version 1"
+    ):
+        save_scenario(store, amal, viewer=PLANNER)
+    history = store.scenario_history("A")
+    assert (history["version"].tolist(), history["author"].tolist()) == ([1, 2], ["Amal", "Omar"])
+
+
+def test_a_delete_decided_on_an_older_version_is_refused(store, layers, plan):
+    scenario = build_scenario("A", units=layers["units"], unit_plan=plan)
+    save_scenario(store, scenario, viewer=PLANNER)
+    save_scenario(store, scenario, viewer=Viewer("Omar", "planner"))
+    with pytest.raises(StaleVersionError, match="saved as version 2 by Omar"):
+        delete_scenario(store, "A", viewer=PLANNER, version=1)
+    assert list(list_scenarios(store)["name"]) == ["A"]
+    delete_scenario(store, "A", viewer=PLANNER, version=2)
+    assert list_scenarios(store).empty
 
 
 def test_list_load_duplicate_and_delete(store, layers, plan):
