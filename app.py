@@ -19,13 +19,13 @@ st.subheader(t("Where next"))
 links = st.columns(4)
 for i, (path, label, icon) in enumerate(
     (
-        ("pages/1_Map.py", "Map: every layer, filters, details", "🗺️"),
-        ("pages/2_Coverage.py", "Coverage, staffing and risk", "🛡️"),
-        ("pages/3_Plan.py", "Plan deployments and compare scenarios", "🧭"),
-        ("pages/4_Data.py", "Import and correct data", "📥"),
-        ("pages/5_Reports.py", "Reports and exports", "📄"),
-        ("pages/6_Briefing.py", "Briefing for the Security Track", "📽️"),
-        ("pages/7_Admin.py", "Users and audit log", "🔐"),
+        ("pages/1_Map.py", "Map: every layer, filters, details", ":material/map:"),
+        ("pages/2_Coverage.py", "Coverage, staffing and risk", ":material/shield:"),
+        ("pages/3_Plan.py", "Plan deployments and compare scenarios", ":material/explore:"),
+        ("pages/4_Data.py", "Import and correct data", ":material/upload_file:"),
+        ("pages/5_Reports.py", "Reports and exports", ":material/description:"),
+        ("pages/6_Briefing.py", "Briefing for the Security Track", ":material/slideshow:"),
+        ("pages/7_Admin.py", "Users and audit log", ":material/admin_panel_settings:"),
     )
 ):
     links[i % 4].page_link(path, label=t(label), icon=icon)

@@ -142,7 +142,7 @@ def show_demo_banner(lang: Language) -> None:
             "invented. Place names and seats are real; municipality boundaries are approximate.",
             lang,
         ),
-        icon="⚠️",
+        icon=":material/warning:",
     )
 
 
@@ -151,7 +151,7 @@ def setup_page(title: str) -> PageContext:
 
     Stops the page with a clear message when the workspace cannot be read.
     """
-    st.set_page_config(page_title=title, page_icon="🗳️", layout="wide")
+    st.set_page_config(page_title=title, page_icon=":material/how_to_vote:", layout="wide")
     lang = _choose_language()
     if is_rtl(lang):
         st.markdown(_RTL_CSS, unsafe_allow_html=True)

@@ -355,7 +355,7 @@ def show_preview(preview_: ImportPreview, t: Translate) -> None:
     )
     cols[4].metric(t("Removed"), f"{len(preview_.diff.removed):,}")
     for note in preview_.notes:
-        st.caption(f"ℹ️ {ui.md_escape(note)}")
+        st.caption(f":material/info: {ui.md_escape(note)}")
     show_report(preview_, t)
     if len(preview_.rejected):
         _recorded_download(

@@ -831,3 +831,18 @@ def test_failures_are_slowed_before_the_lock():
     delays = [users.LoginPolicy().failure_delay(n) for n in range(1, 6)]
     assert delays == sorted(delays)
     assert delays[0] >= 1.0
+
+
+# An offline server often has no emoji font: emoji show as empty boxes. Icons are
+# Streamlit's Material icons (its own bundled font); plain symbols such as ✓ are in DejaVu.
+EMOJI = re.compile("[\U0001f000-\U0001faff\ufe0f]")
+
+
+def test_no_emoji_reaches_the_pages():
+    found = [
+        f"{path.relative_to(REPO)}:{number}: {line.strip()}"
+        for path in python_files("app.py", "pages", "ui", "geo")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if EMOJI.search(line)
+    ]
+    assert found == []
