@@ -27,6 +27,8 @@ APP_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WORKSPACE = APP_ROOT / "workspace" / "demo.gpkg"
 WORKSPACE_ENV = "PSP_WORKSPACE"
 LOCAL_ADMIN = Viewer(name="local admin", role="admin")
+# The tab icon is a file of ours: a Material name would make the browser fetch it from Google.
+FAVICON = Path(__file__).resolve().parent / "favicon.png"
 # Every ASCII punctuation character: CommonMark lets a backslash escape each of them, and
 # every Markdown construct (links, images, HTML, emphasis, GFM autolinks, Streamlit's
 # :directives[] and $math$) needs at least one of them.
@@ -151,7 +153,7 @@ def setup_page(title: str) -> PageContext:
 
     Stops the page with a clear message when the workspace cannot be read.
     """
-    st.set_page_config(page_title=title, page_icon=":material/how_to_vote:", layout="wide")
+    st.set_page_config(page_title=title, page_icon=str(FAVICON), layout="wide")
     lang = _choose_language()
     if is_rtl(lang):
         st.markdown(_RTL_CSS, unsafe_allow_html=True)
