@@ -54,6 +54,19 @@ ARABIC: dict[str, str] = {
         "تظهر الوحدات الأمنية كأعداد لكل بلدية، دون مواقعها."
     ),
     "Where next": "إلى أين بعد ذلك",
+    # -- the navigation menu and the home page's links (ui/navigation.py)
+    "What the workspace holds, its key figures and each layer's source": (
+        "محتوى مساحة العمل وأرقامها الرئيسية ومصدر كل طبقة"
+    ),
+    "Every layer on one map, with filters and a centre's details": (
+        "كل الطبقات على خريطة واحدة، مع عوامل التصفية وتفاصيل المركز"
+    ),
+    "Coverage, staffing and risk of every centre": "التغطية والتزويد بالعناصر والخطر لكل مركز",
+    "Plan deployments and compare scenarios": "تخطيط الانتشار ومقارنة السيناريوهات",
+    "Import and correct data": "استيراد البيانات وتصحيحها",
+    "Reports and exports": "التقارير والتصدير",
+    "Briefing for the Security Track": "الإحاطة للمسار الأمني",
+    "Users and audit log": "المستخدمون وسجل التدقيق",
     "Signed in as": "الدخول باسم",
     "role": "الدور",
     "Single-user mode: you are the local administrator of this machine.": (

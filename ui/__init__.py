@@ -18,10 +18,9 @@ from streamlit_folium import st_folium
 
 from geo.audit import record
 from geo.errors import PlannerError
-from geo.i18n import LANGUAGES, Language, is_rtl, translate
+from geo.i18n import LANGUAGES, Language, translate
 from geo.permissions import Viewer
 from geo.workspace import Workspace, open_workspace, workspace_stamp
-from ui.auth import require_login
 
 APP_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WORKSPACE = APP_ROOT / "workspace" / "demo.gpkg"
@@ -38,13 +37,6 @@ _MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 # (U+2060) before ``://``, after ``www`` and before ``@`` breaks them (applied after escaping).
 _AUTOLINK_BREAKS = re.compile(r"(?=\\:\\/\\/|\\@)|(?i:(?<=www))(?=\\\.)")
 _WORD_JOINER = "\u2060"
-
-# Static CSS (no data in it) that turns the page right to left for Arabic.
-_RTL_CSS = """
-<style>
-[data-testid="stMain"], [data-testid="stSidebarContent"] { direction: rtl; text-align: right; }
-</style>
-"""
 
 
 @dataclass(frozen=True)
@@ -112,7 +104,8 @@ def current_viewer() -> Viewer:
     return LOCAL_ADMIN
 
 
-def _choose_language() -> Language:
+def choose_language() -> Language:
+    """Show the language choice in the sidebar; return the language (``?lang=`` at first)."""
     state = st.session_state
     if "lang" not in state:
         wanted = st.query_params.get("lang", "en")
@@ -135,6 +128,12 @@ def _choose_language() -> Language:
     return lang
 
 
+def current_language() -> Language:
+    """Return the language chosen in this session (by :func:`choose_language`)."""
+    lang = st.session_state.get("lang")
+    return lang if lang in LANGUAGES else "en"
+
+
 def show_demo_banner(lang: Language) -> None:
     """Say clearly that the data is synthetic (shown on every page while the demo is loaded)."""
     st.warning(
@@ -149,23 +148,15 @@ def show_demo_banner(lang: Language) -> None:
 
 
 def setup_page(title: str) -> PageContext:
-    """Set up a page: config, language, viewer, workspace and the demo banner.
+    """Set up a page: its title, the workspace and the demo banner.
 
-    Stops the page with a clear message when the workspace cannot be read.
+    The router (:mod:`ui.navigation`) has already chosen the language and checked who is
+    signed in and that the viewer may open this page. Stops the page with a clear message
+    when the workspace cannot be read.
     """
-    st.set_page_config(page_title=title, page_icon=str(FAVICON), layout="wide")
-    lang = _choose_language()
-    if is_rtl(lang):
-        st.markdown(_RTL_CSS, unsafe_allow_html=True)
-    viewer = require_login(lang)
-    st.sidebar.caption(
-        f"{translate('Signed in as', lang)} **{md_escape(viewer.name)}** "
-        f"({translate('role', lang)}: {md_escape(viewer.role)})"
-    )
-    if viewer is LOCAL_ADMIN:
-        st.sidebar.info(
-            translate("Single-user mode: you are the local administrator of this machine.", lang)
-        )
+    lang = current_language()
+    st.set_page_config(page_title=translate(title, lang))
+    viewer = current_viewer()
     try:
         workspace = load_workspace()
     except PlannerError as exc:

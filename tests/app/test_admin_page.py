@@ -18,7 +18,7 @@ from geo.store import GeoPackageStore
 
 REPO = Path(__file__).resolve().parents[2]
 APP = str(REPO / "app.py")
-PAGE = "pages/7_Admin.py"
+PAGE = "views/admin.py"
 ROOT = Viewer("root", "admin")
 FAST = 4
 T0 = datetime(2025, 5, 16, 9, 0, tzinfo=UTC)

@@ -26,7 +26,7 @@ from tests.unit_leaks import leaked_ids, leaked_positions, public_points
 
 REPO = Path(__file__).resolve().parents[2]
 APP = str(REPO / "app.py")
-PAGES = sorted(p.relative_to(REPO).as_posix() for p in (REPO / "pages").glob("*.py"))
+PAGES = sorted(p.relative_to(REPO).as_posix() for p in (REPO / "views").glob("*.py"))
 ROOT = Viewer("root", "admin")
 FAST = 4
 PASSWORDS = {
@@ -664,7 +664,7 @@ def test_every_page_renders_or_refuses_for_every_role(team, demo_layers, media, 
     if role == "viewer":
         offered = [b.label for b in at.get("download_button")]
         assert offered == [], f"{page_path} offers a read-only viewer downloads: {offered}"
-    if page_path == "pages/7_Admin.py" and role != "admin":
+    if page_path == "views/admin.py" and role != "admin":
         assert any("Only administrators" in t for t in texts(at))
         assert not at.dataframe
     if not Viewer(username, role).can_see_unit_positions:

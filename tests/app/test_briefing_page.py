@@ -24,7 +24,7 @@ from geo.reports import (
 from geo.workspace import open_workspace
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
-PAGE = "pages/6_Briefing.py"
+PAGE = "views/briefing.py"
 BRIEFER = Viewer("Bea", "briefer")
 
 

@@ -17,7 +17,7 @@ from geo.store import GeoPackageStore
 from tests.markdown_text import shown
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
-PAGE = "pages/2_Coverage.py"
+PAGE = "views/coverage.py"
 
 
 @pytest.fixture

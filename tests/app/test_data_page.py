@@ -19,7 +19,7 @@ from geo.store import GeoPackageStore
 from tests.markdown_text import shown
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
-PAGE = "pages/4_Data.py"
+PAGE = "views/data.py"
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "imports"
 BAD_CENTRES = (
     "centre_id,name_ar,name_en,municipality_pcode,centre_type,stations_male,stations_female,"

@@ -19,7 +19,7 @@ from geo.store import GeoPackageStore
 from tests.markdown_text import shown
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
-MAP_PAGE = "pages/1_Map.py"
+MAP_PAGE = "views/map.py"
 TRIPOLI_CENTER = "DM-TB-09"
 
 

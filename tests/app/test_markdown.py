@@ -191,7 +191,7 @@ def test_map_page_shows_hostile_link_values_as_text(workspace):
         for key in ("region", "district", "municipality", "category", "measure", "colour")
     }
     query |= {"heat": PAYLOAD, "from": PAYLOAD, "centre": PAYLOAD, "lang": PAYLOAD}
-    at = open_page("pages/1_Map.py", query=query)
+    at = open_page("views/map.py", query=query)
     assert live_texts(at) == []
     warnings = [w.value for w in at.warning]
     assert sum(PAYLOAD in shown(w) for w in warnings) >= 5, warnings
@@ -207,27 +207,27 @@ def test_home_page_shows_hostile_data_and_a_hostile_file_name_as_text(workspace)
 
 
 def test_map_details_show_a_hostile_centre_as_text(workspace):
-    at = open_page("pages/1_Map.py", query={"centre": HOSTILE_CENTRE})
+    at = open_page("views/map.py", query={"centre": HOSTILE_CENTRE})
     assert live_texts(at) == []
     assert any(PAYLOAD in shown(s.value) for s in at.subheader)
     assert quoting_payload(at)
 
 
 def test_coverage_page_shows_hostile_ids_in_its_warnings_as_text(workspace):
-    at = open_page("pages/2_Coverage.py")
+    at = open_page("views/coverage.py")
     assert live_texts(at) == []
     assert any(UNKNOWN_MUNICIPALITY in shown(w.value) for w in at.warning)
 
 
 def test_coverage_explanation_of_a_hostile_centre_is_text(workspace):
-    at = open_page("pages/2_Coverage.py")
+    at = open_page("views/coverage.py")
     at.selectbox(key="coverage_centre").set_value(HOSTILE_CENTRE).run()
     assert not at.exception
     assert live_texts(at) == []
 
 
 def test_reports_page_shows_a_hostile_area_name_as_text(workspace, hostile):
-    at = open_page("pages/5_Reports.py")
+    at = open_page("views/reports.py")
     at.radio(key="reports_level").set_value("municipality").run()
     at.selectbox(key="reports_area").set_value(hostile[1]).run()
     assert not at.exception
@@ -238,7 +238,7 @@ def test_reports_page_shows_a_hostile_area_name_as_text(workspace, hostile):
 
 
 def test_briefing_page_shows_a_hostile_area_name_as_text(workspace):
-    at = open_page("pages/6_Briefing.py")
+    at = open_page("views/briefing.py")
     assert live_texts(at) == []
     while not at.button(key="briefing_next").disabled:  # national → … → the municipality
         at.button(key="briefing_next").click().run()
@@ -247,7 +247,7 @@ def test_briefing_page_shows_a_hostile_area_name_as_text(workspace):
 
 
 def test_data_page_shows_a_hostile_file_name_as_text(workspace):
-    at = open_page("pages/4_Data.py")
+    at = open_page("views/data.py")
     content = b"centre_id,name_en\n1,School\n"
     at.file_uploader(key="data_upload").set_value((f"{FILE_PAYLOAD}.csv", content, "text/csv"))
     at.run()
@@ -257,7 +257,7 @@ def test_data_page_shows_a_hostile_file_name_as_text(workspace):
 
 
 def test_data_page_shows_a_hostile_record_id_as_text(writable):
-    at = open_page("pages/4_Data.py")
+    at = open_page("views/data.py")
     at.selectbox(key="data_edit_layer").set_value("incidents").run()
     at.radio(key="data_edit_action").set_value("retire").run()
     at.selectbox(key="data_edit_id").set_value(f"I {PAYLOAD}").run()
@@ -270,7 +270,7 @@ def test_data_page_shows_a_hostile_record_id_as_text(writable):
 
 
 def test_plan_page_shows_a_hostile_scenario_name_and_note_as_text(writable):
-    at = open_page("pages/3_Plan.py")
+    at = open_page("views/plan.py")
     at.button(key="FormSubmitter:plan_staff_form-Allocate officers").click().run()
     at.text_input(key="plan_scenario_name").set_value(PAYLOAD)
     at.text_input(key="plan_scenario_note").set_value(PAYLOAD)
@@ -298,7 +298,7 @@ def test_admin_page_shows_a_hostile_username_in_its_error_as_text(workspace, tmp
         at.session_state[key] = signed_in
     at.session_state["auth_user"] = "root"
     at.run()
-    at.switch_page("pages/7_Admin.py").run()
+    at.switch_page("views/admin.py").run()
     assert at.session_state["viewer"] == Viewer("root", "admin")
     at.text_input(key="admin_add_username").input(PAYLOAD)
     at.text_input(key="admin_add_name").input(PAYLOAD)

@@ -11,7 +11,7 @@ from geo.store import GeoPackageStore
 from tests.markdown_text import shown
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
-PAGE = "pages/3_Plan.py"
+PAGE = "views/plan.py"
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from geo.reports import ReportOptions, Scope, analyse_workspace, prepare_report
 from geo.workspace import open_workspace
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
-PAGE = "pages/5_Reports.py"
+PAGE = "views/reports.py"
 ADMIN = Viewer("local admin", "admin")
 
 

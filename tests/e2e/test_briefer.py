@@ -37,10 +37,10 @@ COOKIE_KEY = "e2e-cookie-key-" + "x" * 32
 #: Pages a briefer works with, by file; those not written yet are skipped.
 BRIEFER_PAGES = (
     ("app.py", ""),
-    ("pages/1_Map.py", "Map"),
-    ("pages/2_Coverage.py", "Coverage"),
-    ("pages/5_Reports.py", "Reports"),
-    ("pages/6_Briefing.py", "Briefing"),
+    ("views/map.py", "Map"),
+    ("views/coverage.py", "Coverage"),
+    ("views/reports.py", "Reports"),
+    ("views/briefing.py", "Briefing"),
 )
 # Every point marker on every Leaflet map of the frame, clustered ones included.
 MARKER_POSITIONS_JS = """() => {

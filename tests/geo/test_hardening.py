@@ -97,7 +97,7 @@ def html_sinks(path: Path) -> Iterator[tuple[int, ast.expr | None]]:
 def test_every_raw_html_the_app_renders_is_a_static_string():
     """Only literal text (no data, no f-string) may reach unsafe_allow_html or st.html."""
     problems = []
-    for path in python_files("app.py", "pages", "ui"):
+    for path in python_files("app.py", "views", "ui"):
         constants = module_constants(ast.parse(path.read_text(encoding="utf-8")))
         for line, argument in html_sinks(path):
             static = (isinstance(argument, ast.Constant) and isinstance(argument.value, str)) or (
@@ -387,7 +387,7 @@ def test_every_markdown_text_of_the_app_is_literal_or_escaped():
     """
     sources = {
         path.relative_to(REPO).as_posix(): path.read_text(encoding="utf-8")
-        for path in python_files("app.py", "pages", "ui")
+        for path in python_files("app.py", "views", "ui")
     }
     problems = markdown_problems(sources)
     assert problems == [], f"Markdown built from data without ui.md_escape: {problems}"
@@ -406,7 +406,7 @@ def test_every_markdown_text_of_the_app_is_literal_or_escaped():
         ("st.subheader(f\"{t('Area')}: {ui.md_escape(area)}\")", [True]),
         ("st.metric(t('Centres'), f'{n:,}', help=f\"{len(x)} {t('men')} · {i + 1}\")", [True] * 3),
         ("st.info(t('Literal text') + ' ' + md_escape(name))", [True]),
-        ("st.page_link('pages/1_Map.py', label=t('Map'))", [True]),
+        ("st.page_link('views/map.py', label=t('Map'))", [True]),
         ("logger.warning('cannot read %s', path)", []),
         ("name.title()", []),
     ],
@@ -514,7 +514,7 @@ def test_upload_size_is_limited(name):
 
 def test_every_file_uploader_restricts_the_file_types():
     problems = []
-    for path in python_files("app.py", "pages", "ui"):
+    for path in python_files("app.py", "views", "ui"):
         for call in calls(ast.parse(path.read_text(encoding="utf-8"))):
             func = call.func
             if isinstance(func, ast.Attribute) and func.attr == "file_uploader":
@@ -597,7 +597,7 @@ def sql_problems(path: Path) -> list[str]:
 def test_sql_text_interpolates_only_constants():
     """Values reach SQL as ``?`` parameters; only table and column constants are spliced in."""
     problems = [
-        p for path in python_files("geo", "ui", "pages", "app.py") for p in sql_problems(path)
+        p for path in python_files("geo", "ui", "views", "app.py") for p in sql_problems(path)
     ]
     assert problems == [], "SQL built from variables:\n" + "\n".join(problems)
 
@@ -841,7 +841,7 @@ EMOJI = re.compile("[\U0001f000-\U0001faff\ufe0f]")
 def test_no_emoji_reaches_the_pages():
     found = [
         f"{path.relative_to(REPO)}:{number}: {line.strip()}"
-        for path in python_files("app.py", "pages", "ui", "geo")
+        for path in python_files("app.py", "views", "ui", "geo")
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
         if EMOJI.search(line)
     ]

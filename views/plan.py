@@ -19,11 +19,6 @@ from ui.coverage import current_coverage
 page = ui.setup_page("Plan")
 t, ws, viewer = page.t, page.workspace, page.viewer
 state = st.session_state
-if not viewer.can("plan"):
-    st.info(
-        t("Planning needs the 'plan' permission (roles planner and admin); ask an administrator.")
-    )
-    st.stop()
 try:
     coverage = current_coverage(ws)
 except PlannerError as exc:

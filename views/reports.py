@@ -25,12 +25,6 @@ from ui.coverage import current_coverage
 page = ui.setup_page("Reports")
 t, ws, viewer = page.t, page.workspace, page.viewer
 
-if not viewer.can("export_coverage"):
-    st.info(
-        t("Your role may not export reports. Ask an administrator for the analyst or briefer role.")
-    )
-    st.stop()
-
 left, middle, right = st.columns([2, 3, 2])
 level = left.radio(
     t("Area"), SCOPE_LEVELS, format_func=lambda v: t(LEVEL_LABELS[v]), key="reports_level"

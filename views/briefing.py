@@ -31,10 +31,6 @@ st.markdown(
     unsafe_allow_html=True,
 )
 
-if not viewer.can("see_briefing"):
-    st.info(t("Your role may not see the briefing. Ask an administrator for the briefer role."))
-    st.stop()
-
 try:
     result = current_coverage(ws)
 except PlannerError as exc:

@@ -1,0 +1,172 @@
+"""The router: sign-in, language and the pages each role may open (``st.navigation``).
+
+``app.py`` calls :func:`run` on every rerun, before any page runs. Every page of the app is
+listed once in :data:`PAGES`, with its URL, title, icon and the permissions that open it;
+the navigation menu and the home page's links show only the pages the viewer may open,
+and a page opened by its URL without the permission shows a refusal instead of running.
+
+The page scripts live in ``views/``, not ``pages/``: with a ``pages/`` folder Streamlit
+runs a page's file directly (bypassing this router) until the first session has called
+``st.navigation``, so a visitor of a freshly started server could open ``/Map`` unsigned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+import ui
+from geo.i18n import is_rtl, translate
+from geo.imports import PERMISSION_BY_LAYER
+from geo.permissions import Permission, Viewer
+from ui.auth import require_login
+
+VIEWS = "views"
+
+
+@dataclass(frozen=True)
+class PageEntry:
+    """One page of the app: where it is, what it is called and who may open it."""
+
+    script: str
+    #: URL path below the app's root (``""`` for the home page): ``/Map``, ``/Admin``, …
+    url_path: str
+    #: English title (translated with :func:`geo.i18n.translate`).
+    title: str
+    #: One of Streamlit's bundled Material icons (no request leaves the machine).
+    icon: str
+    #: What the page is for, under its link on the home page.
+    summary: str
+    #: The viewer needs at least one of these; empty means everyone signed in.
+    needs_any: frozenset[Permission] = frozenset()
+    #: Shown instead of the page to a viewer without the permission.
+    refusal: str = ""
+
+    def allows(self, viewer: Viewer) -> bool:
+        """Whether ``viewer`` may open this page."""
+        return not self.needs_any or any(viewer.can(p) for p in self.needs_any)
+
+
+HOME = PageEntry(
+    f"{VIEWS}/home.py",
+    "",
+    "Home",
+    ":material/home:",
+    "What the workspace holds, its key figures and each layer's source",
+)
+PAGES: tuple[PageEntry, ...] = (
+    HOME,
+    PageEntry(
+        f"{VIEWS}/map.py",
+        "Map",
+        "Map",
+        ":material/map:",
+        "Every layer on one map, with filters and a centre's details",
+    ),
+    PageEntry(
+        f"{VIEWS}/coverage.py",
+        "Coverage",
+        "Coverage",
+        ":material/shield:",
+        "Coverage, staffing and risk of every centre",
+    ),
+    PageEntry(
+        f"{VIEWS}/plan.py",
+        "Plan",
+        "Plan",
+        ":material/explore:",
+        "Plan deployments and compare scenarios",
+        frozenset({"plan"}),
+        "Planning needs the 'plan' permission (roles planner and admin); ask an administrator.",
+    ),
+    PageEntry(
+        f"{VIEWS}/data.py",
+        "Data",
+        "Data",
+        ":material/upload_file:",
+        "Import and correct data",
+        # Whoever may import at least one layer (geo.imports decides which layers).
+        frozenset(PERMISSION_BY_LAYER.values()),
+        "Your role may not change data. Ask an administrator for a role that may.",
+    ),
+    PageEntry(
+        f"{VIEWS}/reports.py",
+        "Reports",
+        "Reports",
+        ":material/description:",
+        "Reports and exports",
+        frozenset({"export_coverage"}),
+        "Your role may not export reports. Ask an administrator for the analyst or briefer role.",
+    ),
+    PageEntry(
+        f"{VIEWS}/briefing.py",
+        "Briefing",
+        "Briefing",
+        ":material/slideshow:",
+        "Briefing for the Security Track",
+        frozenset({"see_briefing"}),
+        "Your role may not see the briefing. Ask an administrator for the briefer role.",
+    ),
+    PageEntry(
+        f"{VIEWS}/admin.py",
+        "Admin",
+        "Administration",
+        ":material/admin_panel_settings:",
+        "Users and audit log",
+        frozenset({"manage_users", "read_audit_log"}),
+        "Only administrators may open this page: it shows the audit log and manages users.",
+    ),
+)
+
+# Static CSS (no data in it) that turns the page right to left for Arabic.
+_RTL_CSS = """
+<style>
+[data-testid="stMain"], [data-testid="stSidebarContent"] { direction: rtl; text-align: right; }
+</style>
+"""
+
+
+def offered(viewer: Viewer) -> list[PageEntry]:
+    """Return the pages ``viewer`` may open, in menu order (the home page first)."""
+    return [entry for entry in PAGES if entry.allows(viewer)]
+
+
+def run() -> None:
+    """Route this rerun: page config, language, sign-in, the menu, then the page itself.
+
+    A page the viewer may not open is still registered, hidden from the menu, so that its
+    URL shows the refusal (and nothing of the page) rather than Streamlit's "page not
+    found" and the home page.
+    """
+    st.set_page_config(page_icon=str(ui.FAVICON), layout="wide")
+    lang = ui.choose_language()
+    if is_rtl(lang):
+        st.markdown(_RTL_CSS, unsafe_allow_html=True)
+    viewer = require_login(lang)
+    st.sidebar.caption(
+        f"{translate('Signed in as', lang)} **{ui.md_escape(viewer.name)}** "
+        f"({translate('role', lang)}: {ui.md_escape(viewer.role)})"
+    )
+    if viewer is ui.LOCAL_ADMIN:
+        st.sidebar.info(
+            translate("Single-user mode: you are the local administrator of this machine.", lang)
+        )
+    pages = {
+        entry.url_path: st.Page(
+            entry.script,
+            title=translate(entry.title, lang),
+            icon=entry.icon,
+            url_path=entry.url_path or None,
+            default=entry is HOME,
+            visibility="visible" if entry.allows(viewer) else "hidden",
+        )
+        for entry in PAGES
+    }
+    chosen = st.navigation(list(pages.values()))
+    entry = next(e for e in PAGES if pages[e.url_path] is chosen)
+    if not entry.allows(viewer):
+        st.title(translate(entry.title, lang))
+        st.info(translate(entry.refusal, lang), icon=":material/lock:")
+        st.stop()
+    chosen.run()

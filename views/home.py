@@ -1,0 +1,83 @@
+"""Home page: what the workspace holds, its key figures and each layer's provenance."""
+
+import streamlit as st
+
+import ui
+from geo.maps import build_overview_map
+from geo.summary import summarise_workspace
+from geo.workspace import describe_layers
+from ui import navigation
+
+page = ui.setup_page("Polling Security Planner")
+t = page.t
+ws = page.workspace
+
+figures = summarise_workspace(
+    ws.layer("centres"), ws.layer("units"), ws.layer("incidents"), ws.layer("access_audits")
+)
+
+st.subheader(t("Where next"))
+# The pages of the menu, with the same titles and icons: each role sees only its own.
+links = st.columns(4)
+for i, entry in enumerate(e for e in navigation.offered(page.viewer) if e is not navigation.HOME):
+    with links[i % 4]:
+        st.page_link(entry.script, label=t(entry.title), icon=entry.icon)
+        st.caption(t(entry.summary))
+
+st.subheader(t("Key figures"))
+row1 = st.columns(4)
+row1[0].metric(t("Polling centres"), f"{figures.centres:,}")
+row1[1].metric(
+    t("Stations"),
+    f"{figures.stations:,}",
+    help=f"{figures.stations_male:,} {t('men')} · {figures.stations_female:,} {t('women')} · "
+    f"{figures.stations_mixed:,} {t('mixed')}",
+)
+row1[2].metric(t("Registered voters"), f"{figures.voters:,}")
+row1[3].metric(t("Voters at accessible centres"), f"{figures.share_voters_accessible:.0%}")
+st.caption(
+    f"{t('Stations')}: {figures.stations_male:,} {t('men')} · "
+    f"{figures.stations_female:,} {t('women')} · {figures.stations_mixed:,} {t('mixed')} — "
+    f"{t('Registered voters')}: {figures.voters_male:,} {t('men')} · "
+    f"{figures.voters_female:,} {t('women')}"
+)
+row2 = st.columns(4)
+row2[0].metric(t("Security units"), f"{figures.units:,}")
+row2[1].metric(t("Officers"), f"{figures.officers:,}")
+row2[2].metric(
+    t("Female officers"),
+    f"{figures.female_officers:,}",
+    help=f"{figures.female_officers / max(figures.officers, 1):.1%}",
+)
+row2[3].metric(t("Incidents"), f"{figures.incidents:,}")
+
+left, right = st.columns([3, 2])
+with left:
+    st.subheader(t("Overview map"))
+    ui.show_map(
+        lambda: build_overview_map(
+            ws.layer("regions"),
+            ws.layer("districts"),
+            ws.layer("municipalities"),
+            ws.layer("centres"),
+        ),
+        key="home_map",
+        height=460,
+    )
+with right:
+    st.subheader(t("Incidents per election"))
+    st.dataframe(
+        {
+            t("election"): [e for e, _ in figures.incidents_by_election],
+            t("incidents"): [n for _, n in figures.incidents_by_election],
+        },
+        hide_index=True,
+        key="home_incidents",
+    )
+    st.subheader(t("Layers in this workspace"))
+    layers = describe_layers(ws)
+    st.dataframe(
+        layers.rename(columns={c: t(c) for c in layers.columns}),
+        hide_index=True,
+        key="home_layers",
+    )
