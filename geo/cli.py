@@ -84,29 +84,24 @@ def _cmd_layers(args: argparse.Namespace) -> int:
 def _cmd_coverage(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from geo.coverage import CoverageParams, CoverageResult, analyse_coverage, rollup_coverage
+    from geo.coverage import (
+        REACH_FIELDS,
+        CoverageParams,
+        CoverageResult,
+        analyse_coverage,
+        describe_reach,
+        rollup_coverage,
+        with_reach,
+    )
     from geo.export import to_csv_bytes
     from geo.workspace import open_workspace
 
     ws = open_workspace(args.workspace)
     overrides = {
         name: value
-        for name, value in (
-            ("patrol_radius_km", args.patrol_radius_km),
-            ("rapid_radius_km", args.rapid_radius_km),
-            ("guard_radius_km", args.guard_radius_km),
-            ("circuity", args.circuity),
-        )
+        for name, value in (("guard_radius_km", args.guard_radius_km), ("circuity", args.circuity))
         if value is not None
     }
-    # Radii given on the command line apply to every unit, overriding units' own radii.
-    radius_flags = {"patrol_radius_km", "rapid_radius_km"} & set(overrides)
-    for name, value in (
-        ("patrol_minutes", args.patrol_minutes),
-        ("rapid_minutes", args.rapid_minutes),
-    ):
-        if value is not None:
-            overrides[name] = value
     if args.speeds:
         from geo.errors import InputError
         from geo.network import read_speeds
@@ -122,7 +117,10 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
         raise InputError(
             "--compare-reach lists municipalities; leave out --by (or use --by municipality)"
         )
-    params = CoverageParams(**overrides, reach=args.reach, use_unit_radii=not radius_flags)
+    reaches = {name: getattr(args, name) for name in REACH_FIELDS}
+    params = with_reach(
+        CoverageParams(**overrides, reach=args.reach), reaches, use_unit_radii=args.unit_radii
+    )
     roads, roads_version = _roads_of(ws)
 
     def analyse(reach_params: CoverageParams) -> CoverageResult:
@@ -193,6 +191,8 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
             f"{models.get(m, 0):,} centres on the {m} model" for m in ("network", "straight")
         )
     )
+    for line in describe_reach(ws.layer("units"), params, on_roads=models.get("network", 0) > 0):
+        print(line)
     print(
         f"{len(result.centres):,} centres analysed as of {result.as_of:%Y-%m-%d}: "
         + ", ".join(
@@ -661,7 +661,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--guard-radius-km", type=float, help="unassigned static guard distance (default 0.2)"
     )
     cov.add_argument("--circuity", type=float, help="road km per straight-line km (default 1.3)")
-    cov.add_argument("--as-of", help="date of the analysis, YYYY-MM-DD (default today)")
+    cov.add_argument(
+        "--unit-radii",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="use units' own response_radius_km (default: yes, unless a reach flag is given: "
+        "a reach you set applies to every unit of its type)",
+    )
+    cov.add_argument(
+        "--as-of", help="date of the analysis, YYYY-MM-DD (default: the latest incident's day)"
+    )
     cov.add_argument(
         "--reach",
         choices=("auto", "network", "straight"),
@@ -696,7 +705,9 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--out", required=True, help="CSV of the chosen sites to write")
     plan.add_argument("--method", choices=("auto", "exact", "greedy"), default="auto")
     plan.add_argument("--time-limit", type=float, default=20.0, help="seconds (default 20)")
-    plan.add_argument("--as-of", help="date of the risk analysis, YYYY-MM-DD (default today)")
+    plan.add_argument(
+        "--as-of", help="date of the risk analysis, YYYY-MM-DD (default: the latest incident's day)"
+    )
     plan.set_defaults(run=_cmd_plan)
 
     from geo import permissions
@@ -815,7 +826,9 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument(
         "--table", help="csv: table (default municipalities); geojson: layer (default centres)"
     )
-    rep.add_argument("--as-of", help="date of the analysis, YYYY-MM-DD (default today)")
+    rep.add_argument(
+        "--as-of", help="date of the analysis, YYYY-MM-DD (default: the latest incident's day)"
+    )
     rep.add_argument("--out", required=True, help="file to write")
     rep.set_defaults(run=_cmd_report)
 
@@ -871,7 +884,10 @@ def build_parser() -> argparse.ArgumentParser:
     mp.add_argument("--no-centres", action="store_true", help="leave the polling centres out")
     mp.add_argument("--no-units", action="store_true", help="leave the security units out")
     mp.add_argument("--no-incidents", action="store_true", help="leave the incidents out")
-    mp.add_argument("--as-of", help="date of the coverage analysis, YYYY-MM-DD (default today)")
+    mp.add_argument(
+        "--as-of",
+        help="date of the coverage analysis, YYYY-MM-DD (default: the latest incident's day)",
+    )
     mp.set_defaults(run=_cmd_map)
     return parser
 
