@@ -591,10 +591,14 @@ class EventLog:
             con.execute("PRAGMA journal_mode=WAL")
             # FULL: an acknowledged event survives a power cut too, not only a killed process.
             con.execute("PRAGMA synchronous=FULL")
+            # The schema is committed on its own, so that a batch refused on the first
+            # append leaves a readable (empty) log rather than a file without the table.
+            con.execute("BEGIN IMMEDIATE")
+            for statement in _SCHEMA:
+                con.execute(statement)
+            con.execute("COMMIT")
             con.execute("BEGIN IMMEDIATE")
             try:
-                for statement in _SCHEMA:
-                    con.execute(statement)
                 yield con
             except BaseException:
                 con.execute("ROLLBACK")
