@@ -47,6 +47,7 @@ from typing import Literal, get_args
 
 from geo.errors import InputError, StoreError
 from geo.schema import INCIDENT_CATEGORIES, LIBYA_BOUNDS
+from geo.store import integrity_check_command
 
 __all__ = [
     "EVENT_KINDS",
@@ -580,7 +581,7 @@ class EventLog:
         except sqlite3.DatabaseError as exc:
             raise StoreError(
                 f"cannot read the events of {self.workspace} from {self.path} ({exc}); check "
-                f"it with: sqlite3 '{self.path}' 'PRAGMA integrity_check'"
+                f"it with: {integrity_check_command(self.path)}"
             ) from exc
 
     @contextmanager

@@ -1,5 +1,6 @@
 """AppTest of the Coverage page on the national demo workspace."""
 
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -122,7 +123,9 @@ def test_a_reach_set_on_the_page_applies_to_every_patrol_as_on_the_command_line(
         for c in at.caption
     )
     out = tmp_path / "c.csv"
-    argv = ["coverage", "--workspace", str(demo_workspace), "--out", str(out), "--reach"]
+    workspace = tmp_path / "ws.gpkg"  # a copy: each export writes an audit entry
+    shutil.copyfile(demo_workspace, workspace)
+    argv = ["coverage", "--workspace", str(workspace), "--out", str(out), "--reach"]
     argv.append("straight")
     assert main([*argv, "--patrol-radius-km", "5"]) == 0
     assert pd.read_csv(out, encoding="utf-8-sig")["status"].eq("gap").sum() == every.centres_gap
