@@ -76,7 +76,7 @@ ARABIC: dict[str, str] = {
     "No workspace found": "لم يتم العثور على مساحة عمل",
     "election": "الانتخابات",
     "incidents": "الحوادث",
-    # -- sign-in, sessions and administration (ui/auth.py, pages/7_Admin.py)
+    # -- sign-in, sessions and administration (ui/auth.py, views/admin.py)
     "Sign in": "تسجيل الدخول",
     "Username": "اسم المستخدم",
     "Password": "كلمة المرور",
@@ -595,7 +595,7 @@ ARABIC: dict[str, str] = {
     "Municipality list": "قائمة البلديات",
     "Download the crosswalk (CSV)": "تنزيل جدول المطابقة (CSV)",
     "Unmatched rows": "الصفوف غير المطابقة",
-    # Map page (pages/1_Map.py, ui/map.py, geo/mapview.py)
+    # Map page (views/map.py, ui/map.py, geo/mapview.py)
     "% of registered voters": "% من الناخبين المسجلين",
     "(with the incident filters)": "(حسب مرشحات الحوادث)",
     "Access": "إمكانية الوصول",

@@ -227,6 +227,18 @@ def test_a_briefer_sees_no_unit_position_on_any_page_or_download(
     expect(page.get_by_text("Polling centres", exact=True)).to_be_visible(timeout=60_000)
     assert page.get_by_role("textbox", name="Password").count() == 0
 
+    # The menu offers a briefer exactly the briefer's pages; the others refuse by URL.
+    menu = page.locator('[data-testid="stSidebarNav"] a')
+    hrefs = {
+        (menu.nth(i).get_attribute("href") or "").rsplit("/", 1)[-1] for i in range(menu.count())
+    }
+    assert hrefs == {"", "Map", "Coverage", "Reports", "Briefing"}
+    for path, refusal in (("Plan", "'plan' permission"), ("Data", "may not change data"),
+                          ("Admin", "Only administrators")):  # fmt: skip
+        page.goto(f"{team_server}/{path}", wait_until="domcontentloaded")
+        expect(page.get_by_text(refusal)).to_be_visible(timeout=60_000)
+        assert page.locator('[data-testid="stMetric"], [data-testid="stDataFrame"]').count() == 0
+
     visited = []
     for script, path in BRIEFER_PAGES:
         if not (REPO / script).is_file():
