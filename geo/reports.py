@@ -275,7 +275,8 @@ class ReportOptions:
         Language of labels, sheet names and PDF text.
     params, weights, as_of
         Coverage parameters, risk model and analysis date (``YYYY-MM-DD``; ``None`` means
-        today). Incidents after ``as_of`` are left out.
+        the latest incident's day, see :func:`geo.risk.resolve_as_of`). Incidents after
+        ``as_of`` are left out.
     generated_at
         Time stamp printed in the report; ``None`` means now (UTC).
     top_gaps
@@ -694,6 +695,9 @@ def prepare_report(
         The workspace has no centres or no units.
     """
     require(options.viewer, "export_coverage")
+    # Fix the analysis day once, so that the data, the labels and the file name agree.
+    day = resolve_as_of(options.as_of, workspace.layer("incidents"))
+    options = dataclasses.replace(options, as_of=f"{day:%Y-%m-%d}")
     return _prepare(workspace, options, _matching_result(result, workspace, options))
 
 

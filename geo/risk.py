@@ -245,7 +245,7 @@ def score_risk(
         Model parameters.
     as_of
         Reference date: incidents after it are ignored, ages are counted to it. ``None``
-        means today.
+        means the latest incident's day (see :func:`resolve_as_of`).
 
     Returns
     -------
@@ -266,18 +266,28 @@ def score_risk(
         incidents,
         incident_xy,
         weights=weights,
-        as_of=resolve_as_of(as_of),
+        as_of=resolve_as_of(as_of, incidents),
     )
 
 
-def resolve_as_of(as_of: pd.Timestamp | str | None) -> pd.Timestamp:
-    """Return the as-of date as a day without time zone (``None`` means today).
+def resolve_as_of(
+    as_of: pd.Timestamp | str | None, incidents: pd.DataFrame | None = None
+) -> pd.Timestamp:
+    """Return the as-of date as a day without time zone.
+
+    ``None`` means the day of the latest dated incident in ``incidents`` (the workspace's
+    latest election data), or today when there is none: analysing 2024–25 data "as of
+    today" would leave every incident out of the last year and explain nothing.
 
     Raises
     ------
     InputError
         When ``as_of`` is not a date.
     """
+    if as_of is None and incidents is not None and "date" in incidents.columns:
+        latest = pd.to_datetime(incidents["date"], errors="coerce").max()
+        if latest is not pd.NaT and pd.notna(latest):
+            as_of = latest
     try:
         stamp = pd.Timestamp.now() if as_of is None else pd.Timestamp(as_of)
     except (TypeError, ValueError):

@@ -1449,10 +1449,14 @@ def _is_damaged(path: Path, exc: BaseException) -> bool:
         return False
 
 
+def integrity_check_command(path: Path) -> str:
+    """Return the shell command that checks an SQLite file (for the user; not SQL we run)."""
+    return f"sqlite3 '{path}' " + _INTEGRITY_CHECK
+
+
 def _damaged(path: Path, exc: BaseException) -> StoreError:
     reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    # A shell command for the user, not SQL this program runs.
-    check = f"sqlite3 '{path}' " + _INTEGRITY_CHECK
+    check = integrity_check_command(path)
     return StoreError(
         f"the workspace {path} is damaged ({reason}): it was probably cut short while it "
         f"was copied or written. Check it with: {check} "
