@@ -211,7 +211,7 @@ def _roads_of(ws: Workspace) -> tuple[pd.DataFrame | None, object]:
     rows = versions[versions["layer"] == "roads"] if "layer" in versions else versions.iloc[:0]
     if not len(rows) or "version" not in rows:
         return ws.layers["roads"], None
-    newest = rows.loc[rows["version"].idxmax()]
+    newest = rows.iloc[int(rows["version"].to_numpy().argmax())]
     # The write time too: a workspace rebuilt at the same path starts again at version 1.
     key = f"{ws.path}|roads|{newest['version']}|{newest.get('created_at', '')}"
     return ws.layers["roads"], key

@@ -646,7 +646,7 @@ def _guards(
     n = len(ids)
     assigned_to = units["assigned_centre_id"].astype("str")
     has_assignment = assigned_to.notna().to_numpy(dtype=bool) & static
-    dangling = has_assignment & (pd.Index(ids).get_indexer(assigned_to) < 0)
+    dangling = has_assignment & (pd.Index(ids).get_indexer(pd.Index(assigned_to)) < 0)
     count = int(dangling.sum())
     if count:
         warnings.append(
@@ -660,7 +660,7 @@ def _guards(
     unit_officers = _counts(units, "officers")
     unit_female = _counts(units, "female_officers")
 
-    position = pd.Index(ids).get_indexer(assigned_to.where(has_assignment))
+    position = pd.Index(ids).get_indexer(pd.Index(assigned_to.where(has_assignment)))
     here = has_assignment & (position >= 0)
     guarded = np.zeros(n, dtype=bool)
     guarded[position[here]] = True
@@ -855,8 +855,8 @@ def rollup_coverage(
         index="pcode", columns="category", values="incidents", aggfunc="sum", fill_value=0
     )
     for category in INCIDENT_CATEGORIES:
-        column = wide[category] if category in wide.columns else pd.Series(dtype=float)
-        areas[f"incidents_{category}"] = column.reindex(areas.index).fillna(0)
+        of_category = wide[category] if category in wide.columns else pd.Series(dtype=float)
+        areas[f"incidents_{category}"] = of_category.reindex(areas.index).fillna(0)
     int_columns = [c for c in areas.columns if not c.startswith(("share_", "risk_"))]
     areas[int_columns] = areas[int_columns].round().astype(np.int64)
     areas.index.name = "pcode"
@@ -910,7 +910,7 @@ class ReachComparison:
         moved = self.areas[self.areas["centres_changed"] > 0].head(top)
         for row in moved.itertuples():
             name = getattr(row, "name_en", None)
-            label = f"{name} ({row.pcode})" if isinstance(name, str) and name else row.pcode
+            label = f"{name} ({row.pcode})" if isinstance(name, str) and name else str(row.pcode)
             lines.append(
                 f"  {label}: {row.centres_changed:,} centres, {row.voters_changed:,} voters "
                 f"({row.centres_lost:,} lose, {row.centres_gained:,} gain reach on roads)"

@@ -375,7 +375,7 @@ def make_event(
         event_id=event_text,
         time=moment,
         actor=actor_text,
-        kind=kind,  # type: ignore[arg-type]  # checked against EVENT_KINDS above
+        kind=kind,  # checked against EVENT_KINDS above
         centre_id=ids["centre_id"],
         unit_id=ids["unit_id"],
         incident_id=ids["incident_id"],

@@ -359,7 +359,7 @@ def fold_events(
     moment = None if as_of is None else _as_utc(as_of)
     fold, count = _fold(events, centres, units, incidents, moment)
     incident_rows = [
-        {**row, "escalations": ",".join(row["escalations"]), "units": ",".join(row["units"])}  # type: ignore[arg-type]
+        {**row, "escalations": ",".join(row["escalations"]), "units": ",".join(row["units"])}
         for row in fold.incidents.values()
     ]
     incident_columns = [

@@ -291,8 +291,8 @@ def resolve_as_of(
     try:
         stamp = pd.Timestamp.now() if as_of is None else pd.Timestamp(as_of)
     except (TypeError, ValueError):
-        stamp = pd.NaT
-    if stamp is pd.NaT:
+        stamp = None
+    if stamp is None or pd.isna(stamp):
         raise InputError(f"as-of date {as_of!r} is not a date; give it as YYYY-MM-DD")
     return (stamp.tz_localize(None) if stamp.tzinfo else stamp).normalize()
 
@@ -322,7 +322,9 @@ def score_risk_xy(
     inc, inc_xy = recent.frame, recent.xy
     age_days = recent.age_days
     severity = inc["severity"].astype("Float64").fillna(_MISSING_SEVERITY).to_numpy(float)
-    decayed = (severity / 5.0) * np.power(0.5, age_days / weights.half_life_days)
+    decayed = np.asarray(
+        (severity / 5.0) * np.power(0.5, age_days / weights.half_life_days), dtype=np.float64
+    )
 
     columns = np.column_stack([decayed, np.ones(len(inc)), (age_days <= 365).astype(float)])
     tapered, flat = sum_within(centre_xy, inc_xy, columns, radius_m=weights.distance_km * 1000.0)
@@ -390,13 +392,15 @@ def _usable_incidents(
         return _Incidents(empty, np.empty((0, 2)), np.empty(0))
     _require(incidents, "incidents", ("date", "severity", "category"))
     dates = pd.to_datetime(incidents["date"])
-    age_days = ((as_of - dates) / pd.Timedelta(days=1)).to_numpy(dtype=float, na_value=np.nan)
+    age_days = ((as_of - dates) / pd.Timedelta(days=1)).to_numpy(dtype=np.float64, na_value=np.nan)
     keep = np.isfinite(age_days) & (age_days >= 0)
     frame = incidents.loc[keep].reset_index(drop=True)
     for column in ("centre_id", "municipality_pcode"):
         if column not in frame.columns:
             frame[column] = pd.Series(pd.NA, index=frame.index, dtype="str")
-    return _Incidents(frame, np.asarray(xy).reshape(-1, 2)[keep], age_days[keep])
+    return _Incidents(
+        frame, np.asarray(xy).reshape(-1, 2)[keep], np.asarray(age_days[keep], dtype=np.float64)
+    )
 
 
 def _at_centre(
@@ -412,7 +416,7 @@ def _at_centre(
     }
     if len(incidents) == 0:
         return result
-    position = pd.Index(ids).get_indexer(incidents["centre_id"].astype("str"))
+    position = pd.Index(ids).get_indexer(pd.Index(incidents["centre_id"].astype("str")))
     hit = position >= 0
     if not hit.any():
         return result
@@ -455,7 +459,7 @@ def _context(
     total = pd.Series(muni).map(voters_by_muni).to_numpy(dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(total > 0, count / total * 10_000.0, 0.0)
-    return count, rate
+    return count.astype(np.int64, copy=False), rate.astype(np.float64, copy=False)
 
 
 def require_unique_ids(ids: pd.Series, layer: str = "centres") -> None:

@@ -650,7 +650,7 @@ class GeoPackageStore:
         """
         frame = self.read_layer(layer, version=version)
         old = self.versions(layer).set_index("version").loc[version]
-        source_file = None if pd.isna(old["source_file"]) else str(old["source_file"])
+        source_file: str | None = None if pd.isna(old["source_file"]) else str(old["source_file"])
         return self.write_layer(
             layer,
             frame,
@@ -749,7 +749,8 @@ class GeoPackageStore:
                 f"layer '{layer}' is not stored: the workspace {self.path} does not exist "
                 "yet; import the layer or build the demo workspace"
             )
-        present = [row.layer for row in self.summary().itertuples() if pd.notna(row.version)]
+        summary = self.summary()
+        present = summary.loc[summary["version"].notna(), "layer"].astype(str).tolist()
         return (
             f"layer '{layer}' is not stored in the workspace {self.path}; stored layers: "
             f"{', '.join(present) or 'none'}; import the layer first"
@@ -1012,7 +1013,7 @@ class GeoPackageStore:
             raise InputError("the scenario has no name; give it one")
         if not author.strip():
             raise InputError("the author is empty; say who saves the scenario")
-        if getattr(units, "crs", None) is None:
+        if not isinstance(units, gpd.GeoDataFrame) or units.crs is None:
             raise InputError("scenario units need point geometry with a CRS (EPSG:4326)")
         units = units.to_crs("EPSG:4326")
         name = name.strip()
