@@ -624,7 +624,7 @@ def _cmd_map(args: argparse.Namespace) -> int:
 #: Columns of an event file (``event import``); ``kind`` is required.
 EVENT_FILE_COLUMNS = (
     "event_id", "time", "actor", "kind", "centre_id", "unit_id", "incident_id",
-    "lat", "lon", "category", "severity", "note", "reason",
+    "lat", "lon", "category", "severity", "note", "reason", "owner",
 )  # fmt: skip
 
 
@@ -650,6 +650,7 @@ def _cmd_event(args: argparse.Namespace) -> int:
         severity=args.severity,
         note=args.note,
         reason=args.reason,
+        owner=args.owner,
     )
     result = record_events(args.workspace, [event])
     done = "already recorded (not stored again)" if result.already else "recorded"
@@ -1033,6 +1034,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--category", choices=INCIDENT_CATEGORIES, help="of a reported incident")
     add.add_argument("--severity", help="of a reported incident, 1 to 5")
     add.add_argument("--reason", choices=ESCALATION_REASONS, help="of an escalation")
+    add.add_argument("--owner", help="who takes charge of the incident (incident_assigned)")
     add.add_argument("--note", help="free text, at most 1,000 characters")
     add.add_argument("--id", help="the event's UUID (a retry with the same id is stored once)")
     add.add_argument("--time", help="when it happened, ISO 8601; no offset means UTC")

@@ -70,6 +70,7 @@ EventKind = Literal[
     "incident_verified",
     "incident_invalid",
     "incident_escalated",
+    "incident_assigned",
     "unit_dispatched",
     "unit_back",
     "incident_resolved",
@@ -88,7 +89,7 @@ EventKind = Literal[
 EVENT_KINDS: tuple[EventKind, ...] = get_args(EventKind)
 
 #: Keys a payload may hold.
-PAYLOAD_KEYS = ("lat", "lon", "category", "severity", "note", "reason")
+PAYLOAD_KEYS = ("lat", "lon", "category", "severity", "note", "reason", "owner")
 #: Why an incident was escalated (``reason`` of ``incident_escalated``).
 ESCALATION_REASONS = ("verify", "act", "manual")
 
@@ -99,6 +100,7 @@ _NEEDS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = MappingProxyType
         "incident_verified": (("incident_id",), ()),
         "incident_invalid": (("incident_id",), ()),
         "incident_escalated": (("incident_id",), ()),
+        "incident_assigned": (("incident_id",), ("owner",)),
         "unit_dispatched": (("unit_id", "incident_id"), ()),
         "unit_back": (("unit_id",), ()),
         "incident_resolved": (("incident_id",), ()),
@@ -238,6 +240,7 @@ def make_event(
     severity: object = None,
     note: object = None,
     reason: object = None,
+    owner: object = None,
     now: datetime | None = None,
 ) -> Event:
     """Return a checked event; collect every problem of its fields into one message.
@@ -269,6 +272,9 @@ def make_event(
     note, reason
         Free text (at most 1,000 characters); the reason of an escalation
         (:data:`ESCALATION_REASONS`, default ``manual``).
+    owner
+        Who takes charge of an incident (``incident_assigned``): a name, at most 200
+        characters.
     now
         The current time (UTC); the clock's when ``None``.
 
@@ -353,6 +359,13 @@ def make_event(
         payload["reason"] = why
     elif kind == "incident_escalated":
         payload["reason"] = "manual"
+    who = _text(owner)
+    if who is not None:
+        if kind != "incident_assigned":
+            problems.append("an owner is only given with incident_assigned; leave it out")
+        elif len(who) > _MAX_ACTOR_CHARS:
+            problems.append(f"the owner is longer than {_MAX_ACTOR_CHARS} characters; shorten it")
+        payload["owner"] = who
     text = _text(note)
     if text is not None:
         if len(text) > _MAX_NOTE_CHARS:

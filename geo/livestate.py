@@ -13,6 +13,8 @@ follow):
   ``open``; ``centre_reopened`` from ``suspended`` or ``closed``; ``centre_closed`` from
   ``open``, ``planned`` or ``suspended``; ``centre_relocated`` moves it (any status).
   Police and female searcher presence are flags (unknown until reported).
+* ``incident_assigned`` names who takes an incident on (any state but ``invalid`` and
+  ``closed``; a later one hands it over).
 * **unit**: ``available`` at its base (the layer's position) → ``unit_dispatched`` →
   ``dispatched`` (at the incident's place, unavailable) → ``unit_back`` → available at
   its base.
@@ -60,6 +62,8 @@ _INCIDENT_MOVES: Mapping[str, tuple[tuple[str, ...], str]] = {
     "incident_closed": (("resolved", "invalid"), "closed"),
 }
 _DISPATCHABLE = ("reported", "verified", "escalated")
+#: Kinds that act on an incident without changing its state.
+_INCIDENT_ACTS = ("unit_dispatched", "incident_assigned")
 #: Centre kind → statuses it may follow, and the status it leads to.
 _CENTRE_MOVES: Mapping[str, tuple[tuple[str, ...], str]] = {
     "centre_opened": (("open", "planned"), "open"),
@@ -88,7 +92,8 @@ class LiveState:
         ``category``, ``severity``, ``centre_id``, ``lon``, ``lat``, ``reported_at``,
         ``verified_at``, ``acted_at`` (first dispatch or resolution), ``resolved_at``,
         ``closed_at``, ``escalations`` (reasons, comma-separated), ``units`` (dispatched
-        now, comma-separated), ``reported_by``.
+        now, comma-separated), ``reported_by``, ``owner`` (who took it on:
+        ``incident_assigned``; ``None`` until then).
     centres
         One row per centre of the layer: ``centre_id``, ``status`` (``open``, ``planned``,
         ``suspended``, ``closed``), ``opened_at``, ``changed_at``, ``relocated``,
@@ -208,10 +213,11 @@ def _apply(fold: _Fold, event: Event) -> str | None:
             "escalations": [],
             "units": [],
             "reported_by": event.actor,
+            "owner": None,
         }
         return None
     incident: _Row = fold.incidents.get(event.incident_id or "") or {}
-    if (kind in _INCIDENT_MOVES or kind == "unit_dispatched") and not incident:
+    if (kind in _INCIDENT_MOVES or kind in _INCIDENT_ACTS) and not incident:
         known = (
             "a past incident of the layer"
             if event.incident_id in fold.base_incident_ids
@@ -244,6 +250,11 @@ def _apply(fold: _Fold, event: Event) -> str | None:
             incident["acted_at"] = incident["acted_at"] or at
         elif kind == "incident_closed":
             incident["closed_at"] = at
+        return None
+    if kind == "incident_assigned":
+        if incident["state"] in ("invalid", "closed"):
+            return f"incident {event.incident_id} is {incident['state']}: nobody can take it on"
+        incident["owner"] = event.payload.get("owner")
         return None
     if kind in ("unit_dispatched", "unit_back"):
         unit = fold.units.get(event.unit_id or "")
@@ -365,7 +376,7 @@ def fold_events(
     incident_columns = [
         "incident_id", "state", "category", "severity", "centre_id", "lon", "lat",
         "reported_at", "verified_at", "acted_at", "resolved_at", "closed_at",
-        "escalations", "units", "reported_by",
+        "escalations", "units", "reported_by", "owner",
     ]  # fmt: skip
     centre_frame = pd.DataFrame(list(fold.centres.values()))
     for column in ("police_present", "female_searcher_present"):

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 from geo.errors import AccessDeniedError
 
-Role = Literal["admin", "planner", "analyst", "briefer", "viewer"]
+Role = Literal["admin", "planner", "operator", "analyst", "liaison", "briefer", "viewer"]
 Permission = Literal[
     "see_unit_positions",
     "import_data",
@@ -18,9 +18,11 @@ Permission = Literal[
     "see_briefing",
     "manage_users",
     "read_audit_log",
+    "see_operations",
+    "operate",
 ]
 
-ROLES: tuple[Role, ...] = ("admin", "planner", "analyst", "briefer", "viewer")
+ROLES: tuple[Role, ...] = get_args(Role)
 
 #: Which role may do what. ``import_centres`` covers centres and accessibility audits;
 #: ``import_data`` every layer, units included.
@@ -31,10 +33,16 @@ _PLANNER: frozenset[Permission] = _ANALYST | {
     "plan",
     "export_all",
 }
+#: Election day (the Operations page): ``operate`` logs and manages incidents and centre
+#: status and dispatches units; ``see_operations`` shows the board (units as counts unless
+#: the role also has ``see_unit_positions``).
+_OPERATOR: frozenset[Permission] = frozenset({"see_unit_positions", "see_operations", "operate"})
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    "admin": _PLANNER | {"manage_users", "read_audit_log"},
-    "planner": _PLANNER,
+    "admin": _PLANNER | _OPERATOR | {"manage_users", "read_audit_log"},
+    "planner": _PLANNER | {"see_operations"},
+    "operator": _OPERATOR,
     "analyst": _ANALYST,
+    "liaison": frozenset({"see_operations"}),
     "briefer": frozenset({"export_coverage", "see_briefing"}),
     "viewer": frozenset(),
 }

@@ -20,6 +20,7 @@ from geo.coverage import analyse_coverage
 from geo.errors import InputError
 from geo.events import EventLog, events_path, make_event
 from geo.livestate import (
+    check_events,
     escalations_due,
     fold_events,
     live_layers,
@@ -245,6 +246,32 @@ def test_kind_specific_fields_are_checked():
     with pytest.raises(InputError, match="is in the future"):
         make_event(kind="police_present", actor="op", centre_id="C1",
                    time=NOW + timedelta(hours=1), now=NOW)  # fmt: skip
+
+
+def test_an_incident_is_taken_on_and_handed_over_until_it_is_closed():
+    centres, units = world()
+    report = event("incident_reported", 0, centre_id="C1", category="other", severity=2)
+    iid = report.incident_id
+    amal = event("incident_assigned", 2, incident_id=iid, owner="Amal")
+    omar = event("incident_assigned", 9, incident_id=iid, owner="Omar")
+    state = fold_events([report], centres=centres, units=units)
+    assert state.incidents.set_index("incident_id").loc[iid, "owner"] is None
+    state = fold_events([report, amal, omar], centres=centres, units=units, as_of=at_min(5))
+    assert state.incidents.set_index("incident_id").loc[iid, "owner"] == "Amal"
+    state = fold_events([report, amal, omar], centres=centres, units=units)
+    row = state.incidents.set_index("incident_id").loc[iid]
+    assert (row["owner"], row["state"]) == ("Omar", "reported")  # taking it on is not acting
+    assert pd.isna(row["acted_at"])
+    late = [report, event("incident_invalid", 3, incident_id=iid), omar]
+    with pytest.raises(InputError, match=f"incident {iid} is invalid: nobody can take it on"):
+        check_events(late[:2], late[2:], centres=centres, units=units)
+
+
+def test_an_owner_is_required_for_an_assignment_and_refused_elsewhere():
+    with pytest.raises(InputError, match="incident_assigned needs owner"):
+        make_event(kind="incident_assigned", actor="op", incident_id="INC-1", now=NOW)
+    with pytest.raises(InputError, match="an owner is only given with incident_assigned"):
+        make_event(kind="incident_verified", actor="op", incident_id="INC-1", owner="Amal")
 
 
 def test_report_without_an_id_creates_one_made_from_the_event_id():

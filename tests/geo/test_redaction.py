@@ -85,7 +85,10 @@ def test_no_units_give_an_empty_count_table():
     assert list(counts.columns) == list(COUNT_COLUMNS)
 
 
-@pytest.mark.parametrize("role", ["admin", "planner"])
+POSITION_ROLES = ("admin", "planner", "operator")
+
+
+@pytest.mark.parametrize("role", POSITION_ROLES)
 def test_roles_allowed_to_see_positions_get_the_units_themselves(role):
     shown = units_for_viewer(units(), Viewer("x", role))
     assert isinstance(shown, gpd.GeoDataFrame)
@@ -93,7 +96,7 @@ def test_roles_allowed_to_see_positions_get_the_units_themselves(role):
     assert shown.geometry.notna().all()
 
 
-@pytest.mark.parametrize("role", [r for r in ROLES if r not in ("admin", "planner")])
+@pytest.mark.parametrize("role", [r for r in ROLES if r not in POSITION_ROLES])
 def test_every_other_role_gets_counts_only(role):
     shown = units_for_viewer(units(), Viewer("x", role), centres=centres())
     assert not isinstance(shown, gpd.GeoDataFrame)
