@@ -1,0 +1,287 @@
+"""The operations room's figures: the board of open incidents, its clocks and headline counts.
+
+Everything here is computed from a :class:`geo.livestate.LiveState` and the moment ``now``
+(timezone-aware), so the board of any moment of the day can be rebuilt, and a test can work
+each figure out on paper.
+
+Clocks (:class:`Clocks`): an incident not verified (nor marked invalid) within
+``verify_min`` minutes of its report, or not acted on (no unit dispatched, not resolved)
+within ``act_min`` minutes, is *overdue* for that step; :func:`clock_escalations` makes the
+``incident_escalated`` events for it. The target for resolution is ``resolve_target_min``
+minutes from the report (cVIGIL's 100-minute clock by default).
+"""
+
+from __future__ import annotations
+
+import statistics
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+
+from geo.events import Event, make_event
+from geo.livestate import LiveState, escalations_due
+
+__all__ = [
+    "BOARD_COLUMNS",
+    "CLOCK_ACTOR",
+    "OPEN_STATES",
+    "Clocks",
+    "Headline",
+    "ResponseTimes",
+    "changes_since",
+    "clock_escalations",
+    "headline",
+    "incident_board",
+    "response_times",
+]
+
+#: Incidents still on the board: not closed, not marked invalid (a resolved one waits to be
+#: closed).
+OPEN_STATES = ("reported", "verified", "escalated", "resolved")
+#: Who records the clocks' escalations. Every board makes the same event for the same
+#: incident and reason (same id, same content), so the log stores it once.
+CLOCK_ACTOR = "clock"
+_CLOCK_NAMESPACE = uuid.UUID("6f1d3f0e-52b4-4c8e-9a57-2f3c1de0a9b4")
+
+BOARD_COLUMNS = (
+    "incident_id", "state", "category", "severity", "centre_id", "owner", "units",
+    "age_min", "to_verify_min", "to_resolve_min", "overdue",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Clocks:
+    """Minutes allowed for each step after an incident is reported."""
+
+    verify_min: float = 10.0
+    act_min: float = 30.0
+    resolve_target_min: float = 100.0
+
+    def __post_init__(self) -> None:
+        for name in ("verify_min", "act_min", "resolve_target_min"):
+            value = getattr(self, name)
+            if not value > 0:
+                raise ValueError(f"{name} must be more than 0 minutes, not {value}")
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _minutes(later: Any, earlier: Any) -> float | None:
+    if later is None or earlier is None or pd.isna(later) or pd.isna(earlier):
+        return None
+    return float((later - earlier).total_seconds() / 60)
+
+
+def _overdue(row: dict[str, Any], now: datetime, clocks: Clocks) -> list[str]:
+    """Return the steps (``verify``, ``act``) whose clock ran out before they were done."""
+    if row["state"] not in ("reported", "verified", "escalated"):
+        return []
+    age = now - row["reported_at"]
+    late = []
+    if _minutes(row["verified_at"], row["reported_at"]) is None and age > timedelta(
+        minutes=clocks.verify_min
+    ):
+        late.append("verify")
+    if _minutes(row["acted_at"], row["reported_at"]) is None and age > timedelta(
+        minutes=clocks.act_min
+    ):
+        late.append("act")
+    return late
+
+
+def incident_board(state: LiveState, now: datetime, clocks: Clocks = Clocks()) -> pd.DataFrame:
+    """Return the incidents on the board at ``now``: overdue first, then most severe, oldest.
+
+    Columns :data:`BOARD_COLUMNS`: ``age_min`` since the report; ``to_verify_min`` and
+    ``to_resolve_min`` the minutes the report took to be verified and resolved (empty
+    until then); ``overdue`` the steps whose clock ran out (``verify``, ``act``,
+    comma-separated; empty when on time). ``units`` names the units dispatched to it now:
+    show it only to viewers who may see unit positions (a dispatched unit stands at the
+    incident's place).
+    """
+    moment = _utc(now)
+    rows = []
+    records: list[Any] = state.incidents.to_dict("records")
+    for row in records:
+        if row["state"] not in OPEN_STATES or row["reported_at"] > moment:
+            continue
+        rows.append(
+            {
+                "incident_id": row["incident_id"],
+                "state": row["state"],
+                "category": row["category"],
+                "severity": row["severity"],
+                "centre_id": row["centre_id"],
+                "owner": row["owner"],
+                "units": row["units"],
+                "age_min": (moment - row["reported_at"]).total_seconds() / 60,
+                "to_verify_min": _minutes(row["verified_at"], row["reported_at"]),
+                "to_resolve_min": _minutes(row["resolved_at"], row["reported_at"]),
+                "overdue": ",".join(_overdue(row, moment, clocks)),
+            }
+        )
+    board = pd.DataFrame(rows, columns=list(BOARD_COLUMNS))
+    if board.empty:
+        return board
+    board["severity"] = board["severity"].astype("Int64")
+    for column in ("age_min", "to_verify_min", "to_resolve_min"):
+        board[column] = board[column].astype("Float64")
+    board["_late"] = board["overdue"] != ""
+    board = board.sort_values(
+        ["_late", "severity", "age_min", "incident_id"], ascending=[False, False, False, True]
+    )
+    return board.drop(columns="_late").reset_index(drop=True)
+
+
+def clock_escalations(state: LiveState, now: datetime, clocks: Clocks = Clocks()) -> list[Event]:
+    """Return the ``incident_escalated`` events the clocks call for at ``now``.
+
+    One per incident and reason (``verify`` at ``verify_min``, ``act`` at ``act_min``),
+    each with an id made from the incident and the reason, so two boards (or a board and
+    a retry) that escalate the same incident store one event.
+    """
+    moment = _utc(now)
+    due = escalations_due(state, moment, verify_min=clocks.verify_min, act_min=clocks.act_min)
+    events = []
+    for incident_id, reason, overdue in due.itertuples(index=False, name=None):
+        limit = clocks.verify_min if reason == "verify" else clocks.act_min
+        events.append(
+            make_event(
+                kind="incident_escalated",
+                actor=CLOCK_ACTOR,
+                event_id=str(uuid.uuid5(_CLOCK_NAMESPACE, f"{incident_id}|{reason}")),
+                time=moment,
+                incident_id=incident_id,
+                reason=reason,
+                note=f"not {'verified' if reason == 'verify' else 'acted on'} within "
+                f"{limit:g} minutes ({overdue:.0f} minutes over)",
+                now=moment,
+            )
+        )
+    return events
+
+
+@dataclass(frozen=True)
+class ResponseTimes:
+    """How fast the room answers, over the incidents reported up to ``now``.
+
+    ``within_target`` counts the incidents resolved within the target; ``decided`` those
+    whose outcome against the target is known: resolved, or open for longer than the
+    target. Incidents marked invalid count for neither.
+    """
+
+    reported: int
+    verified: int
+    median_to_verify_min: float | None
+    resolved: int
+    median_to_resolve_min: float | None
+    within_target: int
+    decided: int
+
+    @property
+    def share_within_target(self) -> float | None:
+        """Share of the decided incidents resolved within the target (None before any)."""
+        return self.within_target / self.decided if self.decided else None
+
+
+def response_times(state: LiveState, now: datetime, clocks: Clocks = Clocks()) -> ResponseTimes:
+    """Return the response-time figures of the day up to ``now``."""
+    moment = _utc(now)
+    target = timedelta(minutes=clocks.resolve_target_min)
+    to_verify: list[float] = []
+    to_resolve: list[float] = []
+    within = decided = reported = 0
+    records: list[Any] = state.incidents.to_dict("records")
+    for row in records:
+        if row["reported_at"] > moment:
+            continue
+        reported += 1
+        verify = _minutes(row["verified_at"], row["reported_at"])
+        if verify is not None:
+            to_verify.append(verify)
+        if row["state"] == "invalid" or (row["state"] == "closed" and row["resolved_at"] is None):
+            continue
+        resolve = _minutes(row["resolved_at"], row["reported_at"])
+        if resolve is not None:
+            to_resolve.append(resolve)
+            decided += 1
+            within += resolve <= clocks.resolve_target_min
+        elif moment - row["reported_at"] > target:
+            decided += 1
+    return ResponseTimes(
+        reported=reported,
+        verified=len(to_verify),
+        median_to_verify_min=statistics.median(to_verify) if to_verify else None,
+        resolved=len(to_resolve),
+        median_to_resolve_min=statistics.median(to_resolve) if to_resolve else None,
+        within_target=within,
+        decided=decided,
+    )
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The board's headline counts."""
+
+    open_incidents: int
+    overdue_incidents: int
+    centres_not_open: int
+    centres_lost_cover: int
+    units_dispatched: int
+    units_available: int
+    #: Women's stations at open centres where the female searcher is reported absent, and
+    #: at those where nobody has reported yet.
+    women_stations_without_searcher: int
+    women_stations_not_reported: int
+
+
+def headline(
+    state: LiveState,
+    centres: pd.DataFrame,
+    now: datetime,
+    clocks: Clocks = Clocks(),
+    *,
+    lost_cover: int = 0,
+) -> Headline:
+    """Return the headline counts at ``now``.
+
+    ``centres`` is the base layer (for ``stations_female``); ``lost_cover`` the number of
+    centres covered in the morning and not now (:class:`geo.livecoverage.LiveCoverage`).
+    A centre is not open when its live status is ``planned``, ``suspended`` or ``closed``.
+    """
+    board = incident_board(state, now, clocks)
+    live = state.centres.set_index("centre_id")
+    women = pd.to_numeric(
+        centres.set_index(centres["centre_id"].astype("str"))["stations_female"], errors="coerce"
+    ).fillna(0)
+    is_open = live["status"] == "open"
+    with_women = is_open & live.index.isin(women.index[women > 0])
+    searcher = live["female_searcher_present"]
+    absent = with_women & searcher.eq(False).fillna(False)
+    stations = women.reindex(live.index).fillna(0)
+    available = state.units["available"].astype(bool)
+    return Headline(
+        open_incidents=int(board["state"].isin(("reported", "verified", "escalated")).sum()),
+        overdue_incidents=int((board["overdue"] != "").sum()),
+        centres_not_open=int((~is_open).sum()),
+        centres_lost_cover=int(lost_cover),
+        units_dispatched=int((~available).sum()),
+        units_available=int(available.sum()),
+        women_stations_without_searcher=int(stations[absent].sum()),
+        women_stations_not_reported=int(stations[with_women & searcher.isna()].sum()),
+    )
+
+
+def changes_since(events: Sequence[Event], since: datetime | None) -> list[Event]:
+    """Return the events after ``since`` (all when ``None``), in time order."""
+    start = None if since is None else _utc(since)
+    return sorted(
+        (e for e in events if start is None or e.time > start),
+        key=lambda e: (e.time, e.seq or 0),
+    )

@@ -1,0 +1,199 @@
+"""The operations board's figures, on hand-written days worked out on paper."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from geo.events import EventLog, make_event
+from geo.livestate import fold_events, read_live_state, record_events
+from geo.ops import (
+    BOARD_COLUMNS,
+    CLOCK_ACTOR,
+    Clocks,
+    changes_since,
+    clock_escalations,
+    headline,
+    incident_board,
+    response_times,
+)
+from geo.store import GeoPackageStore
+from tests.geo import builders as b
+
+T0 = datetime(2025, 5, 16, 8, 0, tzinfo=UTC)
+
+
+def at_min(minutes: float) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+def event(kind: str, minute: float, **fields):
+    return make_event(kind=kind, actor="op", time=at_min(minute), now=at_min(600), **fields)
+
+
+def world():
+    centres = b.centres(
+        {"pos": b.at(0), "stations_female": 2},
+        {"pos": b.at(3), "stations_female": 0, "stations_male": 2},
+        {"pos": b.at(30), "stations_female": 1},
+        {"pos": b.at(20, 0.5), "stations_female": 3, "status": "planned"},
+    )
+    units = b.units({"pos": b.at(1)}, {"pos": b.at(31)})
+    return centres, units
+
+
+def report(minute: float, centre: str = "C1", severity: int = 3):
+    return event("incident_reported", minute, centre_id=centre, category="other",
+                 severity=severity)  # fmt: skip
+
+
+def day():
+    """Four incidents (A to D), worked out at minute 60 with the default clocks (10, 30, 100).
+
+    A, minute 0, severity 2: verified at 4, unit U1 dispatched at 6, resolved at 40.
+    B, minute 5, severity 4: verified at 20 (late), nothing more: 'act' overdue at 60.
+    C, minute 45, severity 5: nothing yet (15 min old): 'verify' overdue.
+    D, minute 50, severity 1: marked invalid at 52.
+    """
+    a, bb, c, d = report(0, severity=2), report(5, "C2", 4), report(45, "C3", 5), report(50)
+    events = [
+        a, bb, c, d,
+        event("incident_verified", 4, incident_id=a.incident_id),
+        event("unit_dispatched", 6, unit_id="U1", incident_id=a.incident_id),
+        event("incident_assigned", 7, incident_id=a.incident_id, owner="Amal"),
+        event("incident_verified", 20, incident_id=bb.incident_id),
+        event("incident_resolved", 40, incident_id=a.incident_id),
+        event("incident_invalid", 52, incident_id=d.incident_id),
+    ]  # fmt: skip
+    return events, {"A": a.incident_id, "B": bb.incident_id, "C": c.incident_id,
+                    "D": d.incident_id}  # fmt: skip
+
+
+def test_the_board_lists_open_incidents_overdue_first_with_their_clocks():
+    centres, units = world()
+    events, ids = day()
+    state = fold_events(events, centres=centres, units=units)
+    board = incident_board(state, at_min(60))
+    assert list(board.columns) == list(BOARD_COLUMNS)
+    # D is invalid: off the board. Overdue first (C severity 5 before B severity 4), then A.
+    assert list(board["incident_id"]) == [ids["C"], ids["B"], ids["A"]]
+    rows = board.set_index("incident_id")
+    assert rows.loc[ids["C"], "overdue"] == "verify"
+    assert rows.loc[ids["B"], "overdue"] == "act"
+    assert rows.loc[ids["A"], "overdue"] == ""
+    assert list(board["age_min"]) == [15.0, 55.0, 60.0]
+    assert rows.loc[ids["A"], "to_verify_min"] == 4.0
+    assert rows.loc[ids["B"], "to_verify_min"] == 15.0
+    assert rows.loc[ids["A"], "to_resolve_min"] == 40.0
+    assert rows.loc[ids["A"], "state"] == "resolved"
+    assert rows.loc[ids["A"], "owner"] == "Amal"
+    assert rows.loc[ids["A"], "units"] == "U1"
+    # At minute 30 the same day has B on time ('act' falls due after minute 35).
+    early = incident_board(fold_events(events, centres=centres, units=units, as_of=at_min(30)),
+                           at_min(30)).set_index("incident_id")  # fmt: skip
+    assert early.loc[ids["B"], "overdue"] == ""
+    assert ids["C"] not in early.index
+
+
+def test_response_times_and_the_share_within_target():
+    centres, units = world()
+    events, ids = day()
+    state = fold_events(events, centres=centres, units=units)
+    at_60 = response_times(state, at_min(60))
+    assert (at_60.reported, at_60.verified) == (4, 2)
+    assert at_60.median_to_verify_min == (4 + 15) / 2
+    assert (at_60.resolved, at_60.median_to_resolve_min) == (1, 40.0)
+    # Decided at 60: only A (resolved). B and C are open for less than 100 minutes.
+    assert (at_60.within_target, at_60.decided, at_60.share_within_target) == (1, 1, 1.0)
+    # At 110, B (105 min old) is past the target unresolved; C (65) is not yet decided.
+    at_110 = response_times(state, at_min(110))
+    assert (at_110.within_target, at_110.decided, at_110.share_within_target) == (1, 2, 0.5)
+    empty = response_times(fold_events([], centres=centres, units=units), at_min(60))
+    assert (empty.reported, empty.share_within_target, empty.median_to_verify_min) == (
+        0,
+        None,
+        None,
+    )
+
+
+def test_the_clocks_escalate_once_per_incident_and_reason_whoever_asks():
+    centres, units = world()
+    events, ids = day()
+    state = fold_events(events, centres=centres, units=units)
+    due = clock_escalations(state, at_min(60))
+    assert sorted((e.incident_id, e.payload["reason"]) for e in due) == sorted(
+        [(ids["B"], "act"), (ids["C"], "verify")]
+    )
+    assert all(e.actor == CLOCK_ACTOR and e.time == at_min(60) for e in due)
+    # A second board a few seconds later makes the same events (same ids, same content).
+    again = clock_escalations(state, at_min(60.1))
+    assert [e.event_id for e in again] == [e.event_id for e in due]
+    assert all(x.same_content(y) for x, y in zip(due, again, strict=True))
+    # Shorter clocks: C also falls overdue for 'act' at 12 minutes.
+    quick = clock_escalations(state, at_min(60), Clocks(verify_min=5, act_min=12))
+    assert (ids["C"], "act") in {(e.incident_id, e.payload["reason"]) for e in quick}
+
+
+@pytest.fixture
+def workspace(tmp_path) -> Path:
+    centres, units = world()
+    path = tmp_path / "ws.gpkg"
+    GeoPackageStore(path).write_layers({"centres": centres, "units": units}, author="test")
+    return path
+
+
+def test_two_boards_escalating_at_once_store_each_escalation_once(workspace):
+    events, ids = day()
+    record_events(workspace, events)
+    state = read_live_state(workspace)
+    first = record_events(workspace, clock_escalations(state, at_min(60)))
+    second = record_events(workspace, clock_escalations(state, at_min(60.2)))
+    assert (len(first.stored), len(first.already)) == (2, 0)
+    assert (len(second.stored), len(second.already)) == (0, 2)
+    after = read_live_state(workspace).incidents.set_index("incident_id")
+    assert after.loc[ids["C"], "state"] == "escalated"
+    assert after.loc[ids["C"], "escalations"] == "verify"
+    # Escalated, nothing more is due for C until 'act' at 30 minutes (minute 75).
+    later = read_live_state(workspace)
+    assert {e.incident_id for e in clock_escalations(later, at_min(70))} == set()
+    assert {(e.incident_id, e.payload["reason"]) for e in clock_escalations(later, at_min(76))} == {
+        (ids["C"], "act")
+    }
+    assert len(EventLog(workspace).read()) == len(events) + 2
+
+
+def test_headline_counts_worked_out_on_paper():
+    centres, units = world()
+    events, ids = day()
+    events += [
+        event("centre_suspended", 30, centre_id="C2"),
+        event("female_searcher_absent", 31, centre_id="C1"),
+        event("female_searcher_present", 32, centre_id="C3"),
+    ]
+    state = fold_events(events, centres=centres, units=units)
+    top = headline(state, centres, at_min(60), lost_cover=2)
+    # Open: B, C (A is resolved, D invalid); overdue: B, C.
+    assert (top.open_incidents, top.overdue_incidents) == (2, 2)
+    # Not open: C2 suspended, C4 planned (never opened).
+    assert top.centres_not_open == 2
+    assert (top.units_dispatched, top.units_available) == (1, 1)
+    assert top.centres_lost_cover == 2
+    # C1's 2 women's stations have no searcher; C3 (1) has one; C4 (3) is not open.
+    assert (top.women_stations_without_searcher, top.women_stations_not_reported) == (2, 0)
+    morning = headline(fold_events([], centres=centres, units=units), centres, at_min(0))
+    assert (morning.women_stations_without_searcher, morning.women_stations_not_reported) == (0, 3)
+
+
+def test_changes_since_the_last_handover():
+    events, _ = day()
+    assert [e.time for e in changes_since(events, at_min(20))] == [
+        at_min(40), at_min(45), at_min(50), at_min(52)
+    ]  # fmt: skip
+    assert len(changes_since(events, None)) == len(events)
+
+
+def test_clock_minutes_must_be_positive():
+    with pytest.raises(ValueError, match="verify_min must be more than 0 minutes"):
+        Clocks(verify_min=0)
