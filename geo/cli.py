@@ -19,7 +19,6 @@ if TYPE_CHECKING:
 
     from geo.filters import MapFilters
     from geo.permissions import Viewer
-    from geo.workspace import Workspace
 
 EXIT_USAGE = 2
 
@@ -121,7 +120,7 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     params = with_reach(
         CoverageParams(**overrides, reach=args.reach), reaches, use_unit_radii=args.unit_radii
     )
-    roads, roads_version = _roads_of(ws)
+    roads, roads_version = ws.roads()
 
     def analyse(reach_params: CoverageParams) -> CoverageResult:
         return analyse_coverage(
@@ -201,20 +200,6 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     )
     print(f"{len(table):,} rows ({args.by}) written to {args.out}")
     return 0
-
-
-def _roads_of(ws: Workspace) -> tuple[pd.DataFrame | None, object]:
-    """Return the workspace's roads layer (or ``None``) and the key of its version."""
-    if "roads" not in ws.layers:
-        return None, None
-    versions = ws.versions
-    rows = versions[versions["layer"] == "roads"] if "layer" in versions else versions.iloc[:0]
-    if not len(rows) or "version" not in rows:
-        return ws.layers["roads"], None
-    newest = rows.iloc[int(rows["version"].to_numpy().argmax())]
-    # The write time too: a workspace rebuilt at the same path starts again at version 1.
-    key = f"{ws.path}|roads|{newest['version']}|{newest.get('created_at', '')}"
-    return ws.layers["roads"], key
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:

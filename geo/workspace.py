@@ -38,6 +38,23 @@ class Workspace:
         frame = self.layers.get(name)
         return empty_layer(name) if frame is None else frame
 
+    def roads(self) -> tuple[pd.DataFrame | None, object]:
+        """Return the ``roads`` layer (``None`` without one) and the key of its version.
+
+        The key names the workspace, the layer's version and its write time (a workspace
+        rebuilt at the same path starts again at version 1), so a road graph built for
+        it can be cached (:func:`geo.network.cached_network`).
+        """
+        if "roads" not in self.layers:
+            return None, None
+        versions = self.versions
+        rows = versions[versions["layer"] == "roads"] if "layer" in versions else versions.iloc[:0]
+        if not len(rows) or "version" not in rows:
+            return self.layers["roads"], None
+        newest = rows.iloc[int(rows["version"].to_numpy().argmax())]
+        key = f"{self.path}|roads|{newest['version']}|{newest.get('created_at', '')}"
+        return self.layers["roads"], key
+
     def require(self, name: str) -> pd.DataFrame:
         """Return layer ``name``; raise :class:`LayerMissingError` when absent or empty."""
         frame = self.layers.get(name)

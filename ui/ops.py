@@ -1,0 +1,167 @@
+"""The Operations page's Streamlit side: the board's poller, cached live state, actions.
+
+The board refreshes itself with a fragment that reads the event log's version number
+every few seconds (one small SQLite read); only when the version or the minute changes
+does it rerun the page, which then folds the events again (cached per version).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import pandas as pd
+import streamlit as st
+
+import ui
+from geo.errors import PlannerError
+from geo.events import Event, EventLog, make_event
+from geo.livecoverage import LiveCoverage
+from geo.livestate import LiveState, read_live_state, record_events
+from geo.ops import Clocks, clock_escalations
+from geo.permissions import Viewer
+from geo.workspace import Workspace
+from ui.coverage import current_settings
+
+#: Seconds between two looks at the event log (``PSP_BOARD_REFRESH_S``, default 5).
+REFRESH_ENV = "PSP_BOARD_REFRESH_S"
+_SEEN_KEY = "ops_seen"
+_PENDING_KEY = "ops_pending_event_id"
+
+
+def refresh_seconds() -> float:
+    """Seconds between two looks at the event log (at least 1)."""
+    try:
+        return max(1.0, float(os.environ.get(REFRESH_ENV, "5")))
+    except ValueError:
+        return 5.0
+
+
+def _mark(workspace: Workspace) -> tuple[int, str]:
+    # What makes the board out of date: a new event, or a new minute (ages, clocks).
+    return EventLog(workspace.path).version(), f"{datetime.now(UTC):%Y-%m-%dT%H:%M}"
+
+
+def watch(workspace: Workspace, t: Callable[[str], str]) -> None:
+    """Show when the board was updated; rerun the page when the log or the minute changes."""
+    st.session_state[_SEEN_KEY] = _mark(workspace)
+
+    @st.fragment(run_every=refresh_seconds())
+    def poll() -> None:
+        mark = _mark(workspace)
+        if mark != st.session_state.get(_SEEN_KEY):
+            st.session_state[_SEEN_KEY] = mark
+            st.rerun(scope="app")
+        st.caption(
+            f"{t('Updated')} {datetime.now(UTC):%H:%M:%S} UTC · {t('log version')} {mark[0]:,}"
+        )
+
+    poll()
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _state(key: str, path: str) -> LiveState:
+    del key  # workspace stamp and log version: what the cache hashes
+    return read_live_state(path)
+
+
+def live_state(workspace: Workspace) -> LiveState:
+    """Return the live state now (all stored events), cached per layer and log version."""
+    version = EventLog(workspace.path).version()
+    return _state(f"{workspace.stamp}|{version}", str(workspace.path))
+
+
+@st.cache_resource(max_entries=4, show_spinner="Preparing live coverage…")
+def _live_coverage(key: str, _workspace: Workspace) -> LiveCoverage:
+    del key
+    settings = current_settings()
+    ws = _workspace
+    layers = {
+        name: ws.layer(name)
+        for name in ("centres", "units", "incidents", "access_audits", "municipalities")
+        if name in ws.layers
+    }
+    roads, roads_version = ws.roads()
+    return LiveCoverage(
+        layers,
+        params=settings.params,
+        weights=settings.weights,
+        as_of=settings.as_of,
+        roads=roads,
+        roads_version=roads_version,
+    )
+
+
+def live_coverage(workspace: Workspace) -> LiveCoverage:
+    """Return the live coverage engine of ``workspace`` with this session's parameters."""
+    settings = current_settings()
+    return _live_coverage(f"{workspace.stamp}|{settings!r}", workspace)
+
+
+def clock_settings(t: Callable[[str], str]) -> Clocks:
+    """Show the clocks' minutes in the sidebar; return them."""
+    with st.sidebar.expander(t("Clocks (minutes)")):
+        verify = st.number_input(t("Verify within"), 1, 240, 10, key="ops_verify_min")
+        act = st.number_input(t("Act within"), 1, 480, 30, key="ops_act_min")
+        target = st.number_input(t("Resolve within (target)"), 1, 1440, 100, key="ops_target")
+    return Clocks(verify_min=verify, act_min=act, resolve_target_min=target)
+
+
+def run_clocks(workspace: Workspace, state: LiveState, now: datetime, clocks: Clocks) -> int:
+    """Record the escalations the clocks call for; return how many were new."""
+    due = clock_escalations(state, now, clocks)
+    if not due:
+        return 0
+    try:
+        return len(record_events(workspace.path, due).stored)
+    except PlannerError:
+        # Another board changed the incident first; the next look folds its events.
+        return 0
+
+
+def pending_event_id() -> str:
+    """Return the UUID of this session's next action (kept until it is recorded).
+
+    A submission retried (a double click, a rerun before the answer) carries the same id,
+    so the log stores it once.
+    """
+    if _PENDING_KEY not in st.session_state:
+        st.session_state[_PENDING_KEY] = str(uuid.uuid4())
+    pending: str = st.session_state[_PENDING_KEY]
+    return pending
+
+
+def act(
+    workspace: Workspace, viewer: Viewer, t: Callable[[str], str], kind: str, **fields: object
+) -> Event | None:
+    """Record one event of ``viewer``'s; show the outcome; rerun the page when stored."""
+    if not viewer.can("operate"):
+        st.error(t("Your role may not change the day's record."))
+        return None
+    try:
+        event = make_event(kind=kind, actor=viewer.name, event_id=pending_event_id(), **fields)
+        record_events(workspace.path, [event])
+    except PlannerError as exc:
+        st.error(ui.md_escape(exc))
+        return None
+    del st.session_state[_PENDING_KEY]
+    st.session_state["ops_done"] = (kind, event.incident_id or event.centre_id or event.unit_id)
+    st.rerun()
+    return event
+
+
+def last_done(t: Callable[[str], str]) -> None:
+    """Confirm the last action of this session (once)."""
+    done = st.session_state.pop("ops_done", None)
+    if done:
+        kind, what = done
+        st.toast(f"{t('Recorded')}: {t(kind)} · {ui.md_escape(what or '')}", icon="✅")
+
+
+def minutes(value: object) -> str:
+    """Return minutes as a whole number, or an empty string."""
+    if value is None or pd.isna(value):  # type: ignore[call-overload]
+        return ""
+    return f"{float(value):.0f}"  # type: ignore[arg-type]
