@@ -45,7 +45,7 @@ Closed centres (``status == "closed"``) are left out unless ``include_closed`` i
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import astuple, dataclass, field, fields, replace
 from functools import partial
 from typing import Literal
@@ -416,6 +416,58 @@ def analyse_coverage(
     InputError
         When a layer lacks a column the analysis needs, or a location is missing.
     """
+    return _analyse_coverage(
+        centres,
+        units,
+        incidents,
+        audits,
+        municipalities,
+        params=params,
+        weights=weights,
+        as_of=as_of,
+        units_required=units_required,
+        roads=roads,
+        roads_version=roads_version,
+        network_reach=_network_reach,
+    )
+
+
+#: Computes (reachable, patrol minutes, rapid minutes, network model) per analysed centre
+#: on roads: ``(centres, units, patrol, rapid, params, roads, roads_version)``.
+NetworkReach = Callable[
+    [
+        pd.DataFrame,
+        pd.DataFrame,
+        NDArray[np.bool_],
+        NDArray[np.bool_],
+        CoverageParams,
+        pd.DataFrame,
+        object,
+    ],
+    tuple[NDArray[np.bool_], NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]],
+]
+
+
+def _analyse_coverage(
+    centres: pd.DataFrame | None,
+    units: pd.DataFrame | None,
+    incidents: pd.DataFrame | None,
+    audits: pd.DataFrame | None,
+    municipalities: pd.DataFrame | None,
+    *,
+    params: CoverageParams,
+    weights: RiskWeights,
+    as_of: pd.Timestamp | str | None,
+    units_required: bool,
+    roads: pd.DataFrame | None,
+    roads_version: object,
+    network_reach: NetworkReach,
+) -> CoverageResult:
+    """:func:`analyse_coverage` with the reach on roads computed by ``network_reach``.
+
+    :class:`geo.livecoverage.LiveCoverage` passes one that reuses each unit's cached
+    travel times, so that the rest of the table is computed by this very code.
+    """
     centres = _require_layer(centres, "centres", _CENTRE_NEEDS, allow_empty=False)
     if units is None and not units_required:
         units = empty_layer("units")
@@ -469,7 +521,7 @@ def analyse_coverage(
     use_network = params.reach == "network" or (params.reach == "auto" and has_roads)
     if use_network:
         assert roads is not None
-        reachable, patrol_min, rapid_min, on_network = _network_reach(
+        reachable, patrol_min, rapid_min, on_network = network_reach(
             centres, units, patrol, rapid, params, roads, roads_version
         )
     else:
@@ -628,6 +680,41 @@ def _lonlat(frame: pd.DataFrame) -> tuple[NDArray[np.float64], NDArray[np.float6
     return geometry.x.to_numpy(dtype=np.float64), geometry.y.to_numpy(dtype=np.float64)
 
 
+def _assignments(
+    ids: NDArray[np.object_], units: pd.DataFrame, static: NDArray[np.bool_]
+) -> tuple[pd.Series, NDArray[np.bool_], NDArray[np.bool_]]:
+    """Return each unit's assigned centre, whether it is a static guard assigned, and stray."""
+    assigned_to = units["assigned_centre_id"].astype("str")
+    has_assignment = assigned_to.notna().to_numpy(dtype=bool) & static
+    dangling = has_assignment & (pd.Index(ids).get_indexer(pd.Index(assigned_to)) < 0)
+    return assigned_to, has_assignment, dangling
+
+
+def guard_links(
+    ids: NDArray[np.object_],
+    centre_xy: NDArray[np.float64],
+    units: pd.DataFrame,
+    unit_xy: NDArray[np.float64],
+    params: CoverageParams,
+) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Return (unit row, centre row) of every static guard guarding a centre (see ``guarded``).
+
+    An assigned guard guards its centre; an unassigned one (or a stray, assigned to a
+    retired centre) every centre within ``guard_radius_km``. Rows are of ``units`` and of
+    ``ids``/``centre_xy`` (the analysed centres).
+    """
+    static = (units["unit_type"].astype("str") == "static_guard").to_numpy(dtype=bool)
+    assigned_to, has_assignment, dangling = _assignments(ids, units, static)
+    has_assignment &= ~dangling
+    position = pd.Index(ids).get_indexer(pd.Index(assigned_to.where(has_assignment)))
+    here = np.flatnonzero(has_assignment & (position >= 0))
+    free = np.flatnonzero(static & ~has_assignment)
+    i, j, _ = pairs_within(centre_xy, unit_xy[free], radius_m=params.guard_radius_km * 1000.0)
+    unit_rows = np.concatenate([here, free[j]]).astype(np.intp)
+    centre_rows = np.concatenate([position[here], i]).astype(np.intp)
+    return unit_rows, centre_rows
+
+
 def _guards(
     ids: NDArray[np.object_],
     centre_xy: NDArray[np.float64],
@@ -644,9 +731,7 @@ def _guards(
     there: warnings reach every role).
     """
     n = len(ids)
-    assigned_to = units["assigned_centre_id"].astype("str")
-    has_assignment = assigned_to.notna().to_numpy(dtype=bool) & static
-    dangling = has_assignment & (pd.Index(ids).get_indexer(pd.Index(assigned_to)) < 0)
+    assigned_to, has_assignment, dangling = _assignments(ids, units, static)
     count = int(dangling.sum())
     if count:
         warnings.append(
