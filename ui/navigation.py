@@ -109,6 +109,16 @@ PAGES: tuple[PageEntry, ...] = (
         "Your role may not see the briefing. Ask an administrator for the briefer role.",
     ),
     PageEntry(
+        f"{VIEWS}/ops.py",
+        "Operations",
+        "Operations",
+        ":material/crisis_alert:",
+        "Election day: live incidents, centre status and dispatch",
+        frozenset({"see_operations"}),
+        "The operations room is open to operators, liaisons, planners and administrators; "
+        "ask an administrator for the operator or liaison role.",
+    ),
+    PageEntry(
         f"{VIEWS}/admin.py",
         "Admin",
         "Administration",

@@ -1,0 +1,339 @@
+"""Operations page: election day's board, live map and the operators' actions."""
+
+from datetime import UTC, datetime
+
+import pandas as pd
+import streamlit as st
+
+import ui
+from geo.errors import PlannerError
+from geo.mapview import INCIDENT_STYLES
+from geo.ops import headline, incident_board, response_times
+from geo.opsmap import build_ops_map
+from geo.schema import INCIDENT_CATEGORIES
+from ui import ops
+
+page = ui.setup_page("Operations")
+t, ws, viewer = page.t, page.workspace, page.viewer
+operate = viewer.can("operate")
+positions = viewer.can_see_unit_positions
+
+clocks = ops.clock_settings(t)
+ops.watch(ws, t)
+ops.last_done(t)
+now = datetime.now(UTC)
+try:
+    state = ops.live_state(ws)
+    if operate and ops.run_clocks(ws, state, now, clocks):
+        state = ops.live_state(ws)
+    live = ops.live_coverage(ws)
+    coverage = live.at(state)
+    lost = live.lost_cover(state)
+except PlannerError as exc:
+    ui.show_error(exc)
+
+board = incident_board(state, now, clocks)
+top = headline(state, ws.layer("centres"), now, clocks, lost_cover=len(lost))
+speed = response_times(state, now, clocks)
+
+cols = st.columns(4)
+cols[0].metric(t("Open incidents"), f"{top.open_incidents:,}")
+cols[1].metric(t("Overdue"), f"{top.overdue_incidents:,}")
+cols[2].metric(t("Centres not open"), f"{top.centres_not_open:,}")
+cols[3].metric(t("Centres that lost cover"), f"{top.centres_lost_cover:,}")
+cols = st.columns(4)
+cols[0].metric(t("Units dispatched"), f"{top.units_dispatched:,}")
+cols[1].metric(t("Units available"), f"{top.units_available:,}")
+cols[2].metric(
+    t("Women's stations without a female searcher"),
+    f"{top.women_stations_without_searcher:,}",
+    help=t("Not yet reported") + f": {top.women_stations_not_reported:,}",
+)
+share = speed.share_within_target
+cols[3].metric(
+    t("Resolved within target"),
+    "—" if share is None else f"{share:.0%}",
+    help=f"{speed.within_target:,} / {speed.decided:,} · {t('target')} "
+    f"{clocks.resolve_target_min:g} {t('min')}",
+)
+
+category_label = {k: t(v[1]) for k, v in INCIDENT_STYLES.items()}
+tab_incidents, tab_centres, tab_units, tab_times = st.tabs(
+    [t("Incidents"), t("Centres"), t("Units"), t("Response times")]
+)
+with tab_incidents:
+    if board.empty:
+        st.info(t("No open incident."))
+    else:
+        shown = pd.DataFrame(
+            {
+                t("Incident"): board["incident_id"],
+                t("State"): [t(s) for s in board["state"]],
+                t("Category"): [category_label.get(str(c), str(c)) for c in board["category"]],
+                t("Severity"): board["severity"],
+                t("Centre"): board["centre_id"].fillna(""),
+                t("Owner"): board["owner"].fillna(""),
+                t("Age (min)"): board["age_min"].round(0),
+                t("To verify (min)"): board["to_verify_min"].round(0),
+                t("To resolve (min)"): board["to_resolve_min"].round(0),
+                t("Overdue"): [
+                    ", ".join(t(r) for r in o.split(",") if r) for o in board["overdue"]
+                ],
+            }
+        )
+        if positions:
+            shown[t("Units")] = board["units"].fillna("")
+        else:
+            shown[t("Units")] = [len([u for u in str(x).split(",") if u]) for x in board["units"]]
+        late = (board["overdue"] != "").to_numpy()
+
+        def red(row: pd.Series) -> list[str]:
+            """Style an overdue incident's row red."""
+            colour = "color: #b2182b; font-weight: 600" if late[row.name] else ""
+            return [colour] * len(row)
+
+        st.dataframe(shown.style.apply(red, axis=1), hide_index=True, width="stretch")
+        st.caption(
+            t("Red: not verified within {v} minutes or not acted on within {a}.")
+            .replace("{v}", f"{clocks.verify_min:g}")
+            .replace("{a}", f"{clocks.act_min:g}")
+        )
+with tab_centres:
+    live_c = state.centres
+    closed = live_c[live_c["status"] != "open"]
+    names = ws.layer("centres").set_index("centre_id")
+    name_column = "name_ar" if page.lang == "ar" else "name_en"
+    st.subheader(t("Centres not open"))
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("Centre"): closed["centre_id"],
+                t("Name"): closed["centre_id"].map(names[name_column]),
+                t("Status"): [t(s) for s in closed["status"]],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    st.subheader(t("Lost cover since the morning"))
+    if lost.empty:
+        st.info(t("Every centre covered this morning is still covered."))
+    else:
+        lost_view = pd.DataFrame(
+            {
+                t("Centre"): lost["centre_id"],
+                t("Name"): lost["name"],
+                t("Was"): [t(s) for s in lost["was"]],
+                t("Now"): [t(s) for s in lost["now"]],
+            }
+        )
+        if positions:
+            lost_view[t("Why")] = lost["why"]
+        st.dataframe(lost_view, hide_index=True, width="stretch")
+with tab_units:
+    kinds = ws.layer("units")[["unit_id", "unit_type"]].astype("str")
+    merged = state.units.merge(kinds, on="unit_id", how="left")
+    counts = (
+        merged.assign(away=~merged["available"].astype(bool))
+        .groupby("unit_type")["away"]
+        .agg(dispatched="sum", total="count")
+        .reset_index()
+    )
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("Unit type"): [t(k) for k in counts["unit_type"]],
+                t("Dispatched"): counts["dispatched"].astype(int),
+                t("Available"): (counts["total"] - counts["dispatched"]).astype(int),
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    if positions:
+        away = merged[~merged["available"].astype(bool)]
+        if len(away):
+            st.dataframe(
+                pd.DataFrame(
+                    {
+                        t("Unit"): away["unit_id"],
+                        t("Unit type"): [t(k) for k in away["unit_type"]],
+                        t("Incident"): away["incident_id"],
+                    }
+                ),
+                hide_index=True,
+                width="stretch",
+            )
+with tab_times:
+    st.write(
+        f"{t('Reported')}: {speed.reported:,} · {t('verified')}: {speed.verified:,} · "
+        f"{t('resolved')}: {speed.resolved:,}"
+    )
+    cols = st.columns(3)
+    cols[0].metric(t("Median time to verification"), ops.minutes(speed.median_to_verify_min))
+    cols[1].metric(t("Median time to resolution"), ops.minutes(speed.median_to_resolve_min))
+    cols[2].metric(
+        t("Resolved within target"),
+        f"{speed.within_target:,} / {speed.decided:,}",
+        help=t("Of the incidents resolved, or open for longer than the target."),
+    )
+
+st.subheader(t("Live map"))
+if operate:
+    st.caption(t("Click the map to place a new incident or a centre's new place."))
+clicked = ui.show_map(
+    lambda: build_ops_map(
+        state,
+        centres=ws.layer("centres"),
+        coverage=coverage.centres,
+        board=board,
+        lost_cover=lost,
+        viewer=viewer,
+        now=now,
+        municipalities=ws.layer("municipalities"),
+        units=ws.layer("units") if positions else None,
+        lang=page.lang,
+    ),
+    key="ops_map",
+    height=560,
+    returned_objects=["last_clicked"] if operate else [],
+)
+if not operate:
+    st.stop()
+
+# A new click on the map fills the place of the next report or relocation.
+point = (clicked or {}).get("last_clicked")
+if (
+    isinstance(point, dict)
+    and point.get("lat") is not None
+    and point != st.session_state.get("ops_click")
+):
+    st.session_state["ops_click"] = point
+    st.session_state["ops_lat"] = round(float(point["lat"]), 6)
+    st.session_state["ops_lon"] = round(float(point["lng"]), 6)
+
+st.session_state.setdefault("ops_lat", None)
+st.session_state.setdefault("ops_lon", None)
+left, right = st.columns(2)
+with left, st.container(border=True):
+    st.subheader(t("Log an incident"))
+    with st.form("ops_report", clear_on_submit=False):
+        lat = st.number_input(t("Latitude"), format="%.6f", key="ops_lat")
+        lon = st.number_input(t("Longitude"), format="%.6f", key="ops_lon")
+        centre = st.text_input(t("At centre (ID, optional)"), key="ops_report_centre")
+        category = st.selectbox(
+            t("Category"),
+            INCIDENT_CATEGORIES,
+            format_func=lambda c: category_label.get(c, c),
+            key="ops_category",
+        )
+        severity = st.slider(t("Severity"), 1, 5, 3, key="ops_severity")
+        note = st.text_area(t("Note"), key="ops_note", max_chars=1000)
+        if st.form_submit_button(t("Log the incident"), type="primary"):
+            ops.act(ws, viewer, t, "incident_reported", lat=lat, lon=lon,
+                    centre_id=centre or None, category=category, severity=severity,
+                    note=note or None)  # fmt: skip
+
+with right, st.container(border=True):
+    st.subheader(t("Act on an incident"))
+    open_ids = list(board["incident_id"])
+    if not open_ids:
+        st.info(t("No open incident."))
+    else:
+        rows = board.set_index("incident_id")
+        chosen = st.selectbox(
+            t("Incident"),
+            open_ids,
+            format_func=lambda i: (
+                f"{i} · {category_label.get(str(rows.loc[i, 'category']), '')}"
+                f" · {t(str(rows.loc[i, 'state']))}"
+            ),
+            key="ops_incident",
+        )
+        current = str(rows.loc[chosen, "state"])
+        buttons = st.columns(5)
+        for column, (kind, label, allowed) in zip(
+            buttons,
+            (
+                ("incident_verified", "Verify", ("reported", "escalated")),
+                ("incident_invalid", "Mark invalid", ("reported", "escalated")),
+                ("incident_escalated", "Escalate", ("reported", "verified", "escalated")),
+                ("incident_resolved", "Resolve", ("verified", "escalated")),
+                ("incident_closed", "Close", ("resolved",)),
+            ),
+            strict=True,
+        ):
+            if column.button(t(label), key=f"ops_{kind}", disabled=current not in allowed):
+                ops.act(ws, viewer, t, kind, incident_id=chosen)
+        owner = st.text_input(t("Owner"), value=viewer.name, key="ops_owner")
+        if st.button(t("Assign"), key="ops_assign"):
+            ops.act(ws, viewer, t, "incident_assigned", incident_id=chosen, owner=owner)
+        if current in ("reported", "verified", "escalated"):
+            options = live.dispatch_options(state, chosen, k=5)
+            if options.empty:
+                st.info(t("No available patrol or rapid-response unit."))
+            else:
+                pick = st.selectbox(
+                    t("Dispatch a unit (nearest first)"),
+                    list(options["unit_id"]),
+                    format_func=lambda u: (
+                        lambda r: (
+                            f"{u} · {t(str(r['unit_type']))} · {r['travel_min']:.0f} "
+                            f"{t('min')} ({t(str(r['basis']))}) · {t('uncovers')} {r['uncovers']}"
+                        )
+                    )(options.set_index("unit_id").loc[u]),
+                    key="ops_unit",
+                )
+                gone = live.without_unit(state, pick)
+                if len(gone):
+                    st.warning(
+                        t("While it is away these centres lose cover")
+                        + ": "
+                        + ui.md_escape(", ".join(f"{c} ({n})" for c, n in
+                                                 zip(gone["centre_id"], gone["name"], strict=True)))
+                    )  # fmt: skip
+                else:
+                    st.caption(t("No centre loses cover while it is away."))
+                if st.button(t("Dispatch"), key="ops_dispatch", type="primary"):
+                    ops.act(ws, viewer, t, "unit_dispatched", unit_id=pick, incident_id=chosen)
+    away_ids = list(state.units.loc[~state.units["available"].astype(bool), "unit_id"])
+    if away_ids:
+        back = st.selectbox(t("Unit back at its base"), away_ids, key="ops_back_unit")
+        if st.button(t("Unit back"), key="ops_unit_back"):
+            ops.act(ws, viewer, t, "unit_back", unit_id=back)
+
+with st.container(border=True):
+    st.subheader(t("Centre status"))
+    centres = ws.layer("centres")
+    centre_names = dict(zip(centres["centre_id"].astype("str"), centres[name_column], strict=True))
+    live_status = dict(zip(state.centres["centre_id"], state.centres["status"], strict=True))
+    which = st.selectbox(
+        t("Centre"),
+        list(centre_names),
+        format_func=lambda c: f"{c} · {centre_names[c]} · {t(live_status.get(c, ''))}",
+        key="ops_centre",
+    )
+    status = live_status.get(which, "")
+    actions = (
+        ("centre_opened", "Opened", ("open", "planned")),
+        ("centre_suspended", "Suspend", ("open",)),
+        ("centre_closed", "Close", ("open", "planned", "suspended")),
+        ("centre_reopened", "Reopen", ("suspended", "closed")),
+    )
+    buttons = st.columns(len(actions))
+    for column, (kind, label, allowed) in zip(buttons, actions, strict=True):
+        if column.button(t(label), key=f"ops_{kind}", disabled=status not in allowed):
+            ops.act(ws, viewer, t, kind, centre_id=which)
+    flags = (
+        ("police_present", "Police present"),
+        ("police_absent", "Police absent"),
+        ("female_searcher_present", "Female searcher present"),
+        ("female_searcher_absent", "Female searcher absent"),
+    )
+    buttons = st.columns(len(flags))
+    for column, (kind, label) in zip(buttons, flags, strict=True):
+        if column.button(t(label), key=f"ops_{kind}"):
+            ops.act(ws, viewer, t, kind, centre_id=which)
+    new_lat, new_lon = st.session_state.get("ops_lat"), st.session_state.get("ops_lon")
+    if st.button(t("Relocate to the clicked place"), key="ops_relocate", disabled=new_lat is None):
+        ops.act(ws, viewer, t, "centre_relocated", centre_id=which, lat=new_lat, lon=new_lon)
