@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import statistics
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
 from typing import Any
 
 import pandas as pd
@@ -26,10 +27,15 @@ from geo.events import Event, make_event
 from geo.livestate import LiveState, escalations_due
 
 __all__ = [
+    "BASIS_LABELS",
     "BOARD_COLUMNS",
+    "CENTRE_STATUS_LABELS",
     "CLOCK_ACTOR",
     "OPEN_STATES",
     "Clocks",
+    "KIND_LABELS",
+    "OVERDUE_LABELS",
+    "STATE_LABELS",
     "Headline",
     "ResponseTimes",
     "changes_since",
@@ -46,6 +52,49 @@ OPEN_STATES = ("reported", "verified", "escalated", "resolved")
 #: incident and reason (same id, same content), so the log stores it once.
 CLOCK_ACTOR = "clock"
 _CLOCK_NAMESPACE = uuid.UUID("6f1d3f0e-52b4-4c8e-9a57-2f3c1de0a9b4")
+
+#: Words for the codes the board shows (English keys of :func:`geo.i18n.translate`).
+STATE_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        "reported": "Reported, not verified",
+        "verified": "Verified",
+        "invalid": "Marked invalid",
+        "escalated": "Escalated",
+        "resolved": "Resolved, to be closed",
+        "closed": "Closed",
+    }
+)
+CENTRE_STATUS_LABELS: Mapping[str, str] = MappingProxyType(
+    {"open": "Open", "planned": "Planned", "suspended": "Suspended", "closed": "Closed"}
+)
+OVERDUE_LABELS: Mapping[str, str] = MappingProxyType(
+    {"verify": "not verified in time", "act": "not acted on in time"}
+)
+BASIS_LABELS: Mapping[str, str] = MappingProxyType(
+    {"roads": "on roads", "straight line": "straight line"}
+)
+KIND_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        "incident_reported": "Incident reported",
+        "incident_verified": "Incident verified",
+        "incident_invalid": "Incident marked invalid",
+        "incident_escalated": "Incident escalated",
+        "incident_assigned": "Incident assigned",
+        "unit_dispatched": "Unit dispatched",
+        "unit_back": "Unit back",
+        "incident_resolved": "Incident resolved",
+        "incident_closed": "Incident closed",
+        "centre_opened": "Centre opened",
+        "centre_suspended": "Centre suspended",
+        "centre_closed": "Centre closed",
+        "centre_relocated": "Centre relocated",
+        "centre_reopened": "Centre reopened",
+        "police_present": "Police present",
+        "police_absent": "Police absent",
+        "female_searcher_present": "Female searcher present",
+        "female_searcher_absent": "Female searcher absent",
+    }
+)
 
 BOARD_COLUMNS = (
     "incident_id", "state", "category", "severity", "centre_id", "owner", "units",

@@ -10,7 +10,6 @@ incident. Every text goes to the browser escaped, as on the other maps (:mod:`ge
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from functools import partial
 
 import folium
@@ -33,7 +32,8 @@ from geo.maps import (
     add_polygons,
     new_map,
 )
-from geo.mapview import INCIDENT_STYLES
+from geo.mapview import INCIDENT_STYLES, UNIT_SHAPES
+from geo.ops import CENTRE_STATUS_LABELS, STATE_LABELS
 from geo.permissions import Viewer
 from geo.schema import CRS
 
@@ -47,12 +47,12 @@ CENTRE_COLOURS: Mapping[str, tuple[str, str]] = {
     "gap": ("#d73027", "Gap: neither"),
     "not_open": ("#9e9e9e", "Not open (planned, suspended or closed)"),
 }
-#: Incident state on the board → (colour, label).
-STATE_COLOURS: Mapping[str, tuple[str, str]] = {
-    "reported": ("#ff7f00", "Reported, not verified"),
-    "verified": ("#e31a1c", "Verified"),
-    "escalated": ("#6a3d9a", "Escalated"),
-    "resolved": ("#1f78b4", "Resolved, to be closed"),
+#: Incident state on the board → colour (labels: :data:`geo.ops.STATE_LABELS`).
+STATE_COLOURS: Mapping[str, str] = {
+    "reported": "#ff7f00",
+    "verified": "#e31a1c",
+    "escalated": "#6a3d9a",
+    "resolved": "#1f78b4",
 }
 LOST_COVER_COLOUR = "#b2182b"
 DISPATCH_COLOUR = "#111111"
@@ -79,7 +79,6 @@ def build_ops_map(
     board: pd.DataFrame,
     lost_cover: pd.DataFrame | None,
     viewer: Viewer,
-    now: datetime,
     municipalities: pd.DataFrame | None = None,
     units: pd.DataFrame | None = None,
     lang: Language = "en",
@@ -100,8 +99,6 @@ def build_ops_map(
         Centres covered in the morning and not now (``centre_id`` column), or ``None``.
     viewer
         Dispatched units are drawn only when ``viewer.can_see_unit_positions``.
-    now
-        The board's moment (the incidents' ages in the tooltips).
     municipalities
         Outlines, or ``None``.
     units
@@ -109,7 +106,6 @@ def build_ops_map(
     lang
         Language of every label.
     """
-    del now  # the board's ages are already computed at ``now``
     t = partial(translate, lang=lang)
     m = new_map(keyboard=False, zoom_snap=0.5)
     sections: list[LegendSection] = []
@@ -146,7 +142,7 @@ def build_ops_map(
         {
             "name": [str(names[name_column].get(c, c)) for c in ids],
             "id": list(ids),
-            "status": [t(str(s)) for s in live["status"]],
+            "status": [t(CENTRE_STATUS_LABELS.get(str(s), str(s))) for s in live["status"]],
             "coverage": [t(CENTRE_COLOURS[s][1]) for s in np.array(order)[codes]],
         },
     )
@@ -209,8 +205,7 @@ def build_ops_map(
             {
                 "id": board["incident_id"].astype("str").to_numpy(),
                 "category": [category_label.get(str(c), str(c)) for c in board["category"]],
-                "state": [t(STATE_COLOURS[s][1]) for s in board["state"]],
-                "age": [f"{float(a):.0f} {t('min')}" for a in board["age_min"]],
+                "state": [t(STATE_LABELS[s]) for s in board["state"]],
                 "owner": board["owner"].fillna("").astype("str").to_numpy(),
             },
             geometry=[Point(x, y) for x, y in zip(where["lon"], where["lat"], strict=True)],
@@ -220,10 +215,10 @@ def build_ops_map(
             m,
             incident_points,
             name=t(LAYER_INCIDENTS),
-            styles=[CircleStyle(STATE_COLOURS[s][0], stroke="#222222", weight=1.5) for s in states],
+            styles=[CircleStyle(STATE_COLOURS[s], stroke="#222222", weight=1.5) for s in states],
             style_codes=np.array([states.index(s) for s in board["state"]]),
             radii=4 + 2 * severity,
-            label_columns=("id", "category", "state", "age", "owner"),
+            label_columns=("id", "category", "state", "owner"),
             bold_first_label=True,
         )
         sections.append(
@@ -231,8 +226,8 @@ def build_ops_map(
                 t(LAYER_INCIDENTS),
                 t("Incidents today — state (colour), severity (size)"),
                 tuple(
-                    LegendEntry(t(label), colour, swatch="circle", outline="#222222")
-                    for colour, label in STATE_COLOURS.values()
+                    LegendEntry(t(STATE_LABELS[s]), colour, swatch="circle", outline="#222222")
+                    for s, colour in STATE_COLOURS.items()
                 ),
             )
         )
@@ -245,7 +240,7 @@ def build_ops_map(
         lines = gpd.GeoDataFrame(
             {
                 "unit": keep["unit_id"].astype("str").to_numpy(),
-                "type": [t(kinds[u]) for u in keep["unit_id"]],
+                "type": [t(UNIT_SHAPES.get(kinds[u], ("", kinds[u]))[1]) for u in keep["unit_id"]],
                 "incident": keep["incident_id"].astype("str").to_numpy(),
             },
             geometry=[

@@ -20,7 +20,7 @@ from geo.errors import PlannerError
 from geo.events import Event, EventLog, make_event
 from geo.livecoverage import LiveCoverage
 from geo.livestate import LiveState, read_live_state, record_events
-from geo.ops import Clocks, clock_escalations
+from geo.ops import KIND_LABELS, Clocks, clock_escalations
 from geo.permissions import Viewer
 from geo.workspace import Workspace
 from ui.coverage import current_settings
@@ -157,7 +157,7 @@ def last_done(t: Callable[[str], str]) -> None:
     done = st.session_state.pop("ops_done", None)
     if done:
         kind, what = done
-        st.toast(f"{t('Recorded')}: {t(kind)} · {ui.md_escape(what or '')}", icon="✅")
+        st.toast(f"{t('Recorded')}: {t(KIND_LABELS[kind])} · {ui.md_escape(what or '')}", icon="✅")
 
 
 def minutes(value: object) -> str:

@@ -7,9 +7,17 @@ import streamlit as st
 
 import ui
 from geo.errors import PlannerError
-from geo.mapview import INCIDENT_STYLES
-from geo.ops import headline, incident_board, response_times
-from geo.opsmap import build_ops_map
+from geo.mapview import INCIDENT_STYLES, UNIT_SHAPES
+from geo.ops import (
+    BASIS_LABELS,
+    CENTRE_STATUS_LABELS,
+    OVERDUE_LABELS,
+    STATE_LABELS,
+    headline,
+    incident_board,
+    response_times,
+)
+from geo.opsmap import CENTRE_COLOURS, build_ops_map
 from geo.schema import INCIDENT_CATEGORIES
 from ui import ops
 
@@ -58,6 +66,23 @@ cols[3].metric(
 )
 
 category_label = {k: t(v[1]) for k, v in INCIDENT_STYLES.items()}
+
+
+def unit_type(code: object) -> str:
+    """Return the name of a unit type in the page language."""
+    return t(UNIT_SHAPES.get(str(code), ("", str(code)))[1])
+
+
+def coverage_status(code: object) -> str:
+    """Return the name of a coverage status in the page language (as on the map)."""
+    return t(CENTRE_COLOURS.get(str(code), ("", str(code)))[1])
+
+
+def centre_status(code: object) -> str:
+    """Return the name of a centre's live status in the page language."""
+    return t(CENTRE_STATUS_LABELS.get(str(code), str(code)))
+
+
 tab_incidents, tab_centres, tab_units, tab_times = st.tabs(
     [t("Incidents"), t("Centres"), t("Units"), t("Response times")]
 )
@@ -68,7 +93,7 @@ with tab_incidents:
         shown = pd.DataFrame(
             {
                 t("Incident"): board["incident_id"],
-                t("State"): [t(s) for s in board["state"]],
+                t("State"): [t(STATE_LABELS[s]) for s in board["state"]],
                 t("Category"): [category_label.get(str(c), str(c)) for c in board["category"]],
                 t("Severity"): board["severity"],
                 t("Centre"): board["centre_id"].fillna(""),
@@ -77,7 +102,8 @@ with tab_incidents:
                 t("To verify (min)"): board["to_verify_min"].round(0),
                 t("To resolve (min)"): board["to_resolve_min"].round(0),
                 t("Overdue"): [
-                    ", ".join(t(r) for r in o.split(",") if r) for o in board["overdue"]
+                    ", ".join(t(OVERDUE_LABELS[r]) for r in o.split(",") if r)
+                    for o in board["overdue"]
                 ],
             }
         )
@@ -109,7 +135,7 @@ with tab_centres:
             {
                 t("Centre"): closed["centre_id"],
                 t("Name"): closed["centre_id"].map(names[name_column]),
-                t("Status"): [t(s) for s in closed["status"]],
+                t("Status"): [centre_status(s) for s in closed["status"]],
             }
         ),
         hide_index=True,
@@ -123,8 +149,8 @@ with tab_centres:
             {
                 t("Centre"): lost["centre_id"],
                 t("Name"): lost["name"],
-                t("Was"): [t(s) for s in lost["was"]],
-                t("Now"): [t(s) for s in lost["now"]],
+                t("Was"): [coverage_status(s) for s in lost["was"]],
+                t("Now"): [coverage_status(s) for s in lost["now"]],
             }
         )
         if positions:
@@ -142,7 +168,7 @@ with tab_units:
     st.dataframe(
         pd.DataFrame(
             {
-                t("Unit type"): [t(k) for k in counts["unit_type"]],
+                t("Unit type"): [unit_type(k) for k in counts["unit_type"]],
                 t("Dispatched"): counts["dispatched"].astype(int),
                 t("Available"): (counts["total"] - counts["dispatched"]).astype(int),
             }
@@ -157,7 +183,7 @@ with tab_units:
                 pd.DataFrame(
                     {
                         t("Unit"): away["unit_id"],
-                        t("Unit type"): [t(k) for k in away["unit_type"]],
+                        t("Unit type"): [unit_type(k) for k in away["unit_type"]],
                         t("Incident"): away["incident_id"],
                     }
                 ),
@@ -189,7 +215,6 @@ clicked = ui.show_map(
         board=board,
         lost_cover=lost,
         viewer=viewer,
-        now=now,
         municipalities=ws.layer("municipalities"),
         units=ws.layer("units") if positions else None,
         lang=page.lang,
@@ -246,7 +271,7 @@ with right, st.container(border=True):
             open_ids,
             format_func=lambda i: (
                 f"{i} · {category_label.get(str(rows.loc[i, 'category']), '')}"
-                f" · {t(str(rows.loc[i, 'state']))}"
+                f" · {t(STATE_LABELS[str(rows.loc[i, 'state'])])}"
             ),
             key="ops_incident",
         )
@@ -278,8 +303,9 @@ with right, st.container(border=True):
                     list(options["unit_id"]),
                     format_func=lambda u: (
                         lambda r: (
-                            f"{u} · {t(str(r['unit_type']))} · {r['travel_min']:.0f} "
-                            f"{t('min')} ({t(str(r['basis']))}) · {t('uncovers')} {r['uncovers']}"
+                            f"{u} · {unit_type(r['unit_type'])} · {r['travel_min']:.0f} "
+                            f"{t('min')} ({t(BASIS_LABELS.get(r['basis'], r['basis']))}) · "
+                            f"{t('uncovers')} {r['uncovers']}"
                         )
                     )(options.set_index("unit_id").loc[u]),
                     key="ops_unit",
@@ -310,7 +336,7 @@ with st.container(border=True):
     which = st.selectbox(
         t("Centre"),
         list(centre_names),
-        format_func=lambda c: f"{c} · {centre_names[c]} · {t(live_status.get(c, ''))}",
+        format_func=lambda c: f"{c} · {centre_names[c]} · {centre_status(live_status.get(c))}",
         key="ops_centre",
     )
     status = live_status.get(which, "")

@@ -19,19 +19,25 @@ FILES = {
     "Data": "views/data.py",
     "Reports": "views/reports.py",
     "Briefing": "views/briefing.py",
+    "Operations": "views/ops.py",
     "Admin": "views/admin.py",
 }
-ENGLISH = ["Home", "Map", "Coverage", "Plan", "Data", "Reports", "Briefing", "Administration"]
-ARABIC = ["الرئيسية", "الخريطة", "التغطية", "التخطيط", "البيانات", "التقارير", "الإحاطة", "الإدارة"]
+ENGLISH = ["Home", "Map", "Coverage", "Plan", "Data", "Reports", "Briefing", "Operations",
+           "Administration"]  # fmt: skip
+ARABIC = ["الرئيسية", "الخريطة", "التغطية", "التخطيط", "البيانات", "التقارير", "الإحاطة",
+          "غرفة العمليات", "الإدارة"]  # fmt: skip
 #: The pages each role may open, listed by hand from the permission matrix of
 #: geo/permissions.py: home, Map and Coverage for everyone signed in; Plan needs ``plan``
 #: (admin, planner); Data needs ``import_data`` or ``import_centres`` (admin, planner,
 #: analyst); Reports needs ``export_coverage`` and Briefing ``see_briefing`` (all but the
-#: viewer); Admin needs ``manage_users`` or ``read_audit_log`` (admin).
+#: viewer); Operations needs ``see_operations`` (admin, planner, operator, liaison); Admin
+#: needs ``manage_users`` or ``read_audit_log`` (admin).
 ALLOWED = {
-    "admin": {"", "Map", "Coverage", "Plan", "Data", "Reports", "Briefing", "Admin"},
-    "planner": {"", "Map", "Coverage", "Plan", "Data", "Reports", "Briefing"},
+    "admin": {"", "Map", "Coverage", "Plan", "Data", "Reports", "Briefing", "Operations", "Admin"},
+    "planner": {"", "Map", "Coverage", "Plan", "Data", "Reports", "Briefing", "Operations"},
+    "operator": {"", "Map", "Coverage", "Operations"},
     "analyst": {"", "Map", "Coverage", "Data", "Reports", "Briefing"},
+    "liaison": {"", "Map", "Coverage", "Operations"},
     "briefer": {"", "Map", "Coverage", "Reports", "Briefing"},
     "viewer": {"", "Map", "Coverage"},
 }
@@ -40,6 +46,7 @@ REFUSALS = {
     "Data": "Your role may not change data",
     "Reports": "Your role may not export reports",
     "Briefing": "Your role may not see the briefing",
+    "Operations": "The operations room is open to operators, liaisons",
     "Admin": "Only administrators may open this page",
 }
 
