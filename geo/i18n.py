@@ -848,7 +848,10 @@ ARABIC: dict[str, str] = {
     "Was": "كان",
     "While it is away these centres lose cover": "أثناء غيابها تفقد هذه المراكز التغطية",
     "Why": "السبب",
-    "Women's stations without a female searcher": "محطات نسائية بلا مفتّشة",
+    "Women's stations, no searcher": "محطات نسائية بلا مفتّشة",
+    "Women's stations at open centres whose female searcher is reported absent.": (
+        "محطات نسائية في مراكز مفتوحة أُبلغ عن غياب المفتّشة فيها."
+    ),
     "Your role may not change the day's record.": "لا يسمح دورك بتغيير سجلّ اليوم.",
     "log version": "إصدار السجلّ",
     "not acted on in time": "لم يُتعامل معها في الوقت",

@@ -42,6 +42,9 @@ from geo.events import AppendResult, Event, EventLog
 from geo.schema import CRS
 
 __all__ = [
+    "CENTRE_MOVES",
+    "DISPATCHABLE",
+    "INCIDENT_MOVES",
     "INCIDENT_STATES",
     "LiveState",
     "check_events",
@@ -54,18 +57,18 @@ __all__ = [
 
 INCIDENT_STATES = ("reported", "verified", "invalid", "escalated", "resolved", "closed")
 #: Incident kind → states it may follow, and the state it leads to.
-_INCIDENT_MOVES: Mapping[str, tuple[tuple[str, ...], str]] = {
+INCIDENT_MOVES: Mapping[str, tuple[tuple[str, ...], str]] = {
     "incident_verified": (("reported", "escalated"), "verified"),
     "incident_invalid": (("reported", "escalated"), "invalid"),
     "incident_escalated": (("reported", "verified", "escalated"), "escalated"),
     "incident_resolved": (("verified", "escalated"), "resolved"),
     "incident_closed": (("resolved", "invalid"), "closed"),
 }
-_DISPATCHABLE = ("reported", "verified", "escalated")
+DISPATCHABLE = ("reported", "verified", "escalated")
 #: Kinds that act on an incident without changing its state.
 _INCIDENT_ACTS = ("unit_dispatched", "incident_assigned")
 #: Centre kind → statuses it may follow, and the status it leads to.
-_CENTRE_MOVES: Mapping[str, tuple[tuple[str, ...], str]] = {
+CENTRE_MOVES: Mapping[str, tuple[tuple[str, ...], str]] = {
     "centre_opened": (("open", "planned"), "open"),
     "centre_suspended": (("open",), "suspended"),
     "centre_reopened": (("suspended", "closed"), "open"),
@@ -217,7 +220,7 @@ def _apply(fold: _Fold, event: Event) -> str | None:
         }
         return None
     incident: _Row = fold.incidents.get(event.incident_id or "") or {}
-    if (kind in _INCIDENT_MOVES or kind in _INCIDENT_ACTS) and not incident:
+    if (kind in INCIDENT_MOVES or kind in _INCIDENT_ACTS) and not incident:
         known = (
             "a past incident of the layer"
             if event.incident_id in fold.base_incident_ids
@@ -227,8 +230,8 @@ def _apply(fold: _Fold, event: Event) -> str | None:
             f"incident {event.incident_id} is {known} today; report it first "
             "(incident_reported) or check the id"
         )
-    if kind in _INCIDENT_MOVES:
-        allowed, to = _INCIDENT_MOVES[kind]
+    if kind in INCIDENT_MOVES:
+        allowed, to = INCIDENT_MOVES[kind]
         state = str(incident["state"])
         if state not in allowed:
             return (
@@ -279,10 +282,10 @@ def _apply(fold: _Fold, event: Event) -> str | None:
                 f"unit {event.unit_id} is already dispatched to incident {unit['incident_id']}; "
                 "record unit_back first"
             )
-        if incident["state"] not in _DISPATCHABLE:
+        if incident["state"] not in DISPATCHABLE:
             return (
                 f"incident {event.incident_id} is {incident['state']}: units are dispatched "
-                f"only to a {', '.join(_DISPATCHABLE)} incident"
+                f"only to a {', '.join(DISPATCHABLE)} incident"
             )
         units = incident["units"]
         assert isinstance(units, list)
@@ -299,8 +302,8 @@ def _apply(fold: _Fold, event: Event) -> str | None:
     centre = fold.centres.get(event.centre_id or "")
     if centre is None:
         return f"centre {event.centre_id} is not in the centres layer; check the id"
-    if kind in _CENTRE_MOVES:
-        allowed, to = _CENTRE_MOVES[kind]
+    if kind in CENTRE_MOVES:
+        allowed, to = CENTRE_MOVES[kind]
         if kind == "centre_opened" and centre["opened_at"] is not None:
             return f"centre {event.centre_id} was already opened at {centre['opened_at']}"
         if centre["status"] not in allowed:

@@ -7,6 +7,7 @@ import streamlit as st
 
 import ui
 from geo.errors import PlannerError
+from geo.livestate import CENTRE_MOVES, DISPATCHABLE, INCIDENT_MOVES
 from geo.mapview import INCIDENT_STYLES, UNIT_SHAPES
 from geo.ops import (
     BASIS_LABELS,
@@ -53,9 +54,10 @@ cols = st.columns(4)
 cols[0].metric(t("Units dispatched"), f"{top.units_dispatched:,}")
 cols[1].metric(t("Units available"), f"{top.units_available:,}")
 cols[2].metric(
-    t("Women's stations without a female searcher"),
+    t("Women's stations, no searcher"),
     f"{top.women_stations_without_searcher:,}",
-    help=t("Not yet reported") + f": {top.women_stations_not_reported:,}",
+    help=t("Women's stations at open centres whose female searcher is reported absent.")
+    + f" {t('Not yet reported')}: {top.women_stations_not_reported:,}",
 )
 share = speed.share_within_target
 cols[3].metric(
@@ -98,9 +100,9 @@ with tab_incidents:
                 t("Severity"): board["severity"],
                 t("Centre"): board["centre_id"].fillna(""),
                 t("Owner"): board["owner"].fillna(""),
-                t("Age (min)"): board["age_min"].round(0),
-                t("To verify (min)"): board["to_verify_min"].round(0),
-                t("To resolve (min)"): board["to_resolve_min"].round(0),
+                t("Age (min)"): [ops.minutes(v) for v in board["age_min"]],
+                t("To verify (min)"): [ops.minutes(v) for v in board["to_verify_min"]],
+                t("To resolve (min)"): [ops.minutes(v) for v in board["to_resolve_min"]],
                 t("Overdue"): [
                     ", ".join(t(OVERDUE_LABELS[r]) for r in o.split(",") if r)
                     for o in board["overdue"]
@@ -118,7 +120,11 @@ with tab_incidents:
             colour = "color: #b2182b; font-weight: 600" if late[row.name] else ""
             return [colour] * len(row)
 
-        st.dataframe(shown.style.apply(red, axis=1), hide_index=True, width="stretch")
+        st.dataframe(
+            shown.style.apply(red, axis=1),
+            hide_index=True,
+            width="stretch",
+        )
         st.caption(
             t("Red: not verified within {v} minutes or not acted on within {a}.")
             .replace("{v}", f"{clocks.verify_min:g}")
@@ -276,24 +282,21 @@ with right, st.container(border=True):
             key="ops_incident",
         )
         current = str(rows.loc[chosen, "state"])
-        buttons = st.columns(5)
-        for column, (kind, label, allowed) in zip(
-            buttons,
-            (
-                ("incident_verified", "Verify", ("reported", "escalated")),
-                ("incident_invalid", "Mark invalid", ("reported", "escalated")),
-                ("incident_escalated", "Escalate", ("reported", "verified", "escalated")),
-                ("incident_resolved", "Resolve", ("verified", "escalated")),
-                ("incident_closed", "Close", ("resolved",)),
-            ),
-            strict=True,
+        row = st.container(horizontal=True)
+        for kind, label in (
+            ("incident_verified", "Verify"),
+            ("incident_invalid", "Mark invalid"),
+            ("incident_escalated", "Escalate"),
+            ("incident_resolved", "Resolve"),
+            ("incident_closed", "Close"),
         ):
-            if column.button(t(label), key=f"ops_{kind}", disabled=current not in allowed):
+            allowed = INCIDENT_MOVES[kind][0]
+            if row.button(t(label), key=f"ops_{kind}", disabled=current not in allowed):
                 ops.act(ws, viewer, t, kind, incident_id=chosen)
         owner = st.text_input(t("Owner"), value=viewer.name, key="ops_owner")
         if st.button(t("Assign"), key="ops_assign"):
             ops.act(ws, viewer, t, "incident_assigned", incident_id=chosen, owner=owner)
-        if current in ("reported", "verified", "escalated"):
+        if current in DISPATCHABLE:
             options = live.dispatch_options(state, chosen, k=5)
             if options.empty:
                 st.info(t("No available patrol or rapid-response unit."))
@@ -340,15 +343,18 @@ with st.container(border=True):
         key="ops_centre",
     )
     status = live_status.get(which, "")
+    opened = set(state.centres.loc[state.centres["opened_at"].notna(), "centre_id"])
     actions = (
-        ("centre_opened", "Opened", ("open", "planned")),
-        ("centre_suspended", "Suspend", ("open",)),
-        ("centre_closed", "Close", ("open", "planned", "suspended")),
-        ("centre_reopened", "Reopen", ("suspended", "closed")),
+        ("centre_opened", "Opened"),
+        ("centre_suspended", "Suspend"),
+        ("centre_closed", "Close"),
+        ("centre_reopened", "Reopen"),
     )
-    buttons = st.columns(len(actions))
-    for column, (kind, label, allowed) in zip(buttons, actions, strict=True):
-        if column.button(t(label), key=f"ops_{kind}", disabled=status not in allowed):
+    row = st.container(horizontal=True)
+    for kind, label in actions:
+        allowed = CENTRE_MOVES[kind][0]
+        done = kind == "centre_opened" and which in opened  # a centre opens once
+        if row.button(t(label), key=f"ops_{kind}", disabled=status not in allowed or done):
             ops.act(ws, viewer, t, kind, centre_id=which)
     flags = (
         ("police_present", "Police present"),
@@ -356,9 +362,9 @@ with st.container(border=True):
         ("female_searcher_present", "Female searcher present"),
         ("female_searcher_absent", "Female searcher absent"),
     )
-    buttons = st.columns(len(flags))
-    for column, (kind, label) in zip(buttons, flags, strict=True):
-        if column.button(t(label), key=f"ops_{kind}"):
+    row = st.container(horizontal=True)
+    for kind, label in flags:
+        if row.button(t(label), key=f"ops_{kind}"):
             ops.act(ws, viewer, t, kind, centre_id=which)
     new_lat, new_lon = st.session_state.get("ops_lat"), st.session_state.get("ops_lon")
     if st.button(t("Relocate to the clicked place"), key="ops_relocate", disabled=new_lat is None):

@@ -18,9 +18,12 @@ from streamlit.testing.v1 import AppTest
 import ui.auth
 from geo import users
 from geo.audit import read_log
+from geo.events import make_event
+from geo.livestate import record_events
 from geo.permissions import ROLE_PERMISSIONS, Viewer
 from geo.redaction import UNIT_DISTANCE_COLUMNS
 from geo.store import GeoPackageStore
+from geo.workspace import open_workspace
 from tests import markdown_text
 from tests.unit_leaks import leaked_ids, leaked_positions, public_points
 
@@ -35,17 +38,34 @@ PASSWORDS = {
     "ana": "hnec figures 33",
     "amal": "briefing slides 2025",
     "vic": "looking only 44",
+    "omar": "operations room 55",
+    "lina": "liaison desk 66",
 }
-ROLE_OF = {"root": "admin", "pat": "planner", "ana": "analyst", "amal": "briefer", "vic": "viewer"}
+ROLE_OF = {"root": "admin", "pat": "planner", "ana": "analyst", "amal": "briefer", "vic": "viewer",
+           "omar": "operator", "lina": "liaison"}  # fmt: skip
 USER_OF = {role: name for name, role in ROLE_OF.items()}
 T0 = datetime(2025, 5, 16, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
 def workspace(demo_workspace, tmp_path_factory) -> Path:
-    """A private copy of the demo, so the audit entries of these tests stay here."""
+    """A private copy of the demo, so the audit entries of these tests stay here.
+
+    Election day has begun in it: an incident at a centre and the nearest patrol sent to
+    it, so the Operations page has a dispatched unit that no other role may locate.
+    """
     path = tmp_path_factory.mktemp("auth") / "demo.gpkg"
     shutil.copyfile(demo_workspace, path)
+    ws = open_workspace(path)
+    centre = ws.layer("centres").iloc[0]
+    units = ws.layer("units")
+    patrols = units[units["unit_type"] == "patrol"]
+    nearest = patrols.iloc[int(patrols.geometry.distance(centre.geometry).to_numpy().argmin())]
+    report = make_event(kind="incident_reported", actor="field", centre_id=centre["centre_id"],
+                        category="intimidation", severity=3)  # fmt: skip
+    send = make_event(kind="unit_dispatched", actor="omar", unit_id=nearest["unit_id"],
+                      incident_id=report.incident_id)  # fmt: skip
+    record_events(path, [report, send])
     return path
 
 
