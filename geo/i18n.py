@@ -734,7 +734,7 @@ ARABIC: dict[str, str] = {
         "أول {shown:,} من {total:,}، مرتبة حسب الخطر × الناخبين."
     ),
     "No centre is on this list.": "لا يوجد أي مركز في هذه القائمة.",
-    # Operations page (views/ops.py, ui/ops.py, geo/ops.py, geo/opsmap.py)
+    # Operations page (views/operations.py, ui/ops.py, geo/ops.py, geo/opsmap.py)
     "Operations": "غرفة العمليات",
     "Election day: live incidents, centre status and dispatch": (
         "يوم الاقتراع: الحوادث وحالة المراكز وإيفاد الوحدات لحظة بلحظة"

@@ -109,7 +109,7 @@ PAGES: tuple[PageEntry, ...] = (
         "Your role may not see the briefing. Ask an administrator for the briefer role.",
     ),
     PageEntry(
-        f"{VIEWS}/ops.py",
+        f"{VIEWS}/operations.py",
         "Operations",
         "Operations",
         ":material/crisis_alert:",

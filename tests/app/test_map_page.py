@@ -498,7 +498,7 @@ def test_filters_are_kept_when_coming_back_to_the_page(app, demo_layers):
     at = open_map(app)
     at.sidebar.multiselect(key="map_districts").select("LY-TB").run()
     kept = metric(at, "Polling centres")
-    at.switch_page("app.py").run()
+    at.switch_page("views/home.py").run()
     at.switch_page(MAP_PAGE).run()
     assert at.sidebar.multiselect(key="map_districts").value == ["LY-TB"]
     assert metric(at, "Polling centres") == kept

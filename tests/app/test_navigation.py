@@ -19,7 +19,7 @@ FILES = {
     "Data": "views/data.py",
     "Reports": "views/reports.py",
     "Briefing": "views/briefing.py",
-    "Operations": "views/ops.py",
+    "Operations": "views/operations.py",
     "Admin": "views/admin.py",
 }
 ENGLISH = ["Home", "Map", "Coverage", "Plan", "Data", "Reports", "Briefing", "Operations",

@@ -21,7 +21,7 @@ from geo.store import GeoPackageStore
 from tests.geo import builders as b
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
-OPS = "views/ops.py"
+OPS = "views/operations.py"
 
 
 @pytest.fixture
