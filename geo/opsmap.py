@@ -121,8 +121,8 @@ def build_ops_map(
             simplify_tolerance_deg=0.01,
         )
     live = state.centres.set_index("centre_id")
-    names = centres.set_index(centres["centre_id"].astype("str"))
     name_column = "name_ar" if lang == "ar" else "name_en"
+    name_of = dict(zip(centres["centre_id"].astype("str"), centres[name_column], strict=True))
     status = (
         coverage.set_index(coverage["centre_id"].astype("str"))["status"]
         if coverage is not None and len(coverage)
@@ -130,17 +130,16 @@ def build_ops_map(
     )
     order = list(CENTRE_COLOURS)
     ids = live.index.astype("str")
+    covered = pd.Series(ids.map(status.to_dict()), index=live.index).fillna("not_open")
     shown = np.where(
-        live["status"].to_numpy() == "open",
-        ids.map(lambda c: status.get(c, "not_open")).to_numpy(dtype=object),
-        "not_open",
+        live["status"].to_numpy() == "open", covered.to_numpy(dtype=object), "not_open"
     )
     codes = np.array([order.index(s) if s in order else order.index("not_open") for s in shown])
     frame = live.reset_index()
     centre_points = _points(
         frame,
         {
-            "name": [str(names[name_column].get(c, c)) for c in ids],
+            "name": [str(name_of.get(c, c)) for c in ids],
             "id": list(ids),
             "status": [t(CENTRE_STATUS_LABELS.get(str(s), str(s))) for s in live["status"]],
             "coverage": [t(CENTRE_COLOURS[s][1]) for s in np.array(order)[codes]],
@@ -170,9 +169,7 @@ def build_ops_map(
         lost = live.loc[live.index.isin(lost_cover["centre_id"].astype("str"))].reset_index()
         add_circles(
             m,
-            _points(
-                lost, {"centre": [str(names[name_column].get(c, c)) for c in lost["centre_id"]]}
-            ),
+            _points(lost, {"centre": [str(name_of.get(c, c)) for c in lost["centre_id"]]}),
             name=t(LAYER_LOST),
             styles=[
                 CircleStyle(LOST_COVER_COLOUR, stroke=LOST_COVER_COLOUR, weight=3, fill_opacity=0.0)

@@ -19,7 +19,7 @@ import ui
 from geo.errors import PlannerError
 from geo.events import Event, EventLog, make_event
 from geo.livecoverage import LiveCoverage
-from geo.livestate import LiveState, read_live_state, record_events
+from geo.livestate import LiveState, fold_events, record_events
 from geo.ops import KIND_LABELS, Clocks, clock_escalations
 from geo.permissions import Viewer
 from geo.workspace import Workspace
@@ -62,15 +62,25 @@ def watch(workspace: Workspace, t: Callable[[str], str]) -> None:
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _state(key: str, path: str) -> LiveState:
+def _state(key: str, _workspace: Workspace) -> LiveState:
     del key  # workspace stamp and log version: what the cache hashes
-    return read_live_state(path)
+    ws = _workspace
+    return fold_events(
+        EventLog(ws.path).read(),
+        centres=ws.layer("centres"),
+        units=ws.layer("units"),
+        incidents=ws.layers.get("incidents"),
+    )
 
 
 def live_state(workspace: Workspace) -> LiveState:
-    """Return the live state now (all stored events), cached per layer and log version."""
+    """Return the live state now (all stored events), cached per layer and log version.
+
+    Folds the events over the layers already loaded (:func:`ui.load_workspace`), as
+    :func:`geo.livestate.read_live_state` does over the file.
+    """
     version = EventLog(workspace.path).version()
-    return _state(f"{workspace.stamp}|{version}", str(workspace.path))
+    return _state(f"{workspace.stamp}|{version}", workspace)
 
 
 @st.cache_resource(max_entries=4, show_spinner="Preparing live coverage…")
