@@ -84,6 +84,7 @@ EventKind = Literal[
     "police_absent",
     "female_searcher_present",
     "female_searcher_absent",
+    "shift_handover",
 ]
 #: Every kind an event may have.
 EVENT_KINDS: tuple[EventKind, ...] = get_args(EventKind)
@@ -114,6 +115,7 @@ _NEEDS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = MappingProxyType
         "police_absent": (("centre_id",), ()),
         "female_searcher_present": (("centre_id",), ()),
         "female_searcher_absent": (("centre_id",), ()),
+        "shift_handover": ((), ()),
     }
 )
 _FLAG = {"centre_id": "--centre", "unit_id": "--unit", "incident_id": "--incident"}

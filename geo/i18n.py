@@ -860,6 +860,21 @@ ARABIC: dict[str, str] = {
     "straight line": "خط مستقيم",
     "target": "المهلة المستهدفة",
     "uncovers": "تكشف",
+    "Shift handover": "تسليم المناوبة",
+    "Since": "منذ",
+    "the start of the day": "بداية اليوم",
+    "Open incidents per owner": "الحوادث المفتوحة لكل مسؤول",
+    "nobody yet": "لا أحد بعد",
+    "What changed since": "ما تغيّر منذ",
+    "Nothing was recorded.": "لم يُسجَّل شيء.",
+    "Time": "الوقت",
+    "What": "ماذا",
+    "About": "بشأن",
+    "By": "بواسطة",
+    "Shift handed over": "سُلّمت المناوبة",
+    "Hand over the shift": "سلّم المناوبة",
+    "Download the handover brief (PDF)": "تنزيل موجز التسليم (PDF)",
+    "Handover": "التسليم",
 }
 
 

@@ -15,6 +15,8 @@ follow):
   Police and female searcher presence are flags (unknown until reported).
 * ``incident_assigned`` names who takes an incident on (any state but ``invalid`` and
   ``closed``; a later one hands it over).
+* ``shift_handover`` marks the end of a shift (the handover brief lists what changed
+  since the previous one); it changes no state.
 * **unit**: ``available`` at its base (the layer's position) → ``unit_dispatched`` →
   ``dispatched`` (at the incident's place, unavailable) → ``unit_back`` → available at
   its base.
@@ -188,6 +190,8 @@ def _order(events: Sequence[Event]) -> list[Event]:
 def _apply(fold: _Fold, event: Event) -> str | None:
     """Apply ``event``; return why it is refused (nothing changed), or None."""
     kind, at = event.kind, event.time
+    if kind == "shift_handover":
+        return None  # marks the end of a shift; changes no state
     if kind == "incident_reported":
         iid = event.incident_id or ""
         if iid in fold.incidents or iid in fold.base_incident_ids:

@@ -36,12 +36,15 @@ __all__ = [
     "KIND_LABELS",
     "OVERDUE_LABELS",
     "STATE_LABELS",
+    "Handover",
     "Headline",
     "ResponseTimes",
     "changes_since",
     "clock_escalations",
+    "handover_brief",
     "headline",
     "incident_board",
+    "last_handover",
     "response_times",
 ]
 
@@ -93,6 +96,7 @@ KIND_LABELS: Mapping[str, str] = MappingProxyType(
         "police_absent": "Police absent",
         "female_searcher_present": "Female searcher present",
         "female_searcher_absent": "Female searcher absent",
+        "shift_handover": "Shift handed over",
     }
 )
 
@@ -333,4 +337,89 @@ def changes_since(events: Sequence[Event], since: datetime | None) -> list[Event
     return sorted(
         (e for e in events if start is None or e.time > start),
         key=lambda e: (e.time, e.seq or 0),
+    )
+
+
+@dataclass(frozen=True)
+class Handover:
+    """The shift-handover brief at ``now``: what is open and what changed since ``since``.
+
+    Attributes
+    ----------
+    since
+        The previous handover (``None``: the start of the log).
+    board
+        :func:`incident_board` at ``now``.
+    owners
+        Open incidents per owner (``""`` for none yet), most first.
+    centres_not_open
+        ``centre_id``, ``status`` and ``changed_at`` of the centres not open.
+    changes
+        The events after ``since``: ``time``, ``kind``, ``about`` (the incident, centre or
+        unit it concerns) and ``actor``. Unit ids are left out unless ``units_shown``.
+    """
+
+    now: datetime
+    since: datetime | None
+    headline: Headline
+    board: pd.DataFrame
+    owners: pd.DataFrame
+    centres_not_open: pd.DataFrame
+    changes: pd.DataFrame
+
+
+def last_handover(events: Sequence[Event], now: datetime) -> datetime | None:
+    """Return the time of the latest ``shift_handover`` at or before ``now``, if any."""
+    moment = _utc(now)
+    times = [e.time for e in events if e.kind == "shift_handover" and e.time <= moment]
+    return max(times, default=None)
+
+
+def handover_brief(
+    state: LiveState,
+    events: Sequence[Event],
+    centres: pd.DataFrame,
+    now: datetime,
+    clocks: Clocks = Clocks(),
+    *,
+    lost_cover: int = 0,
+    units_shown: bool = False,
+) -> Handover:
+    """Return the handover brief of ``state`` at ``now`` (``events``: the whole log).
+
+    ``units_shown`` keeps unit ids in the list of changes (viewers who may see unit
+    positions: a dispatched unit stands at its incident's place); otherwise a change that
+    concerns a unit names its incident only (its kind says a unit moved).
+    """
+    moment = _utc(now)
+    since = last_handover(events, moment)
+    board = incident_board(state, moment, clocks)
+    open_board = board[board["state"].isin(("reported", "verified", "escalated"))]
+    owners = (
+        open_board["owner"]
+        .fillna("")
+        .value_counts()
+        .rename_axis("owner")
+        .reset_index(name="incidents")
+        .sort_values(["incidents", "owner"], ascending=[False, True], ignore_index=True)
+    )
+    live = state.centres
+    not_open = live.loc[live["status"] != "open", ["centre_id", "status", "changed_at"]]
+    rows = []
+    for event in changes_since([e for e in events if e.time <= moment], since):
+        if event.kind == "shift_handover":
+            continue
+        unit = event.unit_id if units_shown else None
+        about = " · ".join(
+            str(x) for x in (event.incident_id, event.centre_id, unit) if x is not None
+        )
+        rows.append({"time": event.time, "kind": event.kind, "about": about, "actor": event.actor})
+    return Handover(
+        now=moment,
+        since=since,
+        headline=headline(state, centres, moment, clocks, lost_cover=lost_cover),
+        board=board,
+        owners=owners,
+        centres_not_open=not_open.reset_index(drop=True),
+        changes=pd.DataFrame(rows, columns=["time", "kind", "about", "actor"]),
     )

@@ -66,7 +66,7 @@ def _state(key: str, _workspace: Workspace) -> LiveState:
     del key  # workspace stamp and log version: what the cache hashes
     ws = _workspace
     return fold_events(
-        EventLog(ws.path).read(),
+        events(ws),
         centres=ws.layer("centres"),
         units=ws.layer("units"),
         incidents=ws.layers.get("incidents"),
@@ -81,6 +81,19 @@ def live_state(workspace: Workspace) -> LiveState:
     """
     version = EventLog(workspace.path).version()
     return _state(f"{workspace.stamp}|{version}", workspace)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _events(key: str, path: str) -> tuple[Event, ...]:
+    # A resource, not data: events are immutable (and their payloads do not pickle).
+    del key
+    return tuple(EventLog(path).read())
+
+
+def events(workspace: Workspace) -> tuple[Event, ...]:
+    """Return every stored event of the day, cached per log version."""
+    version = EventLog(workspace.path).version()
+    return _events(f"{workspace.path}|{version}", str(workspace.path))
 
 
 @st.cache_resource(max_entries=4, show_spinner="Preparing live coverage…")

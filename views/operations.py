@@ -1,6 +1,7 @@
 """Operations page: election day's board, live map and the operators' actions."""
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -12,13 +13,16 @@ from geo.mapview import INCIDENT_STYLES, UNIT_SHAPES
 from geo.ops import (
     BASIS_LABELS,
     CENTRE_STATUS_LABELS,
+    KIND_LABELS,
     OVERDUE_LABELS,
     STATE_LABELS,
+    handover_brief,
     headline,
     incident_board,
     response_times,
 )
 from geo.opsmap import CENTRE_COLOURS, build_ops_map
+from geo.pdf import handover_pdf
 from geo.schema import INCIDENT_CATEGORIES
 from ui import ops
 
@@ -26,6 +30,7 @@ page = ui.setup_page("Operations")
 t, ws, viewer = page.t, page.workspace, page.viewer
 operate = viewer.can("operate")
 positions = viewer.can_see_unit_positions
+name_column = "name_ar" if page.lang == "ar" else "name_en"
 
 clocks = ops.clock_settings(t)
 ops.watch(ws, t)
@@ -85,8 +90,8 @@ def centre_status(code: object) -> str:
     return t(CENTRE_STATUS_LABELS.get(str(code), str(code)))
 
 
-tab_incidents, tab_centres, tab_units, tab_times = st.tabs(
-    [t("Incidents"), t("Centres"), t("Units"), t("Response times")]
+tab_incidents, tab_centres, tab_units, tab_times, tab_handover = st.tabs(
+    [t("Incidents"), t("Centres"), t("Units"), t("Response times"), t("Handover")]
 )
 with tab_incidents:
     if board.empty:
@@ -134,7 +139,6 @@ with tab_centres:
     live_c = state.centres
     closed = live_c[live_c["status"] != "open"]
     names = ws.layer("centres").set_index("centre_id")
-    name_column = "name_ar" if page.lang == "ar" else "name_en"
     st.subheader(t("Centres not open"))
     st.dataframe(
         pd.DataFrame(
@@ -209,6 +213,61 @@ with tab_times:
         f"{speed.within_target:,} / {speed.decided:,}",
         help=t("Of the incidents resolved, or open for longer than the target."),
     )
+
+with tab_handover:
+    events = ops.events(ws)
+    brief = handover_brief(state, events, ws.layer("centres"), now, clocks,
+                           lost_cover=len(lost), units_shown=positions)  # fmt: skip
+    since = f"{brief.since:%H:%M} UTC" if brief.since is not None else t("the start of the day")
+    st.write(f"**{t('What changed since')} {since}**")
+    if brief.changes.empty:
+        st.info(t("Nothing was recorded."))
+    else:
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    t("Time"): [f"{x:%H:%M}" for x in brief.changes["time"]],
+                    t("What"): [t(KIND_LABELS[k]) for k in brief.changes["kind"]],
+                    t("About"): brief.changes["about"],
+                    t("By"): brief.changes["actor"],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    if len(brief.owners):
+        st.write(f"**{t('Open incidents per owner')}**")
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    t("Owner"): [o or t("nobody yet") for o in brief.owners["owner"]],
+                    t("Incidents"): brief.owners["incidents"],
+                }
+            ),
+            hide_index=True,
+        )
+    names = dict(zip(ws.layer("centres")["centre_id"].astype("str"),
+                     ws.layer("centres")[name_column], strict=True))  # fmt: skip
+    ui.audited_download(
+        t("Download the handover brief (PDF)"),
+        lambda: handover_pdf(
+            brief,
+            lang=page.lang,
+            viewer=viewer,
+            is_demo=ws.is_demo,
+            workspace_name=Path(ws.path).name,
+            centre_names=names,
+        ),  # fmt: skip
+        workspace=ws,
+        viewer=viewer,
+        file_name=f"handover_{now:%Y%m%d_%H%M}.pdf",
+        mime="application/pdf",
+        key="ops_handover_pdf",
+        rows=len(brief.board),
+        details={"format": "pdf", "kind": "handover"},
+    )
+    if operate and st.button(t("Hand over the shift"), key="ops_shift_handover"):
+        ops.act(ws, viewer, t, "shift_handover")
 
 st.subheader(t("Live map"))
 if operate:

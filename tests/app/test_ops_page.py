@@ -206,3 +206,18 @@ def test_the_board_in_arabic_has_no_english_label(page, workspace):
     assert latin == []
     states = list(at.dataframe[0].value.iloc[:, 1])
     assert states == ["مُبلَّغ عنها، غير مؤكَّدة"]
+
+
+def test_the_handover_lists_the_shifts_changes_and_starts_a_new_shift(page, workspace):
+    incident = report_here(workspace)
+    at = page("operator")
+    changes = next(d.value for d in at.dataframe if "About" in d.value.columns)
+    assert list(changes["What"]) == ["Incident reported"]
+    assert list(changes["About"]) == [incident]
+    assert [b.label for b in at.get("download_button")] == ["Download the handover brief (PDF)"]
+    at.button(key="ops_shift_handover").click().run()
+    assert [e.kind for e in EventLog(workspace).read()][-1] == "shift_handover"
+    assert not any("About" in d.value.columns for d in at.dataframe)
+    assert any("Nothing was recorded." in i.value for i in at.info)
+    # A liaison reads the brief but cannot start a shift.
+    assert not page("liaison").button

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,12 +16,16 @@ from geo.ops import (
     Clocks,
     changes_since,
     clock_escalations,
+    handover_brief,
     headline,
     incident_board,
     response_times,
 )
+from geo.pdf import handover_pdf
+from geo.permissions import Viewer
 from geo.store import GeoPackageStore
 from tests.geo import builders as b
+from tests.geo.test_reports import pdf_text
 
 T0 = datetime(2025, 5, 16, 8, 0, tzinfo=UTC)
 
@@ -197,3 +202,71 @@ def test_changes_since_the_last_handover():
 def test_clock_minutes_must_be_positive():
     with pytest.raises(ValueError, match="verify_min must be more than 0 minutes"):
         Clocks(verify_min=0)
+
+
+def handover_day():
+    events, ids = day()
+    events += [
+        event("shift_handover", 30),
+        event("incident_assigned", 41, incident_id=ids["B"], owner="Omar"),
+        event("unit_dispatched", 42, unit_id="U2", incident_id=ids["B"]),
+        event("centre_suspended", 43, centre_id="C2"),
+    ]
+    return events, ids
+
+
+def test_the_handover_brief_lists_what_changed_since_the_last_handover():
+    centres, units = world()
+    events, ids = handover_day()
+    state = fold_events(events, centres=centres, units=units)
+    brief = handover_brief(state, events, centres, at_min(60), units_shown=True)
+    assert brief.since == at_min(30)
+    # After minute 30: A resolved (40), C reported (45), B assigned (41) and dispatched (42),
+    # C2 suspended (43), D reported (50) and marked invalid (52); in time order.
+    assert list(brief.changes["time"]) == [at_min(m) for m in (40, 41, 42, 43, 45, 50, 52)]
+    assert list(brief.changes["kind"])[:4] == [
+        "incident_resolved", "incident_assigned", "unit_dispatched", "centre_suspended"
+    ]  # fmt: skip
+    assert brief.changes["about"].iloc[2] == f"{ids['B']} · U2"
+    # Open: B (Omar) and C (nobody yet); A is resolved, D invalid.
+    assert brief.owners.to_dict("records") == [
+        {"owner": "", "incidents": 1}, {"owner": "Omar", "incidents": 1}
+    ]  # fmt: skip
+    # Not open: C2 suspended at 43, C4 planned (never opened).
+    assert brief.centres_not_open[["centre_id", "status"]].to_dict("records") == [
+        {"centre_id": "C2", "status": "suspended"}, {"centre_id": "C4", "status": "planned"}
+    ]  # fmt: skip
+    assert brief.headline.units_dispatched == 2
+    # Without unit positions the dispatch names its incident only.
+    hidden = handover_brief(state, events, centres, at_min(60))
+    assert hidden.changes["about"].iloc[2] == ids["B"]
+    assert not hidden.changes["about"].str.contains("U1|U2").any()
+    # Before any handover, the brief covers the whole log up to now.
+    first = handover_brief(state, events, centres, at_min(20))
+    assert first.since is None
+    assert len(first.changes) == len([e for e in events if e.time <= at_min(20)])
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_the_handover_pdf_in_each_language(lang, tmp_path):
+    centres, units = world()
+    events, ids = handover_day()
+    state = fold_events(events, centres=centres, units=units)
+    brief = handover_brief(state, events, centres, at_min(60))
+    pdf = handover_pdf(brief, lang=lang, viewer=Viewer("Amal", "liaison"), is_demo=True,
+                       workspace_name="ops.gpkg")  # fmt: skip
+    text = pdf_text(pdf, tmp_path)
+    assert ids["B"] in text
+    assert ids["C"] in text
+    assert "U2" not in text
+    assert "U1" not in text
+    if lang == "en":
+        for words in ("Shift handover", "Open incidents", "Omar", "Centre suspended",
+                      "not verified in time", "DEMO"):  # fmt: skip
+            assert words in text, words
+    else:
+        for words in ("تسليم المناوبة", "الحوادث المفتوحة لكل مسؤول", "لا أحد بعد"):
+            assert words in text, words
+        latin = re.findall(r"[A-Za-z]{3,}", re.sub(r"INC-[0-9A-F]{10}", "", text))
+        # Only ids, names and the file name stay in Latin letters.
+        assert set(latin) <= {"Omar", "Amal", "ops", "gpkg", "UTC", "liaison"}, set(latin)
