@@ -875,6 +875,15 @@ ARABIC: dict[str, str] = {
     "Hand over the shift": "سلّم المناوبة",
     "Download the handover brief (PDF)": "تنزيل موجز التسليم (PDF)",
     "Handover": "التسليم",
+    "The day so far": "اليوم حتى الآن",
+    "Incidents by hour (UTC)": "الحوادث حسب الساعة (UTC)",
+    "Hour": "الساعة",
+    "Unknown": "غير معروف",
+    "Centres that closed, and for how long": "المراكز التي أُغلقت، ومدة إغلاقها",
+    "No centre closed or was suspended.": "لم يُغلق أي مركز ولم يُعلَّق.",
+    "To": "إلى",
+    "Minutes": "الدقائق",
+    "Download the incidents of the day (CSV)": "تنزيل حوادث اليوم (CSV)",
 }
 
 

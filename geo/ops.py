@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import statistics
 import uuid
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from geo.events import Event, make_event
@@ -38,6 +40,7 @@ __all__ = [
     "STATE_LABELS",
     "Handover",
     "Headline",
+    "Timeline",
     "ResponseTimes",
     "changes_since",
     "clock_escalations",
@@ -46,6 +49,7 @@ __all__ = [
     "incident_board",
     "last_handover",
     "response_times",
+    "timeline",
 ]
 
 #: Incidents still on the board: not closed, not marked invalid (a resolved one waits to be
@@ -422,4 +426,146 @@ def handover_brief(
         owners=owners,
         centres_not_open=not_open.reset_index(drop=True),
         changes=pd.DataFrame(rows, columns=["time", "kind", "about", "actor"]),
+    )
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """The day after the fact: when, what and where incidents were, how fast the room was.
+
+    Attributes
+    ----------
+    by_hour
+        ``hour`` (UTC, 0 to 23) and ``incidents`` reported in it, every hour of the day.
+    by_category
+        ``category`` and ``incidents``, most first.
+    by_municipality
+        ``municipality_pcode`` (of the incident's centre, else of the place) and
+        ``incidents``, most first; ``None`` when neither is known.
+    incidents
+        One row per incident reported that day: ``incident_id``, ``category``,
+        ``severity``, ``municipality_pcode``, ``reported_at``, ``state``,
+        ``to_verify_min``, ``to_resolve_min``, ``escalations``, ``units`` (how many were
+        dispatched to it: a count, never an id).
+    closures
+        One row per spell a centre was not open after being so: ``centre_id``,
+        ``status`` (``suspended`` or ``closed``), ``from``, ``to`` (``None`` while it
+        lasts) and ``minutes`` (up to ``now`` while it lasts).
+    """
+
+    response: ResponseTimes
+    by_hour: pd.DataFrame
+    by_category: pd.DataFrame
+    by_municipality: pd.DataFrame
+    incidents: pd.DataFrame
+    closures: pd.DataFrame
+
+
+def _municipalities_of(
+    incidents: pd.DataFrame, centres: pd.DataFrame, municipalities: pd.DataFrame | None
+) -> list[object]:
+    by_centre = dict(
+        zip(centres["centre_id"].astype("str"), centres["municipality_pcode"], strict=True)
+    )
+    out: list[object] = [
+        by_centre.get(str(c)) if c is not None else None for c in incidents["centre_id"]
+    ]
+    missing = [i for i, code in enumerate(out) if code is None or code != code]
+    if missing and municipalities is not None and len(municipalities):
+        import geopandas as gpd
+        from shapely.geometry import Point
+
+        points = gpd.GeoDataFrame(
+            {"row": missing},
+            geometry=[Point(incidents["lon"].iloc[i], incidents["lat"].iloc[i]) for i in missing],
+            crs=municipalities.crs,
+        )
+        joined = gpd.sjoin(
+            points, municipalities[["pcode", "geometry"]], how="left", predicate="within"
+        ).drop_duplicates("row")
+        for row, code in zip(joined["row"], joined["pcode"], strict=True):
+            out[int(row)] = None if code != code else code
+    return [None if code != code else code for code in out]
+
+
+def timeline(
+    state: LiveState,
+    events: Sequence[Event],
+    centres: pd.DataFrame,
+    now: datetime,
+    clocks: Clocks = Clocks(),
+    *,
+    municipalities: pd.DataFrame | None = None,
+) -> Timeline:
+    """Return the timeline of the day up to ``now`` (``events``: the whole log)."""
+    moment = _utc(now)
+    reported = np.array([t <= moment for t in state.incidents["reported_at"]], dtype=bool)
+    frame = state.incidents.loc[reported].reset_index(drop=True)
+    hours = pd.Series([t.hour for t in frame["reported_at"]], dtype="int64")
+    by_hour = (
+        hours.value_counts().reindex(range(24), fill_value=0).rename_axis("hour")
+        .reset_index(name="incidents")
+    )  # fmt: skip
+    by_category = (
+        frame["category"].value_counts().rename_axis("category").reset_index(name="incidents")
+    )
+    codes = _municipalities_of(frame, centres, municipalities) if len(frame) else []
+    counted = Counter(codes).most_common()
+    by_municipality = pd.DataFrame(
+        {
+            "municipality_pcode": pd.Series([c for c, _ in counted], dtype="object"),
+            "incidents": pd.Series([n for _, n in counted], dtype="int64"),
+        }
+    )
+    dispatched: dict[str, int] = {}
+    for event in events:
+        if event.kind == "unit_dispatched" and event.time <= moment and event.incident_id:
+            dispatched[event.incident_id] = dispatched.get(event.incident_id, 0) + 1
+    table = pd.DataFrame(
+        {
+            "incident_id": frame["incident_id"],
+            "category": frame["category"],
+            "severity": frame["severity"].astype("Int64"),
+            "municipality_pcode": pd.Series(codes, dtype="object"),
+            "reported_at": frame["reported_at"],
+            "state": frame["state"],
+            "to_verify_min": [
+                _minutes(v, r)
+                for v, r in zip(frame["verified_at"], frame["reported_at"], strict=True)
+            ],
+            "to_resolve_min": [
+                _minutes(v, r)
+                for v, r in zip(frame["resolved_at"], frame["reported_at"], strict=True)
+            ],
+            "escalations": frame["escalations"],
+            "units": [dispatched.get(str(i), 0) for i in frame["incident_id"]],
+        }
+    )
+    spells: list[dict[str, Any]] = []
+    current: dict[str, dict[str, Any]] = {}
+    for event in changes_since([e for e in events if e.time <= moment], None):
+        cid = event.centre_id or ""
+        if event.kind in ("centre_suspended", "centre_closed"):
+            spell = current.get(cid)
+            if spell is not None:  # suspended, then closed: one spell, its last status
+                spell["status"] = event.kind.removeprefix("centre_")
+                continue
+            current[cid] = {
+                "centre_id": cid,
+                "status": event.kind.removeprefix("centre_"),
+                "from": event.time,
+                "to": None,
+            }
+            spells.append(current[cid])
+        elif event.kind == "centre_reopened" and cid in current:
+            current.pop(cid)["to"] = event.time
+    for spell in spells:
+        spell["minutes"] = ((spell["to"] or moment) - spell["from"]).total_seconds() / 60
+    return Timeline(
+        response=response_times(state, moment, clocks),
+        by_hour=by_hour,
+        by_category=by_category,
+        by_municipality=by_municipality,
+        incidents=table,
+        closures=pd.DataFrame(spells, columns=["centre_id", "status", "from", "to", "minutes"]),
     )

@@ -174,9 +174,9 @@ def run() -> None:
         for entry in PAGES
     }
     chosen = st.navigation(list(pages.values()))
-    entry = next(e for e in PAGES if pages[e.url_path] is chosen)
-    if not entry.allows(viewer):
-        st.title(translate(entry.title, lang))
-        st.info(translate(entry.refusal, lang), icon=":material/lock:")
+    at = next(i for i, e in enumerate(PAGES) if pages[e.url_path] is chosen)
+    if not PAGES[at].allows(viewer):
+        st.title(translate(PAGES[at].title, lang))
+        st.info(translate(PAGES[at].refusal, lang), icon=":material/lock:")
         st.stop()
     chosen.run()

@@ -7,6 +7,7 @@ from geo.maps import build_overview_map
 from geo.summary import summarise_workspace
 from geo.workspace import describe_layers
 from ui import navigation
+from ui.navigation import PAGES
 
 page = ui.setup_page("Polling Security Planner")
 t = page.t
@@ -19,8 +20,11 @@ figures = summarise_workspace(
 st.subheader(t("Where next"))
 # The pages of the menu, with the same titles and icons: each role sees only its own.
 links = st.columns(4)
-for i, entry in enumerate(e for e in navigation.offered(page.viewer) if e is not navigation.HOME):
-    with links[i % 4]:
+offered = [e for e in navigation.offered(page.viewer) if e is not navigation.HOME]
+for entry in PAGES:
+    if entry not in offered:
+        continue
+    with links[offered.index(entry) % 4]:
         st.page_link(entry.script, label=t(entry.title), icon=entry.icon)
         st.caption(t(entry.summary))
 

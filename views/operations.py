@@ -8,6 +8,7 @@ import streamlit as st
 
 import ui
 from geo.errors import PlannerError
+from geo.export import to_csv_bytes
 from geo.livestate import CENTRE_MOVES, DISPATCHABLE, INCIDENT_MOVES
 from geo.mapview import INCIDENT_STYLES, UNIT_SHAPES
 from geo.ops import (
@@ -20,17 +21,39 @@ from geo.ops import (
     headline,
     incident_board,
     response_times,
+    timeline,
 )
 from geo.opsmap import CENTRE_COLOURS, build_ops_map
 from geo.pdf import handover_pdf
 from geo.schema import INCIDENT_CATEGORIES
 from ui import ops
 
+#: Buttons of the centre status box: event kind and label.
+CENTRE_ACTIONS = (
+    ("centre_opened", "Opened"),
+    ("centre_suspended", "Suspend"),
+    ("centre_closed", "Close"),
+    ("centre_reopened", "Reopen"),
+)
+PRESENCE_FLAGS = (
+    ("police_present", "Police present"),
+    ("police_absent", "Police absent"),
+    ("female_searcher_present", "Female searcher present"),
+    ("female_searcher_absent", "Female searcher absent"),
+)
+
 page = ui.setup_page("Operations")
 t, ws, viewer = page.t, page.workspace, page.viewer
 operate = viewer.can("operate")
 positions = viewer.can_see_unit_positions
 name_column = "name_ar" if page.lang == "ar" else "name_en"
+centre_names = dict(
+    zip(
+        ws.layer("centres")["centre_id"].astype("str"),
+        ws.layer("centres")[name_column],
+        strict=True,
+    )
+)
 
 clocks = ops.clock_settings(t)
 ops.watch(ws, t)
@@ -90,8 +113,15 @@ def centre_status(code: object) -> str:
     return t(CENTRE_STATUS_LABELS.get(str(code), str(code)))
 
 
-tab_incidents, tab_centres, tab_units, tab_times, tab_handover = st.tabs(
-    [t("Incidents"), t("Centres"), t("Units"), t("Response times"), t("Handover")]
+tab_incidents, tab_centres, tab_units, tab_times, tab_handover, tab_day = st.tabs(
+    [
+        t("Incidents"),
+        t("Centres"),
+        t("Units"),
+        t("Response times"),
+        t("Handover"),
+        t("The day so far"),
+    ]  # fmt: skip
 )
 with tab_incidents:
     if board.empty:
@@ -131,20 +161,21 @@ with tab_incidents:
             width="stretch",
         )
         st.caption(
-            t("Red: not verified within {v} minutes or not acted on within {a}.")
-            .replace("{v}", f"{clocks.verify_min:g}")
-            .replace("{a}", f"{clocks.act_min:g}")
+            ui.md_escape(
+                t("Red: not verified within {v} minutes or not acted on within {a}.")
+                .replace("{v}", f"{clocks.verify_min:g}")
+                .replace("{a}", f"{clocks.act_min:g}")
+            )
         )
 with tab_centres:
     live_c = state.centres
     closed = live_c[live_c["status"] != "open"]
-    names = ws.layer("centres").set_index("centre_id")
     st.subheader(t("Centres not open"))
     st.dataframe(
         pd.DataFrame(
             {
                 t("Centre"): closed["centre_id"],
-                t("Name"): closed["centre_id"].map(names[name_column]),
+                t("Name"): closed["centre_id"].map(centre_names),
                 t("Status"): [centre_status(s) for s in closed["status"]],
             }
         ),
@@ -206,8 +237,11 @@ with tab_times:
         f"{t('resolved')}: {speed.resolved:,}"
     )
     cols = st.columns(3)
-    cols[0].metric(t("Median time to verification"), ops.minutes(speed.median_to_verify_min))
-    cols[1].metric(t("Median time to resolution"), ops.minutes(speed.median_to_resolve_min))
+    for column, label, value in (
+        (cols[0], "Median time to verification", speed.median_to_verify_min),
+        (cols[1], "Median time to resolution", speed.median_to_resolve_min),
+    ):
+        column.metric(t(label), "—" if value is None else f"{value:.0f} {t('min')}")
     cols[2].metric(
         t("Resolved within target"),
         f"{speed.within_target:,} / {speed.decided:,}",
@@ -219,7 +253,7 @@ with tab_handover:
     brief = handover_brief(state, events, ws.layer("centres"), now, clocks,
                            lost_cover=len(lost), units_shown=positions)  # fmt: skip
     since = f"{brief.since:%H:%M} UTC" if brief.since is not None else t("the start of the day")
-    st.write(f"**{t('What changed since')} {since}**")
+    st.write(f"**{t('What changed since')} {ui.md_escape(since)}**")
     if brief.changes.empty:
         st.info(t("Nothing was recorded."))
     else:
@@ -246,8 +280,6 @@ with tab_handover:
             ),
             hide_index=True,
         )
-    names = dict(zip(ws.layer("centres")["centre_id"].astype("str"),
-                     ws.layer("centres")[name_column], strict=True))  # fmt: skip
     ui.audited_download(
         t("Download the handover brief (PDF)"),
         lambda: handover_pdf(
@@ -256,7 +288,7 @@ with tab_handover:
             viewer=viewer,
             is_demo=ws.is_demo,
             workspace_name=Path(ws.path).name,
-            centre_names=names,
+            centre_names=centre_names,
         ),  # fmt: skip
         workspace=ws,
         viewer=viewer,
@@ -268,6 +300,81 @@ with tab_handover:
     )
     if operate and st.button(t("Hand over the shift"), key="ops_shift_handover"):
         ops.act(ws, viewer, t, "shift_handover")
+
+with tab_day:
+    day = timeline(state, ops.events(ws), ws.layer("centres"), now, clocks,
+                   municipalities=ws.layer("municipalities"))  # fmt: skip
+    st.write(f"**{t('Incidents by hour (UTC)')}**")
+    st.bar_chart(
+        day.by_hour.rename(columns={"hour": t("Hour"), "incidents": t("Incidents")}),
+        x=t("Hour"),
+        y=t("Incidents"),
+        height=220,
+    )
+    municipality_names = dict(
+        zip(
+            ws.layer("municipalities")["pcode"].astype("str"),
+            ws.layer("municipalities")[name_column],
+            strict=True,
+        )
+    )
+    left_col, right_col = st.columns(2)
+    left_col.dataframe(
+        pd.DataFrame(
+            {
+                t("Category"): [
+                    category_label.get(str(c), str(c)) for c in day.by_category["category"]
+                ],
+                t("Incidents"): day.by_category["incidents"],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    right_col.dataframe(
+        pd.DataFrame(
+            {
+                t("Municipality"): [
+                    municipality_names.get(str(c), str(c)) if c is not None else t("Unknown")
+                    for c in day.by_municipality["municipality_pcode"]
+                ],
+                t("Incidents"): day.by_municipality["incidents"],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    st.write(f"**{t('Centres that closed, and for how long')}**")
+    if day.closures.empty:
+        st.info(t("No centre closed or was suspended."))
+    else:
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    t("Centre"): day.closures["centre_id"],
+                    t("Name"): day.closures["centre_id"].map(centre_names),
+                    t("Status"): [centre_status(x) for x in day.closures["status"]],
+                    t("From"): [f"{x:%H:%M}" for x in day.closures["from"]],
+                    t("To"): [
+                        f"{x:%H:%M}" if x == x and x is not None else "" for x in day.closures["to"]
+                    ],
+                    t("Minutes"): [ops.minutes(x) for x in day.closures["minutes"]],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    ui.audited_download(
+        t("Download the incidents of the day (CSV)"),
+        lambda: to_csv_bytes(day.incidents),
+        workspace=ws,
+        viewer=viewer,
+        file_name=f"incidents_{now:%Y%m%d}.csv",
+        mime="text/csv",
+        key="ops_day_csv",
+        rows=len(day.incidents),
+        details={"format": "csv", "kind": "timeline"},
+    )
 
 st.subheader(t("Live map"))
 if operate:
@@ -393,7 +500,6 @@ with right, st.container(border=True):
 with st.container(border=True):
     st.subheader(t("Centre status"))
     centres = ws.layer("centres")
-    centre_names = dict(zip(centres["centre_id"].astype("str"), centres[name_column], strict=True))
     live_status = dict(zip(state.centres["centre_id"], state.centres["status"], strict=True))
     which = st.selectbox(
         t("Centre"),
@@ -403,26 +509,14 @@ with st.container(border=True):
     )
     status = live_status.get(which, "")
     opened = set(state.centres.loc[state.centres["opened_at"].notna(), "centre_id"])
-    actions = (
-        ("centre_opened", "Opened"),
-        ("centre_suspended", "Suspend"),
-        ("centre_closed", "Close"),
-        ("centre_reopened", "Reopen"),
-    )
     row = st.container(horizontal=True)
-    for kind, label in actions:
+    for kind, label in CENTRE_ACTIONS:
         allowed = CENTRE_MOVES[kind][0]
         done = kind == "centre_opened" and which in opened  # a centre opens once
         if row.button(t(label), key=f"ops_{kind}", disabled=status not in allowed or done):
             ops.act(ws, viewer, t, kind, centre_id=which)
-    flags = (
-        ("police_present", "Police present"),
-        ("police_absent", "Police absent"),
-        ("female_searcher_present", "Female searcher present"),
-        ("female_searcher_absent", "Female searcher absent"),
-    )
     row = st.container(horizontal=True)
-    for kind, label in flags:
+    for kind, label in PRESENCE_FLAGS:
         if row.button(t(label), key=f"ops_{kind}"):
             ops.act(ws, viewer, t, kind, centre_id=which)
     new_lat, new_lon = st.session_state.get("ops_lat"), st.session_state.get("ops_lon")

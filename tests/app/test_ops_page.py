@@ -214,10 +214,28 @@ def test_the_handover_lists_the_shifts_changes_and_starts_a_new_shift(page, work
     changes = next(d.value for d in at.dataframe if "About" in d.value.columns)
     assert list(changes["What"]) == ["Incident reported"]
     assert list(changes["About"]) == [incident]
-    assert [b.label for b in at.get("download_button")] == ["Download the handover brief (PDF)"]
+    assert [b.label for b in at.get("download_button")][0] == "Download the handover brief (PDF)"
     at.button(key="ops_shift_handover").click().run()
     assert [e.kind for e in EventLog(workspace).read()][-1] == "shift_handover"
     assert not any("About" in d.value.columns for d in at.dataframe)
     assert any("Nothing was recorded." in i.value for i in at.info)
     # A liaison reads the brief but cannot start a shift.
     assert not page("liaison").button
+
+
+def test_the_day_so_far_counts_incidents_and_closures(page, workspace):
+    report_here(workspace, minutes_ago=3)
+    moment = datetime.now(UTC) - timedelta(minutes=2)
+    suspend = make_event(kind="centre_suspended", actor="op", centre_id="C3", time=moment)
+    record_events(workspace, [suspend])
+    at = page("liaison")
+    by_category = next(d.value for d in at.dataframe if "Category" in d.value.columns
+                       and len(d.value.columns) == 2)  # fmt: skip
+    assert by_category.to_dict("records") == [{"Category": "Intimidation", "Incidents": 1}]
+    closures = next(d.value for d in at.dataframe if "Minutes" in d.value.columns)
+    assert list(closures["Centre"]) == ["C3"]
+    assert list(closures["Status"]) == ["Suspended"]
+    assert list(closures["To"]) == [""]  # still suspended
+    assert [b.label for b in at.get("download_button")] == [
+        "Download the handover brief (PDF)", "Download the incidents of the day (CSV)"
+    ]  # fmt: skip

@@ -6,7 +6,10 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import geopandas as gpd
+import pandas as pd
 import pytest
+from shapely.geometry import Polygon
 
 from geo.events import EventLog, make_event
 from geo.livestate import fold_events, read_live_state, record_events
@@ -20,9 +23,11 @@ from geo.ops import (
     headline,
     incident_board,
     response_times,
+    timeline,
 )
 from geo.pdf import handover_pdf
 from geo.permissions import Viewer
+from geo.schema import CRS
 from geo.store import GeoPackageStore
 from tests.geo import builders as b
 from tests.geo.test_reports import pdf_text
@@ -270,3 +275,64 @@ def test_the_handover_pdf_in_each_language(lang, tmp_path):
         latin = re.findall(r"[A-Za-z]{3,}", re.sub(r"INC-[0-9A-F]{10}", "", text))
         # Only ids, names and the file name stay in Latin letters.
         assert set(latin) <= {"Omar", "Amal", "ops", "gpkg", "UTC", "liaison"}, set(latin)
+
+
+def test_the_timeline_of_the_day_worked_out_on_paper():
+    centres, units = world()
+    events, ids = day()
+    late = event("incident_reported", 70, lat=b.at(10)[1], lon=b.at(10)[0],
+                 category="intimidation", severity=2)  # fmt: skip
+    events += [
+        late,
+        event("centre_suspended", 30, centre_id="C2"),
+        event("centre_closed", 35, centre_id="C2"),
+        event("centre_reopened", 50, centre_id="C2"),
+        event("centre_closed", 55, centre_id="C3"),
+    ]
+    state = fold_events(events, centres=centres, units=units)
+    day_ = timeline(state, events, centres, at_min(80))
+    # T0 is 08:00 UTC: A, B, C and D in hour 8, the late report at 09:10.
+    hours = dict(zip(day_.by_hour["hour"], day_.by_hour["incidents"], strict=True))
+    assert len(hours) == 24
+    assert (hours[8], hours[9], sum(hours.values())) == (4, 1, 5)
+    assert day_.by_category.to_dict("records") == [
+        {"category": "other", "incidents": 4}, {"category": "intimidation", "incidents": 1}
+    ]  # fmt: skip
+    # Four at centres of LY010101; the late one has only a place and no municipality layer.
+    assert day_.by_municipality.to_dict("records") == [
+        {"municipality_pcode": "LY010101", "incidents": 4},
+        {"municipality_pcode": None, "incidents": 1},
+    ]
+    rows = day_.incidents.set_index("incident_id")
+    assert rows.loc[ids["A"], "units"] == 1
+    assert rows.loc[ids["A"], "to_resolve_min"] == 40.0
+    assert rows.loc[ids["B"], "to_verify_min"] == 15.0
+    assert rows.loc[late.incident_id, "municipality_pcode"] is None
+    # C2: one spell from 30 (suspended, then closed) to 50; C3 closed at 55, still at 80.
+    spells = day_.closures.to_dict("records")
+    assert [(r["centre_id"], r["status"], r["from"], r["minutes"]) for r in spells] == [
+        ("C2", "closed", at_min(30), 20.0), ("C3", "closed", at_min(55), 25.0)
+    ]  # fmt: skip
+    assert spells[0]["to"] == at_min(50)
+    assert pd.isna(spells[1]["to"])  # still closed
+    assert (day_.response.reported, day_.response.resolved) == (5, 1)
+
+
+def test_the_timeline_finds_the_municipality_of_a_place_without_a_centre():
+    centres, units = world()
+    corners = [b.at(5, -5), b.at(15, -5), b.at(15, 5), b.at(5, 5)]
+    square = gpd.GeoDataFrame({"pcode": ["LY099999"]}, geometry=[Polygon(corners)], crs=CRS)
+    late = event("incident_reported", 70, lat=b.at(10)[1], lon=b.at(10)[0],
+                 category="intimidation", severity=2)  # fmt: skip
+    state = fold_events([late], centres=centres, units=units)
+    day_ = timeline(state, [late], centres, at_min(80), municipalities=square)
+    assert list(day_.incidents["municipality_pcode"]) == ["LY099999"]
+
+
+def test_the_timeline_of_a_day_without_events():
+    centres, units = world()
+    day_ = timeline(fold_events([], centres=centres, units=units), [], centres, at_min(5))
+    assert day_.by_hour["incidents"].sum() == 0
+    assert day_.incidents.empty
+    assert day_.closures.empty
+    assert day_.by_municipality.empty

@@ -176,7 +176,9 @@ def test_a_taken_username_is_refused(users_file):
 
 
 def test_unknown_role_lists_the_valid_ones(users_file):
-    with pytest.raises(InputError, match="use one of admin, planner, analyst, briefer, viewer"):
+    with pytest.raises(
+        InputError, match="use one of admin, planner, operator, analyst, liaison, briefer, viewer"
+    ):
         add_user(users_file, "omar", name="Omar", role="boss", password=AMAL_PW, by=ROOT)
 
 
