@@ -398,6 +398,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
         swap_coordinates=args.swap_coordinates,
         mode=args.mode,
         confirm_replace=args.mode == "replace",
+        unmatched=args.unmatched,
     )
     overrides = _map_pairs(args.map or [])
     run = import_path(
@@ -779,6 +780,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="replace the layer, or add/update rows by ID (default: replace boundaries, "
         "upsert the rest). A replace that would remove more than half of the layer's rows "
         "is done only with an explicit --mode replace",
+    )
+    imp.add_argument(
+        "--unmatched",
+        choices=("new", "reject"),
+        default="new",
+        help="municipality lists: rows that match none of the workspace's municipalities "
+        "become new municipalities with an unofficial X- code (new, the default) or are "
+        "rejected with the reason (reject)",
     )
     imp.add_argument(
         "--class-column",

@@ -708,6 +708,21 @@ ARABIC: dict[str, str] = {
         "أول {shown:,} من {total:,}، مرتبة حسب الخطر × الناخبين."
     ),
     "No centre is on this list.": "لا يوجد أي مركز في هذه القائمة.",
+    # -- coded values as files write them (geo/vocabulary.py)
+    "Open": "مفتوح",
+    "Planned": "مخطط له",
+    "Closed": "مغلق",
+    "Electoral Security Department": "إدارة أمن الانتخابات",
+    "Specialised Police": "الشرطة المتخصصة",
+    "Central Support Force": "قوة الإسناد المركزي",
+    "Municipal Guard": "الحرس البلدي",
+    "Rows of a municipality list that match none of the workspace's": (
+        "صفوف قائمة البلديات التي لا تطابق أيًا من بلديات مساحة العمل"
+    ),
+    "add them as new municipalities (code X-…, not official)": (
+        "إضافتها كبلديات جديدة (رمز X-…، غير رسمي)"
+    ),
+    "reject them, with the reason": "رفضها مع ذكر السبب",
 }
 
 

@@ -26,9 +26,11 @@ from geo.imports import (
     ImportOptions,
     ImportPreview,
     RecordAction,
+    UnmatchedChoice,
     build_pick_map,
     build_preview_map,
     commit_import,
+    default_mode,
     detect_format,
     layer_template,
     prepare_import,
@@ -110,12 +112,14 @@ def _preview(
     mode: ImportMode | None,
     table: str | None,
     confirm: bool,
+    unmatched: UnmatchedChoice,
     _workspace: Workspace,
     _viewer: Viewer,
 ) -> ImportPreview:
     del key
     mapping = None if pairs is None else ColumnMapping(pairs)
-    options = ImportOptions(swap_coordinates=swap, mode=mode, table=table, confirm_replace=confirm)
+    options = ImportOptions(swap_coordinates=swap, mode=mode, table=table, confirm_replace=confirm,
+                            unmatched=unmatched)  # fmt: skip
     return prepare_import(
         _source, layer, _workspace, _viewer, fmt=fmt, mapping=mapping, options=options
     )
@@ -133,17 +137,31 @@ def preview(
     mode: ImportMode | None,
     table: str | None,
     confirm: bool = False,
+    unmatched: UnmatchedChoice = "new",
 ) -> ImportPreview:
     """Return the preview of importing ``source`` (cached per file, choices and version).
 
-    ``confirm`` says the user confirmed a replace that removes most of the layer.
+    ``confirm`` says the user confirmed a replace that removes most of the layer;
+    ``unmatched`` what becomes of a municipality list's rows that match nothing.
     """
     pairs = None if mapping is None else mapping.pairs
     key = "|".join(
         [source.sha256, layer, fmt, repr(pairs), str(swap), str(mode), str(table),
-         str(confirm), workspace.stamp, viewer.name, viewer.role]
+         str(confirm), unmatched, workspace.stamp, viewer.name, viewer.role]
     )  # fmt: skip
-    return _preview(key, source, layer, fmt, pairs, swap, mode, table, confirm, workspace, viewer)
+    return _preview(key, source, layer, fmt, pairs, swap, mode, table, confirm, unmatched,
+                    workspace, viewer)  # fmt: skip
+
+
+def suggested_mode(
+    source: SourceFile,
+    layer: str,
+    fmt: FormatChoice,
+    mapping: ColumnMapping | None,
+    table: str | None,
+) -> ImportMode:
+    """Return the default way the file joins the layer (a municipality list upserts)."""
+    return default_mode(source, layer, fmt=fmt, mapping=mapping, table_name=table)
 
 
 def replace_confirmed(scope: str) -> bool:
