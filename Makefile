@@ -4,9 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 WORKSPACE ?= workspace/demo.gpkg
 STAMP := $(VENV)/.requirements-installed
+DEV_STAMP := $(VENV)/.requirements-dev-installed
 ASSETS := static/vendor/.complete
 
-.PHONY: run test lint setup assets demo bench clean
+.PHONY: run test lint setup dev assets demo bench clean
 
 $(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version'
@@ -14,6 +15,11 @@ $(STAMP): requirements.txt
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -r requirements.txt
 	touch $(STAMP)
+
+# Tests, lint, benchmarks and the data build need the dev pins as well (requirements-dev.txt).
+$(DEV_STAMP): requirements-dev.txt $(STAMP)
+	$(BIN)/python -m pip install -q -r requirements-dev.txt
+	touch $(DEV_STAMP)
 
 $(ASSETS): assets.lock.json scripts/fetch_assets.py
 	$(PYTHON) scripts/fetch_assets.py
@@ -23,18 +29,20 @@ $(WORKSPACE): | $(STAMP)
 
 setup: $(STAMP) $(ASSETS)
 
+dev: $(DEV_STAMP) $(ASSETS)
+
 assets: $(ASSETS)
 
 ## run: set up, build the demo workspace if missing, start the app at http://localhost:8501
 run: setup $(WORKSPACE)
 	$(BIN)/python -m streamlit run app.py
 
-## test: set up and run the whole suite (unit, AppTest, browser)
-test: setup
+## test: set up (app and dev pins) and run the whole suite (unit, AppTest, browser)
+test: dev
 	$(BIN)/python -m pytest
 
 ## lint: ruff (lint + format check) and mypy on geo/
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy geo
@@ -45,7 +53,7 @@ demo: $(STAMP)
 	$(BIN)/python -m geo demo --out $(WORKSPACE)
 
 ## bench: run the benchmarks (prints figures; not part of the tests)
-bench: setup
+bench: dev
 	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:

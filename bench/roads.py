@@ -13,7 +13,7 @@ repetitions), never asserted. Steps and targets (issue 18):
 
 Baselines run in the same process, on the same graph and with the same repetitions:
 
-* **networkx** 3.6.1 (pinned in requirements.txt): a ``DiGraph`` of the very arcs of our
+* **networkx** 3.6.1 (pinned in requirements-dev.txt): a ``DiGraph`` of the very arcs of our
   graph, sources and spliced targets included, so the answers must agree (the maximum
   difference is printed); ``multi_source_dijkstra_path_length`` for step 3 and
   ``single_source_dijkstra_path_length(cutoff=15)`` per site for steps 4 and 5. Step 4 runs
@@ -27,7 +27,7 @@ Baselines run in the same process, on the same graph and with the same repetitio
   (sources and targets are nodes of the graph), and its own snapping is timed apart.
 
 Both osmnx and pandana installed from PyPI into the venv (pandana brings PyTables and
-blosc2); they are pinned in the benchmark section of requirements.txt.
+blosc2); they are pinned in the benchmark section of requirements-dev.txt.
 """
 
 from __future__ import annotations

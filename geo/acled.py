@@ -397,9 +397,9 @@ def classify_events(
     general = pd.Series(etype, dtype=object).map(
         {t: c for (t, s), c in CATEGORY_TABLE.items() if s == "*"}
     )
-    category = exact.fillna(general)
-    unknown = category.isna().to_numpy(dtype=bool)
-    category = category.fillna("other").to_numpy(dtype=object)
+    named = exact.fillna(general)
+    unknown = named.isna().to_numpy(dtype=bool)
+    category = named.fillna("other").to_numpy(dtype=object)
     legacy_riot = (etype == "riots/protests") & violent_notes
     category[legacy_riot] = "violent_protest"
     special = pairs.map(ELECTION_CATEGORY_TABLE).to_numpy(dtype=object)

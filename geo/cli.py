@@ -84,29 +84,24 @@ def _cmd_layers(args: argparse.Namespace) -> int:
 def _cmd_coverage(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from geo.coverage import CoverageParams, CoverageResult, analyse_coverage, rollup_coverage
+    from geo.coverage import (
+        REACH_FIELDS,
+        CoverageParams,
+        CoverageResult,
+        analyse_coverage,
+        describe_reach,
+        rollup_coverage,
+        with_reach,
+    )
     from geo.export import to_csv_bytes
     from geo.workspace import open_workspace
 
     ws = open_workspace(args.workspace)
     overrides = {
         name: value
-        for name, value in (
-            ("patrol_radius_km", args.patrol_radius_km),
-            ("rapid_radius_km", args.rapid_radius_km),
-            ("guard_radius_km", args.guard_radius_km),
-            ("circuity", args.circuity),
-        )
+        for name, value in (("guard_radius_km", args.guard_radius_km), ("circuity", args.circuity))
         if value is not None
     }
-    # Radii given on the command line apply to every unit, overriding units' own radii.
-    radius_flags = {"patrol_radius_km", "rapid_radius_km"} & set(overrides)
-    for name, value in (
-        ("patrol_minutes", args.patrol_minutes),
-        ("rapid_minutes", args.rapid_minutes),
-    ):
-        if value is not None:
-            overrides[name] = value
     if args.speeds:
         from geo.errors import InputError
         from geo.network import read_speeds
@@ -122,7 +117,10 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
         raise InputError(
             "--compare-reach lists municipalities; leave out --by (or use --by municipality)"
         )
-    params = CoverageParams(**overrides, reach=args.reach, use_unit_radii=not radius_flags)
+    reaches = {name: getattr(args, name) for name in REACH_FIELDS}
+    params = with_reach(
+        CoverageParams(**overrides, reach=args.reach), reaches, use_unit_radii=args.unit_radii
+    )
     roads, roads_version = _roads_of(ws)
 
     def analyse(reach_params: CoverageParams) -> CoverageResult:
@@ -193,6 +191,8 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
             f"{models.get(m, 0):,} centres on the {m} model" for m in ("network", "straight")
         )
     )
+    for line in describe_reach(ws.layer("units"), params, on_roads=models.get("network", 0) > 0):
+        print(line)
     print(
         f"{len(result.centres):,} centres analysed as of {result.as_of:%Y-%m-%d}: "
         + ", ".join(
@@ -211,7 +211,7 @@ def _roads_of(ws: Workspace) -> tuple[pd.DataFrame | None, object]:
     rows = versions[versions["layer"] == "roads"] if "layer" in versions else versions.iloc[:0]
     if not len(rows) or "version" not in rows:
         return ws.layers["roads"], None
-    newest = rows.loc[rows["version"].idxmax()]
+    newest = rows.iloc[int(rows["version"].to_numpy().argmax())]
     # The write time too: a workspace rebuilt at the same path starts again at version 1.
     key = f"{ws.path}|roads|{newest['version']}|{newest.get('created_at', '')}"
     return ws.layers["roads"], key
@@ -622,6 +622,129 @@ def _cmd_map(args: argparse.Namespace) -> int:
     return 0
 
 
+#: Columns of an event file (``event import``); ``kind`` is required.
+EVENT_FILE_COLUMNS = (
+    "event_id", "time", "actor", "kind", "centre_id", "unit_id", "incident_id",
+    "lat", "lon", "category", "severity", "note", "reason",
+)  # fmt: skip
+
+
+def _cmd_event(args: argparse.Namespace) -> int:
+    from geo.events import make_event, parse_time
+    from geo.livestate import record_events
+
+    if args.event_action == "list":
+        return _event_list(args)
+    if args.event_action == "import":
+        return _event_import(args)
+    event = make_event(
+        kind=args.kind,
+        actor=args.actor or _cli_actor(),
+        event_id=args.id,
+        time=None if args.time is None else parse_time(args.time, "--time"),
+        centre_id=args.centre,
+        unit_id=args.unit,
+        incident_id=args.incident,
+        lat=args.lat,
+        lon=args.lon,
+        category=args.category,
+        severity=args.severity,
+        note=args.note,
+        reason=args.reason,
+    )
+    result = record_events(args.workspace, [event])
+    done = "already recorded (not stored again)" if result.already else "recorded"
+    about = f" incident {event.incident_id}" if event.kind == "incident_reported" else ""
+    print(f"event {event.event_id} {event.kind}{about} {done}; log version {result.version}")
+    return 0
+
+
+def _event_import(args: argparse.Namespace) -> int:
+    from geo.errors import InputError
+    from geo.events import make_event, parse_time
+    from geo.io import ImportLimits, read_path
+    from geo.livestate import record_events
+
+    source = read_path(args.file, limits=ImportLimits(max_file_bytes=args.max_mb * 1024 * 1024))
+    if source.kind not in ("csv", "jsonl"):
+        raise InputError(
+            f"{source.filename}: events are read from CSV or JSON lines (.csv, .jsonl); "
+            "save the file in one of these"
+        )
+    table = source.table()
+    if table.problems:
+        first = table.problems[0]
+        raise InputError(f"{source.filename}: {first}; correct the file and import it again")
+    unknown = [c for c in table.columns if c not in EVENT_FILE_COLUMNS]
+    if unknown or "kind" not in table.columns:
+        what = (
+            f"column '{unknown[0]}' is not an event column"
+            if unknown
+            else "the column 'kind' is missing"
+        )
+        raise InputError(
+            f"{source.filename}, row 1: {what}; the columns are {', '.join(EVENT_FILE_COLUMNS)}"
+        )
+    events = []
+    actor = args.actor or _cli_actor()
+    for number, record in zip(table.row_numbers, table.frame.to_dict("records"), strict=True):
+        cells = {c: (str(record.get(c) or "").strip() or None) for c in EVENT_FILE_COLUMNS}
+        try:
+            when = None if cells["time"] is None else parse_time(cells["time"], "time")
+            events.append(
+                make_event(
+                    kind=cells["kind"] or "",
+                    actor=cells["actor"] or actor,
+                    event_id=cells["event_id"],
+                    time=when,
+                    **{c: cells[c] for c in EVENT_FILE_COLUMNS[4:]},  # type: ignore[arg-type]
+                )
+            )
+        except InputError as exc:
+            raise InputError(
+                f"{source.filename}, row {number}: {exc}; correct the row (nothing was recorded)"
+            ) from exc
+    try:
+        result = record_events(args.workspace, events)
+    except InputError as exc:
+        raise InputError(f"{source.filename}: {exc}") from exc
+    print(
+        f"{source.filename}: {len(result.stored)} event(s) recorded, {len(result.already)} "
+        f"already recorded; log version {result.version}"
+    )
+    return 0
+
+
+def _event_list(args: argparse.Namespace) -> int:
+    from geo.events import parse_time
+    from geo.livestate import read_live_state
+    from geo.permissions import Viewer
+
+    viewer = Viewer(name=_cli_actor(), role=args.role)
+    as_of = None if args.as_of is None else parse_time(args.as_of, "--as-of")
+    state = read_live_state(args.workspace, as_of=as_of)
+    when = "now" if as_of is None else as_of.isoformat(timespec="minutes")
+    print(f"{args.workspace}: live state as of {when} ({state.version} event(s))")
+    incidents = state.incidents
+    open_ones = incidents[~incidents["state"].isin(["closed", "invalid"])]
+    print(f"incidents: {len(incidents)} reported, {len(open_ones)} open")
+    for row in open_ones.itertuples():
+        print(f"  {row.incident_id}  {row.state:<9}  {row.category}  severity {row.severity}")
+    shut = state.centres[state.centres["status"] != "open"]
+    print(f"centres not open: {len(shut)}")
+    for row in shut.itertuples():
+        print(f"  {row.centre_id}  {row.status}")
+    away = state.units[~state.units["available"].astype(bool)]
+    print(f"units: {len(state.units) - len(away)} available, {len(away)} dispatched")
+    # Which unit is where (at its incident) only for roles that may see unit positions.
+    if viewer.can_see_unit_positions:
+        for row in away.itertuples():
+            print(f"  {row.unit_id} at incident {row.incident_id} ({row.lat:.5f}, {row.lon:.5f})")
+    for warning in state.warnings:
+        print(f"warning: {warning}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every sub-command."""
     parser = argparse.ArgumentParser(
@@ -662,7 +785,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--guard-radius-km", type=float, help="unassigned static guard distance (default 0.2)"
     )
     cov.add_argument("--circuity", type=float, help="road km per straight-line km (default 1.3)")
-    cov.add_argument("--as-of", help="date of the analysis, YYYY-MM-DD (default today)")
+    cov.add_argument(
+        "--unit-radii",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="use units' own response_radius_km (default: yes, unless a reach flag is given: "
+        "a reach you set applies to every unit of its type)",
+    )
+    cov.add_argument(
+        "--as-of", help="date of the analysis, YYYY-MM-DD (default: the latest incident's day)"
+    )
     cov.add_argument(
         "--reach",
         choices=("auto", "network", "straight"),
@@ -697,7 +829,9 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--out", required=True, help="CSV of the chosen sites to write")
     plan.add_argument("--method", choices=("auto", "exact", "greedy"), default="auto")
     plan.add_argument("--time-limit", type=float, default=20.0, help="seconds (default 20)")
-    plan.add_argument("--as-of", help="date of the risk analysis, YYYY-MM-DD (default today)")
+    plan.add_argument(
+        "--as-of", help="date of the risk analysis, YYYY-MM-DD (default: the latest incident's day)"
+    )
     plan.set_defaults(run=_cmd_plan)
 
     from geo import permissions
@@ -824,7 +958,9 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument(
         "--table", help="csv: table (default municipalities); geojson: layer (default centres)"
     )
-    rep.add_argument("--as-of", help="date of the analysis, YYYY-MM-DD (default today)")
+    rep.add_argument(
+        "--as-of", help="date of the analysis, YYYY-MM-DD (default: the latest incident's day)"
+    )
     rep.add_argument("--out", required=True, help="file to write")
     rep.set_defaults(run=_cmd_report)
 
@@ -880,8 +1016,58 @@ def build_parser() -> argparse.ArgumentParser:
     mp.add_argument("--no-centres", action="store_true", help="leave the polling centres out")
     mp.add_argument("--no-units", action="store_true", help="leave the security units out")
     mp.add_argument("--no-incidents", action="store_true", help="leave the incidents out")
-    mp.add_argument("--as-of", help="date of the coverage analysis, YYYY-MM-DD (default today)")
+    mp.add_argument(
+        "--as-of",
+        help="date of the coverage analysis, YYYY-MM-DD (default: the latest incident's day)",
+    )
     mp.set_defaults(run=_cmd_map)
+
+    from geo.events import ESCALATION_REASONS, EVENT_KINDS
+    from geo.schema import INCIDENT_CATEGORIES
+
+    ev = sub.add_parser(
+        "event",
+        help="election day: record an event, import a field system's events, list the live state",
+        allow_abbrev=False,
+    )
+    ev_actions = ev.add_subparsers(dest="event_action", required=True)
+    add = ev_actions.add_parser("add", help="record one event", allow_abbrev=False)
+    add.add_argument("--workspace", required=True, help="GeoPackage workspace file")
+    add.add_argument("--kind", required=True, choices=EVENT_KINDS)
+    add.add_argument("--centre", help="centre_id the event concerns")
+    add.add_argument("--unit", help="unit_id (unit_dispatched, unit_back)")
+    add.add_argument("--incident", help="incident_id (a new report gets one if left out)")
+    add.add_argument("--lat", help="latitude, degrees (incident_reported, centre_relocated)")
+    add.add_argument("--lon", help="longitude, degrees")
+    add.add_argument("--category", choices=INCIDENT_CATEGORIES, help="of a reported incident")
+    add.add_argument("--severity", help="of a reported incident, 1 to 5")
+    add.add_argument("--reason", choices=ESCALATION_REASONS, help="of an escalation")
+    add.add_argument("--note", help="free text, at most 1,000 characters")
+    add.add_argument("--id", help="the event's UUID (a retry with the same id is stored once)")
+    add.add_argument("--time", help="when it happened, ISO 8601; no offset means UTC")
+    add.add_argument("--actor", help="who records it (default cli:<account>)")
+    imp_ev = ev_actions.add_parser(
+        "import",
+        help="record the events of a CSV or JSON lines file, all or none",
+        allow_abbrev=False,
+    )
+    imp_ev.add_argument("file", help=f"CSV or .jsonl with columns {', '.join(EVENT_FILE_COLUMNS)}")
+    imp_ev.add_argument("--workspace", required=True, help="GeoPackage workspace file")
+    imp_ev.add_argument("--actor", help="actor of rows without one (default cli:<account>)")
+    imp_ev.add_argument(
+        "--max-mb", type=int, default=100, help="largest file accepted (default 100)"
+    )
+    lst = ev_actions.add_parser("list", help="print the live state", allow_abbrev=False)
+    lst.add_argument("--workspace", required=True, help="GeoPackage workspace file")
+    lst.add_argument("--as-of", help="the moment, ISO 8601 (default now); no offset means UTC")
+    lst.add_argument(
+        "--role",
+        choices=permissions.ROLES,
+        default="analyst",
+        help="role the listing is for (default analyst: dispatched units as a count; "
+        "planner or admin also list which unit is where)",
+    )
+    ev.set_defaults(run=_cmd_event)
     return parser
 
 

@@ -45,7 +45,9 @@ Closed centres (``status == "closed"``) are left out unless ``include_closed`` i
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, fields
+from collections.abc import Mapping
+from dataclasses import astuple, dataclass, field, fields, replace
+from functools import partial
 from typing import Literal
 
 import numpy as np
@@ -55,6 +57,7 @@ from numpy.typing import NDArray
 from geo.access import NEEDS_ALTERNATIVE, centre_access, nearest_accessible_xy
 from geo.distance import any_within, nearest, pairs_within, points_xy
 from geo.errors import InputError, LayerMissingError
+from geo.i18n import Language, translate
 from geo.network import (
     ReachParams,
     RoadSpeeds,
@@ -189,6 +192,88 @@ class CoverageParams:
             raise InputError("coverage parameters: " + "; ".join(problems))
 
 
+REACH_FIELDS = ("patrol_radius_km", "rapid_radius_km", "patrol_minutes", "rapid_minutes")
+
+
+def with_reach(
+    params: CoverageParams,
+    reaches: Mapping[str, float | None],
+    *,
+    use_unit_radii: bool | None = None,
+) -> CoverageParams:
+    """Return ``params`` with the reaches a user set: the one rule of the page and the CLI.
+
+    A reach the user sets (a flag given on the command line, a field changed on the
+    Coverage page: any of :data:`REACH_FIELDS`) applies to every unit of its type, so
+    units' own ``response_radius_km`` are then not used, unless ``use_unit_radii`` is given
+    as well (the flag ``--unit-radii``, the page's box changed). ``None`` values are not set.
+    """
+    unknown = set(reaches) - set(REACH_FIELDS)
+    if unknown:
+        raise InputError(f"not a reach: {', '.join(sorted(unknown))}")
+    changes = {k: float(v) for k, v in reaches.items() if v is not None}
+    own = params.use_unit_radii and not changes
+    if use_unit_radii is not None:
+        own = use_unit_radii
+    return replace(params, **changes, use_unit_radii=own)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class ReachUse:
+    """How many responders a type's reach applies to, and how many use their own radius."""
+
+    patrols: int
+    patrols_own: int
+    rapid: int
+    rapid_own: int
+
+
+def reach_use(units: pd.DataFrame | None, params: CoverageParams) -> ReachUse:
+    """Count, per responder type, the units on the type's reach and those on their own."""
+    if units is None or units.empty:
+        return ReachUse(0, 0, 0, 0)
+    unit_type = units["unit_type"].astype("str").to_numpy()
+    own = np.zeros(len(units), dtype=bool)
+    if params.use_unit_radii and "response_radius_km" in units.columns:
+        radius = pd.to_numeric(units["response_radius_km"]).to_numpy(dtype=float, na_value=np.nan)
+        own = np.isfinite(radius)
+    patrol, rapid = unit_type == "patrol", unit_type == "rapid_response"
+    return ReachUse(
+        patrols=int((patrol & ~own).sum()),
+        patrols_own=int((patrol & own).sum()),
+        rapid=int((rapid & ~own).sum()),
+        rapid_own=int((rapid & own).sum()),
+    )
+
+
+def describe_reach(
+    units: pd.DataFrame | None,
+    params: CoverageParams,
+    *,
+    on_roads: bool = False,
+    lang: Language = "en",
+) -> tuple[str, str]:
+    """Say which units each reach applies to: (patrols, rapid response), in ``lang``.
+
+    ``on_roads``: the analysis ran on the road network (reach in minutes), else in km.
+    """
+    use = reach_use(units, params)
+    t = partial(translate, lang=lang)
+    out = []
+    for label, km, minutes, on_type, own in (
+        ("Patrol reach", params.patrol_radius_km, params.patrol_minutes, *astuple(use)[:2]),
+        ("Rapid-response reach", params.rapid_radius_km, params.rapid_minutes, *astuple(use)[2:]),
+    ):
+        reach = f"{minutes:g} {t('min')}" if on_roads else f"{km:g} {t('km')}"
+        text = f"{t(label)} {reach}: {t('units')} {on_type:,}"
+        if own:
+            text += f"; {t('own radius')} {own:,}"
+        elif not params.use_unit_radii:
+            text += " (" + t("units' own radii not used") + ")"
+        out.append(text)
+    return out[0], out[1]
+
+
 @dataclass(frozen=True)
 class CoverageResult:
     """The per-centre analysis and what it was computed with.
@@ -307,7 +392,8 @@ def analyse_coverage(
     params, weights
         Coverage parameters and risk model.
     as_of
-        Reference date of the risk model; ``None`` means today.
+        Reference date of the risk model; ``None`` means the latest incident's day (today
+        without incidents; see :func:`geo.risk.resolve_as_of`).
     units_required
         When ``False``, a missing or empty ``units`` layer means no unit at all (every
         centre a ``gap``), as when planning deployments from scratch.
@@ -334,7 +420,7 @@ def analyse_coverage(
     if units is None and not units_required:
         units = empty_layer("units")
     units = _require_layer(units, "units", _UNIT_NEEDS, allow_empty=not units_required)
-    day = resolve_as_of(as_of)
+    day = resolve_as_of(as_of, incidents)
     warnings: list[str] = []
     all_ids = centres["centre_id"].astype("str")
     require_unique_ids(all_ids)
@@ -560,7 +646,7 @@ def _guards(
     n = len(ids)
     assigned_to = units["assigned_centre_id"].astype("str")
     has_assignment = assigned_to.notna().to_numpy(dtype=bool) & static
-    dangling = has_assignment & (pd.Index(ids).get_indexer(assigned_to) < 0)
+    dangling = has_assignment & (pd.Index(ids).get_indexer(pd.Index(assigned_to)) < 0)
     count = int(dangling.sum())
     if count:
         warnings.append(
@@ -574,7 +660,7 @@ def _guards(
     unit_officers = _counts(units, "officers")
     unit_female = _counts(units, "female_officers")
 
-    position = pd.Index(ids).get_indexer(assigned_to.where(has_assignment))
+    position = pd.Index(ids).get_indexer(pd.Index(assigned_to.where(has_assignment)))
     here = has_assignment & (position >= 0)
     guarded = np.zeros(n, dtype=bool)
     guarded[position[here]] = True
@@ -769,8 +855,8 @@ def rollup_coverage(
         index="pcode", columns="category", values="incidents", aggfunc="sum", fill_value=0
     )
     for category in INCIDENT_CATEGORIES:
-        column = wide[category] if category in wide.columns else pd.Series(dtype=float)
-        areas[f"incidents_{category}"] = column.reindex(areas.index).fillna(0)
+        of_category = wide[category] if category in wide.columns else pd.Series(dtype=float)
+        areas[f"incidents_{category}"] = of_category.reindex(areas.index).fillna(0)
     int_columns = [c for c in areas.columns if not c.startswith(("share_", "risk_"))]
     areas[int_columns] = areas[int_columns].round().astype(np.int64)
     areas.index.name = "pcode"
@@ -824,7 +910,7 @@ class ReachComparison:
         moved = self.areas[self.areas["centres_changed"] > 0].head(top)
         for row in moved.itertuples():
             name = getattr(row, "name_en", None)
-            label = f"{name} ({row.pcode})" if isinstance(name, str) and name else row.pcode
+            label = f"{name} ({row.pcode})" if isinstance(name, str) and name else str(row.pcode)
             lines.append(
                 f"  {label}: {row.centres_changed:,} centres, {row.voters_changed:,} voters "
                 f"({row.centres_lost:,} lose, {row.centres_gained:,} gain reach on roads)"

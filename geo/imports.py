@@ -1218,7 +1218,7 @@ def _candidate_frame(
     if layer == "access_audits":
         _derive_audit_ids(work, data, n)
     keys = (
-        data[key].astype("string").str.strip().replace("", pd.NA)
+        data[key].astype("string").str.strip().replace({"": pd.NA})
         if key in data
         else pd.Series(pd.NA, index=range(n), dtype="string")
     )
@@ -1270,11 +1270,11 @@ def _candidate_frame(
     new_rows = np.flatnonzero(~existing)
     for reason in dict.fromkeys(d.reason for d in defaulted):
         group = [d for d in defaulted if d.reason == reason]
-        values = ", ".join(f"{d.column} = {d.value}" for d in group)
+        given = ", ".join(f"{d.column} = {d.value}" for d in group)
         work.add(
             new_rows,
             group[0].column if len(group) == 1 else None,
-            f"not in the file ({reason}): new rows get {values}",
+            f"not in the file ({reason}): new rows get {given}",
             "warning",
             per_row=False,
         )
@@ -1870,7 +1870,7 @@ def _resolve_municipalities(work: _Work, candidate: pd.DataFrame, workspace: Wor
         return
     municipalities = workspace.layer("municipalities")
     known = set(municipalities["pcode"].astype("string").dropna())
-    codes = candidate["municipality_pcode"].astype("string").str.strip().replace("", pd.NA)
+    codes = candidate["municipality_pcode"].astype("string").str.strip().replace({"": pd.NA})
     lookup = _municipality_lookup(municipalities)
     names = municipalities.set_index(municipalities["pcode"].astype("string"))["name_en"]
     unknown = codes.notna() & ~codes.isin(known)
@@ -1897,9 +1897,9 @@ def _resolve_municipalities(work: _Work, candidate: pd.DataFrame, workspace: Wor
                     "leave it empty to place the row by its location (other code schemes: use "
                     "the crosswalk)",
                 )
-    codes = candidate["municipality_pcode"].astype("string").str.strip().replace("", pd.NA)
+    codes = candidate["municipality_pcode"].astype("string").str.strip().replace({"": pd.NA})
     if MUNICIPALITY_NAME in candidate:
-        given = candidate[MUNICIPALITY_NAME].astype("string").str.strip().replace("", pd.NA)
+        given = candidate[MUNICIPALITY_NAME].astype("string").str.strip().replace({"": pd.NA})
         todo = codes.isna() & given.notna()
         for value in pd.unique(given[todo].dropna()):
             rows = np.flatnonzero((todo & (given == value)).fillna(False).to_numpy(dtype=bool))
@@ -1925,7 +1925,7 @@ def _resolve_municipalities(work: _Work, candidate: pd.DataFrame, workspace: Wor
         del candidate[MUNICIPALITY_NAME]
     if not isinstance(candidate, gpd.GeoDataFrame) or not len(municipalities):
         return
-    codes = candidate["municipality_pcode"].astype("string").str.strip().replace("", pd.NA)
+    codes = candidate["municipality_pcode"].astype("string").str.strip().replace({"": pd.NA})
     points = candidate.geometry.to_numpy()
     located = ~(shapely.is_missing(points) | shapely.is_empty(points))
     derive = codes.isna().to_numpy(dtype=bool) & located
@@ -2070,7 +2070,7 @@ def _check_references(work: _Work, candidate: pd.DataFrame, workspace: Workspace
         if parents is None or not len(parents):
             continue
         known = set(parents[LAYERS[parent].key].astype("string").dropna())
-        values = candidate[column].astype("string").str.strip().replace("", pd.NA)
+        values = candidate[column].astype("string").str.strip().replace({"": pd.NA})
         unknown = values.notna() & ~values.isin(known)
         if not unknown.any():
             continue

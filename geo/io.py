@@ -66,7 +66,7 @@ from geo.schema import Problem
 
 MIB = 1024 * 1024
 
-FileKind = Literal["csv", "xlsx", "geojson", "gpkg", "zip", "shapefile"]
+FileKind = Literal["csv", "jsonl", "xlsx", "geojson", "gpkg", "zip", "shapefile"]
 RowLabel = Literal["row", "feature"]
 
 #: File name suffixes the importer reads, and what each is.
@@ -74,6 +74,8 @@ KNOWN_SUFFIXES: Mapping[str, FileKind] = {
     ".csv": "csv",
     ".tsv": "csv",
     ".txt": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
     ".xlsx": "xlsx",
     ".geojson": "geojson",
     ".json": "geojson",
@@ -353,7 +355,7 @@ def _check_magic(name: str, kind: FileKind, data: bytes) -> None:
         raise FileRejectedError(f"{name} is not {what}{extra}")
     if kind == "gpkg" and not head.startswith(_SQLITE_MAGIC):
         raise FileRejectedError(f"{name} is not a GeoPackage (an SQLite database)")
-    if kind not in ("csv", "geojson"):
+    if kind not in ("csv", "geojson", "jsonl"):
         return
     if is_zip or head.startswith(_SQLITE_MAGIC):
         raise FileRejectedError(
@@ -529,6 +531,8 @@ def _read_kind(
 ) -> tuple[RawTable, ...]:
     if kind == "csv":
         return (read_csv_bytes(data, name),)
+    if kind == "jsonl":
+        return (read_jsonl_bytes(data, name),)
     if kind == "xlsx":
         check_zip(data, name, limits)
         return (read_xlsx_bytes(data, name),)
@@ -712,6 +716,53 @@ def read_csv_bytes(data: bytes, name: str) -> RawTable:
     issues = _long_values(records) if len(text) > MAX_FIELD_CHARS else []
     numbers = list(range(1, len(records) + 1))
     return _table_from_records(name, records, numbers, encoding, notes, issues)
+
+
+def read_jsonl_bytes(data: bytes, name: str) -> RawTable:
+    """Read JSON lines (one JSON object per line, as field reporting systems send them).
+
+    Each non-blank line is a row (its row number is its line number); the columns are
+    the objects' keys in the order first met, values their text (``null`` and a missing
+    key are blank). Decoded as text files are (:func:`decode_text`).
+
+    Raises
+    ------
+    InputError
+        When a line is not a JSON object of plain values, naming the line and the fix.
+    """
+    import json
+
+    text, encoding = decode_text(data, name)
+    header: dict[str, None] = {}
+    rows: list[tuple[int, dict[str, object]]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(
+                f"{name}, row {number}: not JSON ({exc.msg} at character {exc.colno}); each "
+                'line must hold one JSON object such as {"kind": "unit_back"}'
+            ) from exc
+        if not isinstance(value, dict):
+            raise InputError(
+                f"{name}, row {number}: the line holds a JSON {type(value).__name__}, not an "
+                "object; write one object of column: value pairs per line"
+            )
+        for key, cell in value.items():
+            if isinstance(cell, dict | list):
+                raise InputError(
+                    f"{name}, row {number}, column '{_shorten(str(key))}': the value is a "
+                    "nested JSON object or list; give a plain text or number"
+                )
+            header.setdefault(str(key), None)
+        rows.append((number, value))
+    columns = list(header)
+    records = [columns] + [[_cell_text(row.get(c)) for c in columns] for _, row in rows]
+    numbers = [0] + [number for number, _ in rows]
+    notes = [f"read as JSON lines encoded in {encoding.label}"]
+    return _table_from_records(name, records, numbers, encoding, notes)
 
 
 @dataclass(frozen=True)

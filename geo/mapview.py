@@ -617,7 +617,7 @@ def _choropleth(
         if np.isnan(values).any():
             entries.append(LegendEntry(t("No centres"), NO_DATA_COLOUR))
         shown = [
-            format_number(v, percent=measure.percent, decimals=0 if measure.integer else 1)
+            format_number(float(v), percent=measure.percent, decimals=0 if measure.integer else 1)
             if np.isfinite(v)
             else "–"
             for v in values

@@ -471,10 +471,10 @@ def _gap_rows(data: ReportData, which: NeedList) -> tuple[list[str], list[list[o
             local_name(r.name_en, r.name_ar, data.lang),
             local_name(r.municipality_name_en, r.municipality_name_ar, data.lang),
             t(STATUS_LABELS.get(str(r.status), str(r.status))),
-            f"{int(r.registered_voters):,}",
+            f"{int(r.registered_voters):,}",  # type: ignore[arg-type]
             f"{r.risk_score:.0f}",
-            f"{int(r.shortfall):,}",
-            f"{int(r.female_shortfall):,}",
+            f"{int(r.shortfall):,}",  # type: ignore[arg-type]
+            f"{int(r.female_shortfall):,}",  # type: ignore[arg-type]
         ]
         for r in gaps.itertuples(index=False)
     ]
@@ -700,7 +700,7 @@ def pdf_report(data: ReportData) -> bytes:
             [
                 r.layer,
                 r.version,
-                f"{int(r.rows):,}",
+                f"{int(r.rows):,}",  # type: ignore[arg-type]
                 str(r.source)[:90],
                 str(r.written_at)[:16].replace("T", " "),
                 r.author,

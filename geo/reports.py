@@ -255,7 +255,7 @@ def parse_scope(text: str | None) -> Scope:
             f"scope {text!r} not understood; write national, region:PCODE, district:PCODE or "
             "municipality:PCODE (e.g. district:LY-TB)"
         )
-    return Scope(level, pcode.strip())  # type: ignore[arg-type]
+    return Scope(level, pcode.strip())
 
 
 @dataclass(frozen=True)
@@ -275,7 +275,8 @@ class ReportOptions:
         Language of labels, sheet names and PDF text.
     params, weights, as_of
         Coverage parameters, risk model and analysis date (``YYYY-MM-DD``; ``None`` means
-        today). Incidents after ``as_of`` are left out.
+        the latest incident's day, see :func:`geo.risk.resolve_as_of`). Incidents after
+        ``as_of`` are left out.
     generated_at
         Time stamp printed in the report; ``None`` means now (UTC).
     top_gaps
@@ -532,7 +533,8 @@ def resolve_scope(scope: Scope, workspace: Workspace) -> ScopeArea:
     codes = (
         area_pcodes(scope.as_filters(), municipalities, workspace.layer("districts")) or frozenset()
     )
-    return ScopeArea(scope, str(en[scope.pcode]), str(ar[scope.pcode]), codes)
+    pcode = str(scope.pcode)
+    return ScopeArea(scope, str(en[pcode]), str(ar[pcode]), codes)
 
 
 def area_choices(workspace: Workspace, level: ScopeLevel, lang: Language) -> dict[str, str]:
@@ -693,6 +695,9 @@ def prepare_report(
         The workspace has no centres or no units.
     """
     require(options.viewer, "export_coverage")
+    # Fix the analysis day once, so that the data, the labels and the file name agree.
+    day = resolve_as_of(options.as_of, workspace.layer("incidents"))
+    options = dataclasses.replace(options, as_of=f"{day:%Y-%m-%d}")
     return _prepare(workspace, options, _matching_result(result, workspace, options))
 
 
@@ -1271,7 +1276,7 @@ def _cell_values(table: pd.DataFrame) -> list[list[object]]:
         elif pd.api.types.is_bool_dtype(column):
             values = [None if pd.isna(v) else bool(v) for v in column.astype(object)]
         elif pd.api.types.is_numeric_dtype(column):
-            array = pd.to_numeric(column).astype("Float64").to_numpy(dtype=object, na_value=None)
+            array = pd.to_numeric(column).astype("Float64").to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]
             values = [None if v is None or not np.isfinite(v) else v for v in array]
         else:
             values = column.astype(object).where(column.notna(), None).tolist()

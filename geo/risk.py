@@ -245,7 +245,7 @@ def score_risk(
         Model parameters.
     as_of
         Reference date: incidents after it are ignored, ages are counted to it. ``None``
-        means today.
+        means the latest incident's day (see :func:`resolve_as_of`).
 
     Returns
     -------
@@ -266,23 +266,33 @@ def score_risk(
         incidents,
         incident_xy,
         weights=weights,
-        as_of=resolve_as_of(as_of),
+        as_of=resolve_as_of(as_of, incidents),
     )
 
 
-def resolve_as_of(as_of: pd.Timestamp | str | None) -> pd.Timestamp:
-    """Return the as-of date as a day without time zone (``None`` means today).
+def resolve_as_of(
+    as_of: pd.Timestamp | str | None, incidents: pd.DataFrame | None = None
+) -> pd.Timestamp:
+    """Return the as-of date as a day without time zone.
+
+    ``None`` means the day of the latest dated incident in ``incidents`` (the workspace's
+    latest election data), or today when there is none: analysing 2024–25 data "as of
+    today" would leave every incident out of the last year and explain nothing.
 
     Raises
     ------
     InputError
         When ``as_of`` is not a date.
     """
+    if as_of is None and incidents is not None and "date" in incidents.columns:
+        latest = pd.to_datetime(incidents["date"], errors="coerce").max()
+        if latest is not pd.NaT and pd.notna(latest):
+            as_of = latest
     try:
         stamp = pd.Timestamp.now() if as_of is None else pd.Timestamp(as_of)
     except (TypeError, ValueError):
-        stamp = pd.NaT
-    if stamp is pd.NaT:
+        stamp = None
+    if stamp is None or pd.isna(stamp):
         raise InputError(f"as-of date {as_of!r} is not a date; give it as YYYY-MM-DD")
     return (stamp.tz_localize(None) if stamp.tzinfo else stamp).normalize()
 
@@ -312,7 +322,9 @@ def score_risk_xy(
     inc, inc_xy = recent.frame, recent.xy
     age_days = recent.age_days
     severity = inc["severity"].astype("Float64").fillna(_MISSING_SEVERITY).to_numpy(float)
-    decayed = (severity / 5.0) * np.power(0.5, age_days / weights.half_life_days)
+    decayed = np.asarray(
+        (severity / 5.0) * np.power(0.5, age_days / weights.half_life_days), dtype=np.float64
+    )
 
     columns = np.column_stack([decayed, np.ones(len(inc)), (age_days <= 365).astype(float)])
     tapered, flat = sum_within(centre_xy, inc_xy, columns, radius_m=weights.distance_km * 1000.0)
@@ -380,13 +392,15 @@ def _usable_incidents(
         return _Incidents(empty, np.empty((0, 2)), np.empty(0))
     _require(incidents, "incidents", ("date", "severity", "category"))
     dates = pd.to_datetime(incidents["date"])
-    age_days = ((as_of - dates) / pd.Timedelta(days=1)).to_numpy(dtype=float, na_value=np.nan)
+    age_days = ((as_of - dates) / pd.Timedelta(days=1)).to_numpy(dtype=np.float64, na_value=np.nan)
     keep = np.isfinite(age_days) & (age_days >= 0)
     frame = incidents.loc[keep].reset_index(drop=True)
     for column in ("centre_id", "municipality_pcode"):
         if column not in frame.columns:
             frame[column] = pd.Series(pd.NA, index=frame.index, dtype="str")
-    return _Incidents(frame, np.asarray(xy).reshape(-1, 2)[keep], age_days[keep])
+    return _Incidents(
+        frame, np.asarray(xy).reshape(-1, 2)[keep], np.asarray(age_days[keep], dtype=np.float64)
+    )
 
 
 def _at_centre(
@@ -402,7 +416,7 @@ def _at_centre(
     }
     if len(incidents) == 0:
         return result
-    position = pd.Index(ids).get_indexer(incidents["centre_id"].astype("str"))
+    position = pd.Index(ids).get_indexer(pd.Index(incidents["centre_id"].astype("str")))
     hit = position >= 0
     if not hit.any():
         return result
@@ -445,7 +459,7 @@ def _context(
     total = pd.Series(muni).map(voters_by_muni).to_numpy(dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(total > 0, count / total * 10_000.0, 0.0)
-    return count, rate
+    return count.astype(np.int64, copy=False), rate.astype(np.float64, copy=False)
 
 
 def require_unique_ids(ids: pd.Series, layer: str = "centres") -> None:

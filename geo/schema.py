@@ -342,7 +342,7 @@ def _parse_column(values: pd.Series, kind: ColumnKind) -> tuple[pd.Series, pd.Se
     blank = values.isna() | (values.astype("string").str.strip() == "").fillna(True)
     if kind == "str":
         parsed = values.astype("string").str.strip()
-        parsed[blank.to_numpy(dtype=bool)] = pd.NA
+        parsed[blank.to_numpy(dtype=bool)] = None  # NA in a "string" column
         return parsed.astype("str").where(~blank, None), pd.Series(False, index=values.index)
     if kind in ("int", "float"):
         numbers = pd.to_numeric(values, errors="coerce")
@@ -403,7 +403,7 @@ def validate_layer(
             continue
         problems += _check_column(layer, frame[col.name], col, row_base, today)
     if schema.key in frame.columns:
-        keys = frame[schema.key].astype("string").str.strip().replace("", pd.NA)
+        keys = frame[schema.key].astype("string").str.strip().replace({"": pd.NA})
         dup = keys.duplicated(keep="first") & keys.notna()
         for r in _rows(dup, row_base):
             value = keys.iloc[r - row_base]

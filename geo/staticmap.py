@@ -386,7 +386,7 @@ def render_incident_chart(
     table = counts.pivot_table(
         index="period", columns="category", values="incidents", aggfunc="sum", fill_value=0
     )
-    periods: Sequence[str] = list(dict.fromkeys(counts["period"]))
+    periods: list[str] = list(dict.fromkeys(counts["period"]))
     table = table.reindex(periods)
     ordered = [c for c in order if c in table.columns]
     table = table[ordered + sorted(c for c in table.columns if c not in ordered)]

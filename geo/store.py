@@ -650,7 +650,7 @@ class GeoPackageStore:
         """
         frame = self.read_layer(layer, version=version)
         old = self.versions(layer).set_index("version").loc[version]
-        source_file = None if pd.isna(old["source_file"]) else str(old["source_file"])
+        source_file: str | None = None if pd.isna(old["source_file"]) else str(old["source_file"])
         return self.write_layer(
             layer,
             frame,
@@ -749,7 +749,8 @@ class GeoPackageStore:
                 f"layer '{layer}' is not stored: the workspace {self.path} does not exist "
                 "yet; import the layer or build the demo workspace"
             )
-        present = [row.layer for row in self.summary().itertuples() if pd.notna(row.version)]
+        summary = self.summary()
+        present = summary.loc[summary["version"].notna(), "layer"].astype(str).tolist()
         return (
             f"layer '{layer}' is not stored in the workspace {self.path}; stored layers: "
             f"{', '.join(present) or 'none'}; import the layer first"
@@ -1012,7 +1013,7 @@ class GeoPackageStore:
             raise InputError("the scenario has no name; give it one")
         if not author.strip():
             raise InputError("the author is empty; say who saves the scenario")
-        if getattr(units, "crs", None) is None:
+        if not isinstance(units, gpd.GeoDataFrame) or units.crs is None:
             raise InputError("scenario units need point geometry with a CRS (EPSG:4326)")
         units = units.to_crs("EPSG:4326")
         name = name.strip()
@@ -1448,10 +1449,14 @@ def _is_damaged(path: Path, exc: BaseException) -> bool:
         return False
 
 
+def integrity_check_command(path: Path) -> str:
+    """Return the shell command that checks an SQLite file (for the user; not SQL we run)."""
+    return f"sqlite3 '{path}' " + _INTEGRITY_CHECK
+
+
 def _damaged(path: Path, exc: BaseException) -> StoreError:
     reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    # A shell command for the user, not SQL this program runs.
-    check = f"sqlite3 '{path}' " + _INTEGRITY_CHECK
+    check = integrity_check_command(path)
     return StoreError(
         f"the workspace {path} is damaged ({reason}): it was probably cut short while it "
         f"was copied or written. Check it with: {check} "

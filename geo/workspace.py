@@ -127,7 +127,7 @@ def describe_layers(workspace: Workspace) -> pd.DataFrame:
         rows.append(
             {
                 "layer": name,
-                "version": None if info is None else int(info["version"]),
+                "version": None if info is None else int(info["version"]),  # type: ignore[arg-type]
                 "rows": len(frame),
                 "source": cited,
                 "written at": None if info is None else info["created_at"],

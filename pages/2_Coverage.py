@@ -1,7 +1,6 @@
 """Coverage page: parameters, key figures, the ranked gap list, bars and risk explained."""
 
 import dataclasses
-import datetime as dt
 
 import streamlit as st
 
@@ -11,13 +10,15 @@ from geo.coverage import (
     NEED_LIST_TITLES,
     NEED_LISTS,
     coverage_warnings,
+    describe_reach,
     need_list,
     summarise_coverage,
+    with_reach,
 )
 from geo.errors import PlannerError
 from geo.export import to_csv_bytes
 from geo.redaction import coverage_for_viewer
-from geo.risk import COMPONENT_LABELS, COMPONENTS, explain_risk
+from geo.risk import COMPONENT_LABELS, COMPONENTS, explain_risk, resolve_as_of
 from ui.coverage import CoverageSettings, current_settings, rollup, save_settings
 from ui.coverage import coverage as analyse
 
@@ -35,6 +36,11 @@ PARAMETERS = {  # field: (label, minimum, maximum)
     "female_per_station": ("Female officers per women's station", 0, 10),
 }
 
+RADII_KEY = "coverage_use_unit_radii"
+if st.session_state.pop("coverage_sync_radii", False):  # the rule below changed the box
+    st.session_state[RADII_KEY] = p.use_unit_radii
+st.session_state.setdefault(RADII_KEY, p.use_unit_radii)
+
 with st.expander(t("Parameters")), st.form("coverage_form"):
     cols = st.columns(4)
     chosen = {
@@ -43,8 +49,15 @@ with st.expander(t("Parameters")), st.form("coverage_form"):
         )
         for i, (name, (label, low, high)) in enumerate(PARAMETERS.items())
     }
-    chosen["use_unit_radii"] = cols[3].checkbox(
-        t("Use each unit's own radius"), p.use_unit_radii, key="coverage_use_unit_radii"
+    own_radii = cols[3].checkbox(t("Use each unit's own radius"), key=RADII_KEY)
+    # The pages' analysis is in straight lines (km) for now, even with a roads layer.
+    reaches_now = describe_reach(ws.layer("units"), p, lang=page.lang)
+    st.caption(
+        ui.md_escape(
+            " · ".join(reaches_now)
+            + " · "
+            + t("A reach you change applies to every unit of its type.")
+        )
     )
     st.caption(t("Risk weights"))
     cols = st.columns(len(COMPONENTS))
@@ -54,18 +67,33 @@ with st.expander(t("Parameters")), st.form("coverage_form"):
         )
         for i, (column, name) in enumerate(COMPONENTS)
     }
-    default_day = dt.date.fromisoformat(settings.as_of) if settings.as_of else dt.date.today()
-    as_of = st.date_input(t("As of"), default_day, key="coverage_as_of")
+    default_day = resolve_as_of(settings.as_of, ws.layer("incidents")).date()
+    as_of = st.date_input(
+        t("As of"),
+        default_day,
+        key="coverage_as_of",
+        help=t("Default: the day of the latest incident in the workspace"),
+    )
     if st.form_submit_button(t("Recompute")):
+        # The command line's rule: a reach set applies to every unit of its type.
+        reaches = {k: chosen.pop(k) for k in ("patrol_radius_km", "rapid_radius_km")}
+        changed = {k: v for k, v in reaches.items() if v != getattr(p, k)}
         try:
             settings = CoverageSettings(
-                dataclasses.replace(p, **chosen),
+                with_reach(
+                    dataclasses.replace(p, **chosen),
+                    changed,
+                    use_unit_radii=None if own_radii == p.use_unit_radii else own_radii,
+                ),
                 dataclasses.replace(w, **weights),
                 as_of.isoformat(),
             )
         except PlannerError as exc:
             ui.show_error(exc)
         save_settings(settings)
+        if settings.params.use_unit_radii != own_radii:
+            st.session_state["coverage_sync_radii"] = True
+            st.rerun()
 
 try:
     result = analyse(ws, settings.params, settings.weights, settings.as_of)
@@ -87,11 +115,20 @@ m[3].metric(
     help=t("Centres where women vote with no female officer")
     + f": {summary.centres_without_female_officer:,}",
 )
+day_note = "" if settings.as_of else " (" + t("the latest incident's day") + ")"
 st.caption(
-    f"{t('As of')} {result.as_of:%Y-%m-%d} · {t('Officers')}: {summary.officers_assigned:,} / "
-    f"{summary.officers_required:,} · {t('Officer shortfall')}: {summary.shortfall:,} · "
-    f"{t('Female officer shortfall')}: {summary.female_shortfall:,}"
+    ui.md_escape(
+        f"{t('As of')} {result.as_of:%Y-%m-%d}{day_note} · "
+        f"{t('Officers')}: {summary.officers_assigned:,} / {summary.officers_required:,} · "
+        f"{t('Officer shortfall')}: {summary.shortfall:,} · "
+        f"{t('Female officer shortfall')}: {summary.female_shortfall:,}"
+    )
 )
+result_on_roads = bool((result.centres["reach_model"] == "network").any())
+reaches_used = describe_reach(
+    ws.layer("units"), result.params, on_roads=result_on_roads, lang=page.lang
+)
+st.caption(ui.md_escape(" · ".join(reaches_used)))
 for warning in coverage_warnings(result, page.viewer):
     st.warning(ui.md_escape(warning))
 

@@ -46,3 +46,30 @@ def real_fixtures() -> Path:
             pytest.fail(f"real fixtures missing at {SHARED_FIXTURES}")
         pytest.skip(f"real fixtures not found at {SHARED_FIXTURES}")
     return SHARED_FIXTURES
+
+
+SHARED_WORKSPACES = ("demo_workspace", "small_demo_workspace")
+
+
+def _folder_state(folder: Path) -> dict[str, tuple[int, int]]:
+    return {p.name: (p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(folder.iterdir())}
+
+
+@pytest.fixture(autouse=True)
+def _shared_workspaces_stay_unchanged(request: pytest.FixtureRequest):
+    """Fail the test that writes to a shared, read-only workspace (its folder, audit included).
+
+    A write there changes what every later test reads, so a test's result would depend on the
+    order the suite runs in; such a test must copy the workspace first.
+    """
+    folders = [
+        request.getfixturevalue(name).parent
+        for name in SHARED_WORKSPACES
+        if name in request.fixturenames
+    ]
+    before = [_folder_state(folder) for folder in folders]
+    yield
+    for folder, state in zip(folders, before, strict=True):
+        assert _folder_state(folder) == state, (
+            f"{request.node.nodeid} changed the shared workspace in {folder}; copy it first"
+        )

@@ -46,7 +46,7 @@ def coverage(
 
     Raises the app's own errors (e.g. ``LayerMissingError``) for the page to show.
     """
-    day = resolve_as_of(as_of).strftime("%Y-%m-%d")
+    day = resolve_as_of(as_of, workspace.layer("incidents")).strftime("%Y-%m-%d")
     key = f"{workspace.stamp}|{params!r}|{weights!r}|{day}"
     return _analyse(key, workspace, params, weights, day)
 

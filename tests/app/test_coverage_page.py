@@ -1,10 +1,13 @@
 """AppTest of the Coverage page on the national demo workspace."""
 
+import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from geo.cli import main
 from geo.coverage import (
     CoverageParams,
     analyse_coverage,
@@ -97,6 +100,51 @@ def test_a_wider_patrol_reach_reduces_the_gaps(coverage_page, demo_layers):
     narrow = summarise_coverage(analyse(demo_layers))
     assert wide.centres_gap < narrow.centres_gap
     assert metric(at, "Centres with a gap") == f"{wide.centres_gap:,}"
+
+
+def test_a_reach_set_on_the_page_applies_to_every_patrol_as_on_the_command_line(
+    coverage_page, demo_layers, tmp_path, demo_workspace
+):
+    # The page and `python -m geo coverage --patrol-radius-km 5` give the same answer: the
+    # 5 km applies to every patrol, including those with their own radius. (The pages
+    # measure reach in straight lines for now, hence --reach straight.)
+    every = summarise_coverage(analyse(demo_layers, patrol_radius_km=5.0, use_unit_radii=False))
+    own = summarise_coverage(analyse(demo_layers, patrol_radius_km=5.0))
+    assert every.centres_gap != own.centres_gap  # some patrols have their own radius
+    at = coverage_page
+    at.number_input(key="coverage_patrol_radius_km").set_value(5.0)
+    at.button[0].click().run()
+    assert not at.exception
+    assert metric(at, "Centres with a gap") == f"{every.centres_gap:,}"
+    assert at.checkbox(key="coverage_use_unit_radii").value is False
+    patrols = int((demo_layers["units"]["unit_type"] == "patrol").sum())
+    assert any(
+        f"Patrol reach 5 km: units {patrols:,} (units' own radii not used)" in shown(c.value)
+        for c in at.caption
+    )
+    out = tmp_path / "c.csv"
+    workspace = tmp_path / "ws.gpkg"  # a copy: each export writes an audit entry
+    shutil.copyfile(demo_workspace, workspace)
+    argv = ["coverage", "--workspace", str(workspace), "--out", str(out), "--reach"]
+    argv.append("straight")
+    assert main([*argv, "--patrol-radius-km", "5"]) == 0
+    assert pd.read_csv(out, encoding="utf-8-sig")["status"].eq("gap").sum() == every.centres_gap
+    # Ticking the box again on the page is asked for explicitly: own radii come back.
+    at.checkbox(key="coverage_use_unit_radii").check()
+    at.button[0].click().run()
+    assert metric(at, "Centres with a gap") == f"{own.centres_gap:,}"
+    assert main([*argv, "--patrol-radius-km", "5", "--unit-radii"]) == 0
+    assert pd.read_csv(out, encoding="utf-8-sig")["status"].eq("gap").sum() == own.centres_gap
+
+
+def test_the_as_of_date_defaults_to_the_latest_incident(coverage_page, demo_layers):
+    at = coverage_page
+    latest = demo_layers["incidents"]["date"].max()
+    assert at.date_input(key="coverage_as_of").value == latest.date()
+    assert any(
+        shown(c.value).startswith(f"As of {latest:%Y-%m-%d} (the latest incident's day)")
+        for c in at.caption
+    )
 
 
 def test_the_first_gap_centre_is_explained_in_words(coverage_page, demo_layers):

@@ -81,9 +81,9 @@ def read_csv(path):
     return pd.read_csv(path, encoding="utf-8-sig", dtype={"centre_id": str})
 
 
-def test_coverage_command_writes_the_per_centre_table(demo_workspace, demo_layers, tmp_path):
+def test_coverage_command_writes_the_per_centre_table(workspace_copy, demo_layers, tmp_path):
     out = tmp_path / "coverage.csv"
-    assert main(["coverage", "--workspace", str(demo_workspace), "--out", str(out)]) == 0
+    assert main(["coverage", "--workspace", str(workspace_copy), "--out", str(out)]) == 0
     table = read_csv(out)
     assert list(table.columns[:17]) == [
         "centre_id",
@@ -113,9 +113,9 @@ def test_coverage_command_writes_the_per_centre_table(demo_workspace, demo_layer
     assert table["centre_id"].str.fullmatch(r"\d{5}").all()
 
 
-def test_wider_patrol_radius_never_adds_gaps(demo_workspace, tmp_path):
+def test_wider_patrol_radius_never_adds_gaps(workspace_copy, tmp_path):
     narrow, wide = tmp_path / "narrow.csv", tmp_path / "wide.csv"
-    ws = str(demo_workspace)
+    ws = str(workspace_copy)
     assert (
         main(["coverage", "--workspace", ws, "--out", str(narrow), "--patrol-radius-km", "5"]) == 0
     )
@@ -127,11 +127,21 @@ def test_wider_patrol_radius_never_adds_gaps(demo_workspace, tmp_path):
     assert wide_gaps <= narrow_gaps
 
 
-def test_coverage_by_district_has_one_row_per_district(demo_workspace, tmp_path):
+def test_coverage_without_as_of_is_of_the_latest_incident_day(
+    workspace_copy, demo_layers, tmp_path, capsys
+):
+    latest = demo_layers["incidents"]["date"].max()
+    assert latest < dt.datetime(2026, 1, 1)  # the demo's data is of 2024-25, not of today
+    out = tmp_path / "coverage.csv"
+    assert main(["coverage", "--workspace", str(workspace_copy), "--out", str(out)]) == 0
+    assert f"analysed as of {latest:%Y-%m-%d}:" in capsys.readouterr().out
+
+
+def test_coverage_by_district_has_one_row_per_district(workspace_copy, tmp_path):
     out = tmp_path / "districts.csv"
     assert (
         main(
-            ["coverage", "--workspace", str(demo_workspace), "--out", str(out), "--by", "district"]
+            ["coverage", "--workspace", str(workspace_copy), "--out", str(out), "--by", "district"]
         )
         == 0
     )
@@ -328,11 +338,11 @@ def test_plan_with_only_static_guards_compares_with_no_patrol(demo_layers, tmp_p
     assert "(current patrol units: 0)" in capsys.readouterr().out
 
 
-def test_plan_says_its_units_replace_todays_unless_kept(demo_workspace, tmp_path, capsys):
+def test_plan_says_its_units_replace_todays_unless_kept(workspace_copy, tmp_path, capsys):
     out = tmp_path / "sites.csv"
-    argv = ["plan", "--workspace", str(demo_workspace), "--count", "4", "--method", "greedy"]
+    argv = ["plan", "--workspace", str(workspace_copy), "--count", "4", "--method", "greedy"]
     assert main([*argv, "--as-of", "2025-09-01", "--out", str(out)]) == 0
-    patrols = (GeoPackageStore(demo_workspace).read_layer("units")["unit_type"] == "patrol").sum()
+    patrols = (GeoPackageStore(workspace_copy).read_layer("units")["unit_type"] == "patrol").sum()
     printed = capsys.readouterr().out
     assert f"with today's {patrols:,} patrols at the same 10 road-km reach." in printed
     assert "The plan's 4 patrols replace them (keep existing units is off)." in printed

@@ -11,12 +11,16 @@ from hypothesis import strategies as st
 from geo.coverage import (
     CENTRE_COLUMNS,
     CoverageParams,
+    ReachUse,
     analyse_coverage,
     coverage_warnings,
+    describe_reach,
     gap_list,
     need_list,
+    reach_use,
     rollup_coverage,
     summarise_coverage,
+    with_reach,
 )
 from geo.errors import InputError, LayerMissingError
 from geo.permissions import Viewer
@@ -60,6 +64,52 @@ def test_units_own_radius_overrides_the_default_unless_disabled():
     units = b.units({"response_radius_km": 20.0})  # 20 / 1.3 = 15.4 km straight line
     assert analyse(centres, units)["reachable"].tolist() == [True]
     assert analyse(centres, units, use_unit_radii=False)["reachable"].tolist() == [False]
+
+
+def test_a_reach_the_user_sets_applies_to_every_unit_of_its_type():
+    # A centre 12 km from a patrol whose own radius is 20 road km (15.4 km straight): it
+    # reaches with the defaults; once the user sets the patrol reach to 5 km, the 5 km
+    # applies to this patrol too, so the centre is not reached, unless the user also asks
+    # for units' own radii.
+    centres = b.centres({"pos": b.at(12)})
+    units = b.units({"response_radius_km": 20.0})
+    base = CoverageParams()
+    assert with_reach(base, {}) == base
+    assert with_reach(base, {"patrol_radius_km": None}) == base
+    set_5 = with_reach(base, {"patrol_radius_km": 5})
+    assert (set_5.patrol_radius_km, set_5.use_unit_radii) == (5.0, False)
+    assert with_reach(base, {"patrol_minutes": 20}).use_unit_radii is False
+    both = with_reach(base, {"patrol_radius_km": 5}, use_unit_radii=True)
+    assert (both.patrol_radius_km, both.use_unit_radii) == (5.0, True)
+    table = analyse_coverage(centres, units, None, None, None, params=set_5, as_of=AS_OF)
+    assert table.centres["reachable"].tolist() == [False]
+    table = analyse_coverage(centres, units, None, None, None, params=both, as_of=AS_OF)
+    assert table.centres["reachable"].tolist() == [True]
+    with pytest.raises(InputError, match="not a reach: guard_radius_km"):
+        with_reach(base, {"guard_radius_km": 1.0})
+
+
+def test_each_reach_says_which_units_it_applies_to():
+    units = b.units(
+        {"response_radius_km": 20.0},
+        {},
+        {"unit_type": "rapid_response", "response_radius_km": 50.0},
+        {"unit_type": "static_guard"},
+    )
+    assert reach_use(units, CoverageParams()) == ReachUse(1, 1, 0, 1)
+    off = CoverageParams(use_unit_radii=False)
+    assert reach_use(units, off) == ReachUse(2, 0, 1, 0)
+    assert reach_use(None, off) == ReachUse(0, 0, 0, 0)
+    assert describe_reach(units, CoverageParams()) == (
+        "Patrol reach 10 km: units 1; own radius 1",
+        "Rapid-response reach 30 km: units 0; own radius 1",
+    )
+    assert describe_reach(units, off, on_roads=True) == (
+        "Patrol reach 15 min: units 2 (units' own radii not used)",
+        "Rapid-response reach 30 min: units 1 (units' own radii not used)",
+    )
+    patrols, _ = describe_reach(units, CoverageParams(), lang="ar")
+    assert patrols == "مدى الدوريات 10 كم: الوحدات 1; بنصف قطرها الخاص 1"
 
 
 def test_assigned_static_unit_guards_its_centre_regardless_of_distance():

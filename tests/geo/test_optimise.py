@@ -1,6 +1,7 @@
 """Maximal covering location: hand-solved instances, properties, the adapter and its errors."""
 
 import itertools
+import shutil
 import time
 
 import numpy as np
@@ -339,7 +340,9 @@ def test_plan_command_writes_sites_and_prints_objective_status_and_gap(
     from geo.cli import main
 
     out = tmp_path / "sites.csv"
-    argv = ["plan", "--workspace", str(demo_workspace), "--count", "12", "--out", str(out)]
+    workspace = tmp_path / "demo.gpkg"  # the export records itself in the audit log
+    shutil.copyfile(demo_workspace, workspace)
+    argv = ["plan", "--workspace", str(workspace), "--count", "12", "--out", str(out)]
     assert main([*argv, "--as-of", "2025-09-01"]) == 0
     printed = capsys.readouterr().out
     assert "objective:" in printed

@@ -114,8 +114,11 @@ def render_first_page(pdf: bytes, name: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def workspace(demo_workspace) -> Workspace:
-    return open_workspace(demo_workspace)
+def workspace(demo_workspace, tmp_path_factory) -> Workspace:
+    # A copy: an export records itself in the workspace's audit log.
+    path = tmp_path_factory.mktemp("reports") / "demo.gpkg"
+    shutil.copyfile(demo_workspace, path)
+    return open_workspace(path)
 
 
 @pytest.fixture(scope="module")
@@ -803,6 +806,14 @@ def test_export_report_returns_each_format(workspace, result):
     assert name == "coverage_district-LY-TB_gaps_2025-09-01_ar.csv"
     with pytest.raises(ReportError, match="unknown format"):
         export_report(workspace, "docx", options(), result=result)  # type: ignore[arg-type]
+
+
+def test_without_an_as_of_date_the_report_is_of_the_latest_incident_day(workspace):
+    latest = pd.Timestamp(workspace.layer("incidents")["date"].max()).normalize()
+    data = prepare_report(workspace, ReportOptions(viewer=PLANNER, generated_at=GENERATED))
+    assert data.result.as_of == latest
+    assert data.options.as_of == f"{latest:%Y-%m-%d}"
+    assert report_file_name(data.options, "csv").endswith(f"_{latest:%Y-%m-%d}_en.csv")
 
 
 def test_report_table_refuses_units_to_a_briefer(national_briefer):

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from geo.errors import InputError
-from geo.risk import RiskWeights, explain_risk, risk_tier, score_risk
+from geo.risk import RiskWeights, explain_risk, resolve_as_of, risk_tier, score_risk
 from tests.geo import builders as b
 
 AS_OF = pd.Timestamp("2025-01-01")
@@ -195,6 +195,24 @@ def test_weights_reject_meaningless_values(kwargs, message):
 def test_as_of_that_is_not_a_date_is_named():
     with pytest.raises(InputError, match="as-of date '31/31/2025' is not a date"):
         score_risk(one_centre(), None, None, as_of="31/31/2025")
+
+
+def test_without_an_as_of_date_the_latest_incident_is_the_day():
+    # Two incidents at the door, dated 2024-01-15 and 2025-03-15 (425 days apart): as of the
+    # later one, both count and one is within the last year. As of today, neither would be.
+    incidents = b.incidents({"date": "2024-01-15"}, {"date": "2025-03-15"})
+    risk = score_risk(one_centre(), near_unit(), incidents)
+    assert risk.loc[0, "incidents_nearby"] == 2
+    assert risk.loc[0, "incidents_nearby_last_year"] == 1
+    assert resolve_as_of(None, incidents) == pd.Timestamp("2025-03-15")
+
+
+def test_a_given_as_of_date_wins_and_no_incident_means_today():
+    incidents = b.incidents({"date": "2025-03-15"})
+    assert resolve_as_of("2024-01-01", incidents) == pd.Timestamp("2024-01-01")
+    today = pd.Timestamp.now().normalize()
+    assert resolve_as_of(None, incidents.iloc[:0]) == today
+    assert resolve_as_of(None, None) == today
 
 
 def test_weights_scale_freely():

@@ -1,0 +1,347 @@
+"""The event log and the live state, on hand-written sequences worked out on paper."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from geo.coverage import analyse_coverage
+from geo.errors import InputError
+from geo.events import EventLog, events_path, make_event
+from geo.livestate import (
+    escalations_due,
+    fold_events,
+    live_layers,
+    read_live_state,
+    record_events,
+)
+from geo.store import GeoPackageStore
+from tests.geo import builders as b
+
+T0 = datetime(2025, 5, 16, 12, 0, tzinfo=UTC)
+NOW = T0 + timedelta(hours=6)
+
+
+def at_min(minutes: float) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+def event(kind: str, minute: float, **fields):
+    return make_event(kind=kind, actor="op", time=at_min(minute), now=NOW, **fields)
+
+
+def world():
+    # C1 at 0 km and C2 at 3 km are reached by patrol U1 at 1 km (radius 10 road-km =
+    # 7.69 km straight); C3 at 30 km by patrol U2 at 31 km; C4 at 20 km by nobody.
+    centres = b.centres(
+        {"pos": b.at(0)}, {"pos": b.at(3)}, {"pos": b.at(30)}, {"pos": b.at(20, 0.5)}
+    )
+    units = b.units({"pos": b.at(1)}, {"pos": b.at(31)})
+    return centres, units
+
+
+def statuses(layers):
+    result = analyse_coverage(
+        layers["centres"], layers["units"], None, None, as_of=pd.Timestamp("2025-05-16")
+    )
+    return dict(zip(result.centres["centre_id"], result.centres["status"], strict=True))
+
+
+def test_dispatch_uncovers_exactly_the_two_centres_its_unit_reached():
+    centres, units = world()
+    report = event("incident_reported", 0, lat=b.at(20)[1], lon=b.at(20)[0],
+                   category="violent_protest", severity=4)  # fmt: skip
+    dispatch = event("unit_dispatched", 5, unit_id="U1", incident_id=report.incident_id)
+    before = fold_events([report], centres=centres, units=units)
+    after = fold_events([report, dispatch], centres=centres, units=units)
+    was = statuses(live_layers(before, centres, units))
+    now = statuses(live_layers(after, centres, units))
+    assert was == {"C1": "response_only", "C2": "response_only", "C3": "response_only",
+                   "C4": "gap"}  # fmt: skip
+    # The busy unit covers neither its base area nor C4 beside the incident.
+    assert {c for c in was if was[c] != now[c]} == {"C1", "C2"}
+    assert now["C4"] == "gap"
+    unit = after.units.set_index("unit_id").loc["U1"]
+    assert not unit["available"]
+    assert (unit["lon"], unit["lat"]) == pytest.approx(b.at(20))
+    assert after.incidents.set_index("incident_id").loc[report.incident_id, "units"] == "U1"
+
+
+def test_unit_back_returns_to_its_base_and_covers_again():
+    centres, units = world()
+    report = event("incident_reported", 0, centre_id="C3", category="other", severity=2)
+    out = event("unit_dispatched", 5, unit_id="U1", incident_id=report.incident_id)
+    back = event("unit_back", 50, unit_id="U1")
+    state = fold_events([report, out, back], centres=centres, units=units)
+    unit = state.units.set_index("unit_id").loc["U1"]
+    assert unit["available"]
+    assert (unit["lon"], unit["lat"]) == pytest.approx(b.at(1))
+    assert statuses(live_layers(state, centres, units))["C1"] == "response_only"
+
+
+def test_centre_closed_and_reopened_has_the_status_of_each_moment():
+    centres, units = world()
+    events = [
+        event("centre_opened", 0, centre_id="C2"),
+        event("centre_closed", 60, centre_id="C2"),
+        event("centre_reopened", 120, centre_id="C2"),
+    ]
+
+    def status(minute: float) -> str:
+        state = fold_events(events, centres=centres, units=units, as_of=at_min(minute))
+        return str(state.centres.set_index("centre_id").loc["C2", "status"])
+
+    assert [status(-1), status(30), status(90), status(150)] == ["open", "open", "closed", "open"]
+    closed = fold_events(events, centres=centres, units=units, as_of=at_min(90))
+    layers = live_layers(closed, centres, units)
+    assert "C2" not in statuses(layers)  # a closed centre is not analysed as open
+    assert layers["centres"].set_index("centre_id").loc["C2", "live_status"] == "closed"
+
+
+def test_suspended_centre_is_not_open_for_coverage():
+    centres, units = world()
+    state = fold_events([event("centre_suspended", 1, centre_id="C1")], centres=centres,
+                        units=units)  # fmt: skip
+    assert set(statuses(live_layers(state, centres, units))) == {"C2", "C3", "C4"}
+
+
+def test_relocated_centre_stands_at_its_new_place():
+    centres, units = world()
+    lon, lat = b.at(29)
+    state = fold_events([event("centre_relocated", 1, centre_id="C4", lat=lat, lon=lon)],
+                        centres=centres, units=units)  # fmt: skip
+    # At 29 km, 2 km from U2: reachable now.
+    assert statuses(live_layers(state, centres, units))["C4"] == "response_only"
+
+
+def test_as_of_rebuilds_the_incident_state_of_any_moment():
+    centres, units = world()
+    report = event("incident_reported", 0, centre_id="C1", category="intimidation", severity=3)
+    iid = report.incident_id
+    events = [
+        report,
+        event("incident_verified", 4, incident_id=iid),
+        event("unit_dispatched", 6, unit_id="U2", incident_id=iid),
+        event("incident_resolved", 40, incident_id=iid),
+        event("unit_back", 55, unit_id="U2"),
+        event("incident_closed", 60, incident_id=iid),
+    ]
+    # Given in another order than time: the fold sorts them.
+    shuffled = events[::-1]
+
+    def state_at(minute: float) -> tuple[str, bool]:
+        state = fold_events(shuffled, centres=centres, units=units, as_of=at_min(minute))
+        unit = state.units.set_index("unit_id").loc["U2", "available"]
+        return str(state.incidents.set_index("incident_id").loc[iid, "state"]), bool(unit)
+
+    assert state_at(1) == ("reported", True)
+    assert state_at(5) == ("verified", True)
+    assert state_at(30) == ("verified", False)
+    assert state_at(45) == ("resolved", False)
+    assert state_at(58) == ("resolved", True)
+    assert state_at(61) == ("closed", True)
+    assert fold_events(shuffled, centres=centres, units=units, as_of=at_min(-1)).incidents.empty
+
+
+def test_escalation_falls_due_at_minute_eleven_not_ten():
+    centres, units = world()
+    report = event("incident_reported", 0, centre_id="C1", category="intimidation", severity=3)
+    state = fold_events([report], centres=centres, units=units)
+    assert escalations_due(state, at_min(10)).empty
+    due = escalations_due(state, at_min(11))
+    assert due["incident_id"].tolist() == [report.incident_id]
+    assert due["reason"].tolist() == ["verify"]
+    assert due["overdue_min"].tolist() == pytest.approx([1.0])
+    escalated = event("incident_escalated", 11, incident_id=report.incident_id, reason="verify")
+    later = fold_events([report, escalated], centres=centres, units=units)
+    assert escalations_due(later, at_min(29)).empty
+    assert escalations_due(later, at_min(31))["reason"].tolist() == ["act"]
+    assert escalations_due(later, at_min(31), act_min=40).empty
+
+
+@pytest.fixture
+def workspace(tmp_path) -> Path:
+    centres, units = world()
+    path = tmp_path / "ws.gpkg"
+    GeoPackageStore(path).write_layers({"centres": centres, "units": units}, author="test")
+    return path
+
+
+def test_retry_with_the_same_id_is_stored_once(workspace):
+    first = event("police_present", 1, centre_id="C1")
+    retry = make_event(kind="police_present", actor="op", event_id=first.event_id,
+                       centre_id="C1", time=at_min(2), now=NOW)  # fmt: skip
+    assert len(record_events(workspace, [first]).stored) == 1
+    again = record_events(workspace, [retry])
+    assert again.stored == ()
+    assert [e.event_id for e in again.already] == [first.event_id]
+    stored = EventLog(workspace).read()
+    assert [e.event_id for e in stored] == [first.event_id]
+    assert stored[0].time == at_min(1)  # the first submission's time stands
+    assert EventLog(workspace).version() == 1
+
+
+def test_same_id_with_other_content_is_refused(workspace):
+    first = event("police_present", 1, centre_id="C1")
+    record_events(workspace, [first])
+    other = make_event(kind="police_absent", actor="op", event_id=first.event_id,
+                       centre_id="C1", now=NOW)  # fmt: skip
+    with pytest.raises(InputError, match="already recorded with other content.*new id"):
+        record_events(workspace, [other])
+    assert len(EventLog(workspace).read()) == 1
+
+
+def test_illegal_transition_is_refused_and_nothing_stored(workspace):
+    report = event("incident_reported", 0, centre_id="C1", category="other", severity=1)
+    record_events(workspace, [report])
+    with pytest.raises(InputError, match=r"incident_closed refused: incident INC-\w+ is reported"):
+        record_events(workspace, [event("incident_closed", 3, incident_id=report.incident_id)])
+    record_events(workspace, [event("unit_dispatched", 4, unit_id="U1",
+                                    incident_id=report.incident_id)])  # fmt: skip
+    with pytest.raises(InputError, match="unit U1 is already dispatched"):
+        record_events(workspace, [event("unit_dispatched", 5, unit_id="U1",
+                                        incident_id=report.incident_id)])  # fmt: skip
+    assert EventLog(workspace).version() == 2
+
+
+def test_event_in_the_past_that_breaks_a_later_one_is_refused(workspace):
+    report = event("incident_reported", 0, centre_id="C1", category="other", severity=1)
+    record_events(workspace, [report, event("centre_closed", 30, centre_id="C2")])
+    # Closing C2 at 20 would make the stored close at 30 illegal.
+    with pytest.raises(InputError, match="would make the later event"):
+        record_events(workspace, [event("centre_closed", 20, centre_id="C2")])
+
+
+def test_unknown_ids_are_refused_naming_them(workspace):
+    with pytest.raises(InputError, match="centre C9 is not in the centres layer"):
+        record_events(workspace, [event("centre_closed", 1, centre_id="C9")])
+    with pytest.raises(InputError, match="incident INC-X is not reported today"):
+        record_events(workspace, [event("unit_dispatched", 1, unit_id="U1",
+                                        incident_id="INC-X")])  # fmt: skip
+
+
+def test_kind_specific_fields_are_checked():
+    with pytest.raises(InputError, match="unit_dispatched needs unit_id.*needs incident_id"):
+        make_event(kind="unit_dispatched", actor="op", now=NOW)
+    with pytest.raises(InputError, match="lies outside Libya; latitude and longitude look swapped"):
+        make_event(kind="centre_relocated", actor="op", centre_id="C1", lat=13.2, lon=32.9)
+    with pytest.raises(InputError, match="centre_relocated needs lat"):
+        make_event(kind="centre_relocated", actor="op", centre_id="C1")
+    with pytest.raises(InputError, match="not a UUID"):
+        make_event(kind="police_present", actor="op", centre_id="C1", event_id="abc")
+    with pytest.raises(InputError, match="unknown event kind 'fire'"):
+        make_event(kind="fire", actor="op")
+    with pytest.raises(InputError, match="is in the future"):
+        make_event(kind="police_present", actor="op", centre_id="C1",
+                   time=NOW + timedelta(hours=1), now=NOW)  # fmt: skip
+
+
+def test_report_without_an_id_creates_one_made_from_the_event_id():
+    one = event("incident_reported", 0, centre_id="C1", category="other", severity=1)
+    again = make_event(kind="incident_reported", actor="op", event_id=one.event_id,
+                       centre_id="C1", category="other", severity=1, now=NOW)  # fmt: skip
+    assert one.incident_id == again.incident_id
+    assert one.incident_id.startswith("INC-")
+
+
+def test_appending_touches_neither_the_workspace_file_nor_its_layers(workspace):
+    digest = hashlib.sha256(workspace.read_bytes()).hexdigest()
+    versions = GeoPackageStore(workspace).summary()
+    record_events(workspace, [event("police_present", 1, centre_id="C1")])
+    assert hashlib.sha256(workspace.read_bytes()).hexdigest() == digest
+    pd.testing.assert_frame_equal(GeoPackageStore(workspace).summary(), versions)
+    with sqlite3.connect(events_path(workspace)) as con:
+        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        with pytest.raises(sqlite3.DatabaseError, match="never changed"):
+            con.execute("UPDATE events SET actor = 'x'")
+        with pytest.raises(sqlite3.DatabaseError, match="never deleted"):
+            con.execute("DELETE FROM events")
+
+
+def test_read_live_state_of_the_workspace(workspace):
+    record_events(workspace, [event("centre_suspended", 10, centre_id="C3")])
+    assert (
+        read_live_state(workspace, as_of=at_min(5))
+        .centres.set_index("centre_id")
+        .loc["C3", "status"]
+        == "open"
+    )
+    assert (
+        read_live_state(workspace).centres.set_index("centre_id").loc["C3", "status"] == "suspended"
+    )
+
+
+WRITER = """
+import sys, uuid
+sys.path.insert(0, {root!r})
+from geo.events import make_event
+from geo.livestate import record_events
+workspace, name, count, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+with open(out, "a") as acks:
+    for i in range(count):
+        e = make_event(kind="police_present" if i % 2 else "police_absent", actor=name,
+                       centre_id="C" + str(1 + i % 4), event_id=str(uuid.uuid4()))
+        record_events(workspace, [e])
+        acks.write(e.event_id + "\\n")
+        acks.flush()
+"""
+
+
+def test_many_processes_append_at_once_without_loss_or_duplicate(workspace, tmp_path):
+    digest = hashlib.sha256(workspace.read_bytes()).hexdigest()
+    script = tmp_path / "writer.py"
+    script.write_text(WRITER.format(root=str(Path(__file__).resolve().parents[2])))
+    writers, each = 8, 15
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                str(script),
+                str(workspace),
+                f"w{n}",
+                str(each),
+                str(tmp_path / f"acks{n}.txt"),
+            ]
+        )  # fmt: skip
+        for n in range(writers)
+    ]
+    victim = subprocess.Popen([sys.executable, str(script), str(workspace), "victim", "100000",
+                               str(tmp_path / "acks_victim.txt")])  # fmt: skip
+    victim_acks = tmp_path / "acks_victim.txt"
+    deadline = time.monotonic() + 120
+    while (not victim_acks.exists() or len(victim_acks.read_text().split()) < 5) and (
+        time.monotonic() < deadline
+    ):
+        time.sleep(0.01)
+    os.kill(victim.pid, signal.SIGKILL)
+    victim.wait()
+    for proc in procs:
+        assert proc.wait(timeout=300) == 0
+    acknowledged = [
+        line for f in tmp_path.glob("acks*.txt") for line in f.read_text().split() if line
+    ]
+    stored = [e.event_id for e in EventLog(workspace).read()]
+    assert len(stored) == len(set(stored))  # none duplicated
+    assert set(acknowledged) <= set(stored)  # none acknowledged is lost
+    assert len(stored) - len(acknowledged) <= 1  # at most the victim's unacknowledged one
+    assert len([a for a in acknowledged if a]) >= writers * each + 5
+    with sqlite3.connect(events_path(workspace)) as con:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert hashlib.sha256(workspace.read_bytes()).hexdigest() == digest
+
+
+def test_event_ids_are_canonical_uuids():
+    upper = str(uuid.uuid4()).upper()
+    assert make_event(kind="police_present", actor="op", centre_id="C1",
+                      event_id=upper).event_id == upper.lower()  # fmt: skip
