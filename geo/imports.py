@@ -883,17 +883,10 @@ def _match_municipality_list(
             municipalities,
             columns=ListColumns("code", "name_ar", "name_en", "lon", "lat"),
             rows=work.rows,
+            locate_named=False,
         ).matches.reset_index(drop=True)
         method = matches["method"].to_numpy(dtype=object)
         notes = matches["note"].to_numpy(dtype=object)
-        named = ((names_ar != "") | (names_en != "")).to_numpy(dtype=bool)
-        elsewhere = (method == "spatial") & named
-        for p in np.flatnonzero(elsewhere):
-            notes[p] = (
-                f"it lies in {matches['name_en'].iloc[p]} ({matches['pcode'].iloc[p]}) but "
-                "names another place"
-            )
-        method[elsewhere] = "none"
         ok = ~np.isin(method, ["none", "skipped"])
         pcode[ok] = matches["pcode"].to_numpy(dtype=object)[ok]
     matched = pcode != ""

@@ -179,6 +179,24 @@ def test_unmatched_rows_of_a_list_can_be_rejected_with_the_reason(ws):
     assert "it lies in Tawergha (DM-MI-03) but names another place" in reason
 
 
+def test_a_row_located_in_a_municipality_does_not_take_it_from_the_row_that_names_it(ws):
+    # Abu Qurayn's seat lies in Tawergha's catchment; "Tawarga" is Tawergha by spelling
+    # only (similarity 0.8: fuzzy, confidence 0.60, the same as the location match).
+    text = (
+        "id,name_ar,name_en,latitude,longitude\n"
+        "110,أبو قرين,Abu Qurayn,31.4600,15.0500\n"
+        "120,,Tawarga,,\n"
+    )
+    source = read_upload(text.encode(), "list.csv")
+    preview = prepare_import(source, "municipalities", ws, ADMIN,
+                             options=ImportOptions(today=TODAY))  # fmt: skip
+    assert preview.rejected.empty
+    assert sorted(preview.diff.added) == ["X-110"]
+    rows = preview.accepted.set_index("list_id")
+    assert rows.loc["120", "pcode"] == "DM-MI-03"
+    assert rows.loc["120", "name_en"] == "Tawarga"
+
+
 def test_a_municipality_list_on_the_command_line(demo_workspace, tmp_path, capsys):
     path = tmp_path / "ws.gpkg"
     path.write_bytes(demo_workspace.read_bytes())
