@@ -1493,7 +1493,10 @@ def _geometries(
             work.add(
                 np.flatnonzero(fill),
                 "geometry",
-                "no location in the file: these existing rows keep their current location",
+                "no location in the file: these existing rows keep their current location"
+                if schema.geometry == "point"
+                else f"no {schema.geometry} in the file: these existing rows keep their "
+                f"current {schema.geometry}",
                 "warning",
                 per_row=False,
             )

@@ -7,12 +7,14 @@ import pandas as pd
 import pytest
 
 from geo.cli import main
+from geo.demo import AGENCIES
 from geo.imports import ImportOptions, prepare_import
 from geo.io import read_path, read_upload
 from geo.mapview import INCIDENT_STYLES, UNIT_SHAPES
 from geo.permissions import Viewer
 from geo.reports import CATEGORY_LABELS, UNIT_TYPE_LABELS
-from geo.vocabulary import read_coded_values
+from geo.schema import CENTRE_STATUSES, CENTRE_TYPES, INCIDENT_CATEGORIES, UNIT_TYPES
+from geo.vocabulary import ENGLISH_LABELS, read_coded_values
 from geo.workspace import Workspace, open_workspace
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "imports"
@@ -48,6 +50,17 @@ def test_every_label_the_app_shows_reads_back_to_its_code():
         assert read.values.tolist() == codes
 
 
+def test_the_vocabulary_reads_exactly_the_codes_the_schema_allows():
+    allowed = {
+        "category": INCIDENT_CATEGORIES,
+        "unit_type": UNIT_TYPES,
+        "centre_type": CENTRE_TYPES,
+        "status": CENTRE_STATUSES,
+        "agency": AGENCIES,
+    }
+    assert {column: tuple(codes) for column, codes in ENGLISH_LABELS.items()} == allowed
+
+
 def test_incident_categories_given_as_labels_are_read_and_counted(ws):
     preview = preview_of("incidents_labels.csv", "incidents", ws)
     # 15 rows: 6 English labels, 4 Arabic labels, 4 codes, 1 unknown ("riot", row 16).
@@ -61,15 +74,6 @@ def test_incident_categories_given_as_labels_are_read_and_counted(ws):
     assert preview.accepted["category"].tolist()[6:10] == [
         "attack_on_centre", "armed_interference", "violent_protest", "obstruction_of_voting",
     ]  # fmt: skip
-
-
-def test_yes_no_in_every_spelling(ws):
-    preview = preview_of("incidents_labels.csv", "incidents", ws)
-    # yes No TRUE false 1 0 نعم لا Y n (blank) yes no y  (row 16 rejected for its category)
-    expected = [True, False, True, False, True, False, True, False, True, False, None, True,
-                False, True]  # fmt: skip
-    got = [None if pd.isna(v) else bool(v) for v in preview.accepted["verified"]]
-    assert got == expected
 
 
 def test_unit_types_and_agencies_as_arabic_and_english_labels(ws):
@@ -169,6 +173,10 @@ def test_a_municipality_list_is_matched_updated_and_extended(ws):
     assert "3 matched row(s) without coordinates (rows 8-10)" in notes
     assert "no centre, unit or incident loses its municipality" in notes
     assert not any("polygons from a file" in m for m in messages(preview))
+    # The seats of rows 2-7 are updated: only their polygons are kept.
+    kept = "no polygon in the file: these existing rows keep their current polygon (rows 2-10)"
+    assert any(m.startswith(kept) for m in messages(preview, "warning"))
+    assert not any("no location in the file" in m for m in messages(preview))
 
 
 def test_unmatched_rows_of_a_list_can_be_rejected_with_the_reason(ws):
