@@ -51,10 +51,11 @@ with tabs[0]:
                 with st.expander(t("Column mapping"), expanded=True):
                     mapping = data.show_mapping_editor(source, layer, table, t)
             modes = ["upsert", "replace"]
+            suggested = data.suggested_mode(source, layer, fmt, mapping, table)
             mode = st.radio(
                 t("How the rows join the layer"),
                 modes,
-                index=modes.index(data.suggested_mode(source, layer, fmt, mapping, table)),
+                index=modes.index(suggested),
                 format_func=lambda m: (
                     t("add and update by ID, keep the others")
                     if m == "upsert"
@@ -64,7 +65,7 @@ with tabs[0]:
                 key="data_mode",
             )
             unmatched = "new"
-            if layer == "municipalities":
+            if layer == "municipalities" and suggested == "upsert":  # a municipality list
                 unmatched = st.radio(
                     t("Rows of a municipality list that match none of the workspace's"),
                     ["new", "reject"],

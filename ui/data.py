@@ -153,6 +153,20 @@ def preview(
                     workspace, viewer)  # fmt: skip
 
 
+@st.cache_data(max_entries=8, show_spinner=False)
+def _suggested_mode(
+    key: str,
+    _source: SourceFile,
+    layer: str,
+    fmt: FormatChoice,
+    pairs: tuple[tuple[str, str], ...] | None,
+    table: str | None,
+) -> ImportMode:
+    del key
+    mapping = None if pairs is None else ColumnMapping(pairs)
+    return default_mode(_source, layer, fmt=fmt, mapping=mapping, table_name=table)
+
+
 def suggested_mode(
     source: SourceFile,
     layer: str,
@@ -160,8 +174,14 @@ def suggested_mode(
     mapping: ColumnMapping | None,
     table: str | None,
 ) -> ImportMode:
-    """Return the default way the file joins the layer (a municipality list upserts)."""
-    return default_mode(source, layer, fmt=fmt, mapping=mapping, table_name=table)
+    """Return the default way the file joins the layer (cached; a municipality list upserts).
+
+    Boundary layers are replaced by default; ``upsert`` for ``municipalities`` means the
+    file is a municipality list (names and seats, matched to the workspace's).
+    """
+    pairs = None if mapping is None else mapping.pairs
+    key = "|".join([source.sha256, layer, fmt, repr(pairs), str(table)])
+    return _suggested_mode(key, source, layer, fmt, pairs, table)
 
 
 def replace_confirmed(scope: str) -> bool:

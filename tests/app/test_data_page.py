@@ -312,3 +312,26 @@ def test_a_restore_chosen_before_someone_else_wrote_is_refused_naming_them(works
     assert not at.exception
     assert any("version 3 was written by omar" in shown(e.value) for e in at.error)
     assert store.current_version("centres") == 3
+
+
+def test_a_municipality_list_upserts_and_asks_what_becomes_of_unmatched_rows(workspace):
+    content = (FIXTURES / "municipality_list.csv").read_bytes()
+    at = upload(open_page(), "municipality_list.csv", content)
+    at.selectbox(key="data_layer").select("municipalities").run()
+    assert not at.exception
+    assert at.radio(key="data_mode").value == "upsert"
+    figures = {m.label: m.value for m in at.metric}
+    # 12 rows: Al Qayqab (new, no seat) rejected; Abu Qurayn and Wadi al Bawanis added.
+    assert (figures["Accepted"], figures["Rejected"]) == ("11", "1")
+    at.radio(key="data_unmatched").set_value("reject").run()
+    figures = {m.label: m.value for m in at.metric}
+    assert (figures["Accepted"], figures["Rejected"]) == ("9", "3")
+
+
+def test_a_boundary_file_of_municipalities_is_not_asked_about_unmatched_rows(workspace):
+    content = (FIXTURES / "municipalities_utm.geojson").read_bytes()
+    at = upload(open_page(), "municipalities_utm.geojson", content)
+    at.selectbox(key="data_layer").select("municipalities").run()
+    assert not at.exception
+    assert at.radio(key="data_mode").value == "replace"
+    assert all(r.key != "data_unmatched" for r in at.radio)
