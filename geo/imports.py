@@ -1309,7 +1309,19 @@ def _derive_audit_ids(work: _Work, data: dict[str, pd.Series], n: int) -> None:
         return
     centre = data["centre_id"].astype("string").fillna("").str.strip()
     day = data["audit_date"].astype("string").fillna("").str.strip()
-    usable = blank & (centre != "").to_numpy(dtype=bool) & (day != "").to_numpy(dtype=bool)
+    no_centre, no_day = (centre == "").to_numpy(dtype=bool), (day == "").to_numpy(dtype=bool)
+    usable = blank & ~no_centre & ~no_day
+    for lacking, what, column in (
+        (blank & no_centre, "centre", "centre_id"),
+        (blank & ~no_centre & no_day, "audit date", "audit_date"),
+    ):
+        work.add(
+            np.flatnonzero(lacking),
+            "audit_id",
+            f"no audit_id, and none can be made without the {what}: fill in {column} (an "
+            "ID is then made from centre and date) or give an audit_id",
+            user_column="audit_id",
+        )
     if not usable.any():
         return
     made = ("A-" + centre + "-" + day).where(pd.Series(usable), "")

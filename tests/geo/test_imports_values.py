@@ -109,6 +109,21 @@ def test_audits_without_ids_get_stable_unique_ids_from_centre_and_date(ws):
                                                                False]  # fmt: skip
 
 
+def test_an_audit_without_id_or_date_is_told_how_to_get_an_id(ws):
+    text = (
+        "centre_id,audit_date,step_free_entrance,ramp,ground_floor_voting,accessible_toilet,"
+        "parking_near,notes\n"
+        "01001,2025-03-01,yes,no,yes,no,yes,\n"
+        "01003,,yes,no,yes,no,yes,\n"
+    )
+    preview = prepare_import(read_upload(text.encode(), "audits.csv"), "access_audits", ws,
+                             ADMIN, options=ImportOptions(today=TODAY))  # fmt: skip
+    assert preview.accepted["audit_id"].tolist() == ["A-01001-2025-03-01"]
+    (reason,) = preview.rejected["reason"]
+    assert "audit_id: no audit_id, and none can be made without the audit date" in reason
+    assert "audit_id: value is empty" not in reason
+
+
 # -- outside the workspace's districts -------------------------------------------------
 
 
