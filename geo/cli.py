@@ -412,6 +412,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
         dry_run=args.dry_run,
         limits=ImportLimits(max_file_bytes=args.max_mb * 1024 * 1024),
         overrides=overrides,
+        mapping_path=args.mapping,
+        save_mapping_path=args.save_mapping,
     )
     print(run.describe())
     return 0 if run.imported else EXIT_USAGE
@@ -902,6 +904,18 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="TARGET=SOURCE",
         help="fill the layer's column TARGET from the file's column SOURCE (repeatable; "
         "generic and HXL files; the other columns keep their suggested mapping)",
+    )
+    imp.add_argument(
+        "--mapping",
+        metavar="FILE",
+        help="read the columns by a mapping saved with --save-mapping, in place of the "
+        "suggested one (--map pairs are laid over it)",
+    )
+    imp.add_argument(
+        "--save-mapping",
+        metavar="FILE",
+        help="save the column mapping used (JSON) to reuse it with --mapping; written also "
+        "in a dry run",
     )
     imp.add_argument(
         "--swap-coordinates",

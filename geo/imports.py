@@ -80,9 +80,12 @@ from geo.mapping import (
     Conversion,
     FillDefault,
     FormatName,
+    SavedMapping,
     apply_mapping,
     describe_targets,
+    dump_mapping,
     guess_layer,
+    load_mapping,
     suggest_mapping,
     targets_of,
     template_headers,
@@ -549,12 +552,15 @@ def mapping_with_overrides(
     *,
     fmt: FormatChoice = "auto",
     table_name: str | None = None,
+    saved: SavedMapping | None = None,
+    saved_name: str = "",
 ) -> ColumnMapping:
-    """Return the suggested mapping of ``source`` for ``layer`` with ``overrides`` applied.
+    """Return the suggested (or saved) mapping of ``source`` for ``layer`` with ``overrides``.
 
     The command line's ``--map TARGET=SOURCE``: each override fills ``TARGET`` from the
     file's column ``SOURCE``, in place of what was suggested for it; the other suggested
-    targets stay.
+    targets stay. With ``--mapping FILE`` (``saved``), the saved mapping is used as it is,
+    in place of the suggestion, and the overrides are laid over it.
 
     Parameters
     ----------
@@ -568,6 +574,8 @@ def mapping_with_overrides(
         The format chosen (``"auto"``: recognised); only generic and HXL files are mapped.
     table_name
         Which table of a file with several.
+    saved, saved_name
+        A mapping saved with ``--save-mapping`` and the name of its file (for messages).
 
     Returns
     -------
@@ -577,36 +585,69 @@ def mapping_with_overrides(
     Raises
     ------
     InputError
-        When a target is not one of the layer's, the file has no such column, or the
-        file's format has a fixed reading (COD-AB, HNEC, ACLED); the message lists the
-        targets or the file's columns.
+        When a target is not one of the layer's, the file has no such column, the saved
+        mapping is for another layer, or the file's format has a fixed reading (COD-AB,
+        HNEC, ACLED); the message lists the targets or the file's columns.
     """
     if layer not in LAYERS:
         raise InputError(f"unknown layer '{layer}'; choose one of {', '.join(LAYERS)}")
     chosen: FormatName = detect_format(source).format if fmt == "auto" else fmt
     if chosen not in ("generic", "hxl"):
+        flag = "--map" if overrides else "--mapping"
         raise InputError(
-            f"--map applies to generic and HXL files, but {source.filename} was read as "
+            f"{flag} applies to generic and HXL files, but {source.filename} was read as "
             f"{FORMAT_LABELS[chosen]}, whose columns are fixed; add --format generic to map "
             "its columns yourself"
         )
+    if saved is not None and saved.layer != layer:
+        raise InputError(
+            f"the column mapping {saved_name} was saved for layer '{saved.layer}', not "
+            f"'{layer}'; import with --layer {saved.layer}, or save a mapping for '{layer}' "
+            "with --save-mapping"
+        )
     table = _choose_table(source, layer, table_name)
     targets = targets_of(layer)
+    listed = ", ".join(targets)
+    columns = ", ".join(table.columns)
+    if saved is not None:
+        unknown = [t for t, _ in saved.mapping.pairs if t not in targets]
+        lacking = [
+            (t, c)
+            for t, c in saved.mapping.pairs
+            if t in targets and t not in overrides and c not in table.columns
+        ]
+        unfit = [
+            f"'{t}' is not a column of layer '{layer}' (its columns: {listed})" for t in unknown
+        ]
+        if lacking:
+            unfit.append(
+                "; ".join(
+                    f"it fills '{t}' from the column '{c}', which {source.filename} does not have"
+                    for t, c in lacking
+                )
+                + f" (its columns: {columns}); rename the column in the file, or lay "
+                f"--map {lacking[0][0]}=COLUMN over the mapping"
+            )
+        if unfit:
+            raise InputError(
+                f"the column mapping {saved_name} does not fit {source.filename}: "
+                + "; ".join(unfit)
+                + "; or save a new mapping with --save-mapping"
+            )
     problems: list[str] = []
     for target, column in overrides.items():
         if target not in targets:
-            listed = ", ".join(targets)
             problems.append(
                 f"'{target}' is not a column of layer '{layer}' (its columns: {listed})"
             )
         if column not in table.columns:
             problems.append(
-                f"the file has no column '{column}' (mapped to '{target}'; its columns: "
-                f"{', '.join(table.columns)})"
+                f"the file has no column '{column}' (mapped to '{target}'; its columns: {columns})"
             )
     if problems:
         raise InputError("--map TARGET=SOURCE cannot be used: " + "; ".join(problems))
-    merged = suggest_mapping(table, layer).as_dict() | dict(overrides)
+    base = saved.mapping if saved is not None else suggest_mapping(table, layer)
+    merged = base.as_dict() | dict(overrides)
     return ColumnMapping(tuple((t, merged[t]) for t in targets if t in merged))
 
 
@@ -2498,6 +2539,7 @@ class ImportRun:
     version: LayerVersion | None
     dry_run: bool = False
     rejected_path: str | None = None
+    mapping_path: str | None = None
 
     @property
     def imported(self) -> bool:
@@ -2520,6 +2562,11 @@ class ImportRun:
         if self.rejected_path:
             lines.append(
                 f"{len(preview.rejected):,} rejected row(s) written to {self.rejected_path}"
+            )
+        if self.mapping_path:
+            lines.append(
+                f"column mapping saved to {self.mapping_path} (reuse it with --mapping "
+                f"{self.mapping_path})"
             )
         if self.version is not None:
             lines.append(
@@ -2563,6 +2610,8 @@ def import_path(
     dry_run: bool = False,
     limits: ImportLimits | None = None,
     overrides: Mapping[str, str] | None = None,
+    mapping_path: str | Path | None = None,
+    save_mapping_path: str | Path | None = None,
 ) -> ImportRun:
     """Import a file on disk into a workspace file (creating it if absent): the CLI's path.
 
@@ -2587,6 +2636,12 @@ def import_path(
     overrides
         ``{target: source column}`` laid over the suggested mapping
         (:func:`mapping_with_overrides`); ``None`` or empty: the suggested mapping.
+    mapping_path
+        A mapping saved with ``save_mapping_path`` (``--mapping FILE``), used in place of
+        the suggested one (``overrides`` are laid over it).
+    save_mapping_path
+        Write the mapping used there (``--save-mapping FILE``, JSON of
+        :func:`geo.mapping.dump_mapping`), before anything is stored; also in a dry run.
 
     Returns
     -------
@@ -2604,20 +2659,40 @@ def import_path(
     """
     source = read_path(file_path, limits=limits)
     table = options.table if options is not None else None
+    saved = None if mapping_path is None else _read_saved_mapping(Path(mapping_path))
     mapping = (
-        mapping_with_overrides(source, layer, overrides, fmt=fmt, table_name=table)
-        if overrides
+        mapping_with_overrides(
+            source,
+            layer,
+            overrides or {},
+            fmt=fmt,
+            table_name=table,
+            saved=saved,
+            saved_name=str(mapping_path),
+        )
+        if overrides or saved is not None
         else None
     )
     workspace = _workspace_or_empty(workspace_path)
     preview = prepare_import(
         source, layer, workspace, viewer, fmt=fmt, mapping=mapping, options=options
     )
+    saved_to = None
+    if save_mapping_path is not None:
+        if preview.format not in ("generic", "hxl"):
+            raise InputError(
+                f"--save-mapping applies to generic and HXL files, but {source.filename} was "
+                f"read as {preview.format_label}, whose columns are fixed; add --format "
+                "generic to map its columns yourself, or leave out --save-mapping"
+            )
+        with staged_file(save_mapping_path, dump_mapping(layer, preview.mapping)):
+            pass  # written beside, then renamed: never half-written
+        saved_to = str(save_mapping_path)
     store = GeoPackageStore(workspace_path)
     commit = not dry_run and preview.can_commit
     if rejected_path is None or not len(preview.rejected):
         version = commit_import(store, preview, viewer) if commit else None
-        return ImportRun(preview, version, dry_run, None)
+        return ImportRun(preview, version, dry_run, None, saved_to)
     export = make_entry(
         actor=viewer.name,
         action="export",
@@ -2638,7 +2713,19 @@ def import_path(
                     "--dry-run first, or leave out --rejected"
                 )
             store.append_audit([export])
-    return ImportRun(preview, version, dry_run, str(rejected_path))
+    return ImportRun(preview, version, dry_run, str(rejected_path), saved_to)
+
+
+def _read_saved_mapping(path: Path) -> SavedMapping:
+    """Read ``--mapping FILE``; a file that cannot be read is an :class:`InputError`."""
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise InputError(
+            f"the column mapping {path} cannot be read ({exc.strerror or exc}); give the "
+            "path of a file saved with --save-mapping"
+        ) from exc
+    return load_mapping(content, name=str(path))
 
 
 # -- the road layer ----------------------------------------------------------------------

@@ -22,6 +22,7 @@ hands to :func:`geo.imports.prepare_import`.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -445,6 +446,80 @@ def check_mapping(table: RawTable, layer: str, mapping: ColumnMapping) -> None:
         raise InputError(
             "the column mapping cannot be used: " + "; ".join(problems) + ". Correct the mapping."
         )
+
+
+#: What a saved column mapping says it is (``--save-mapping``), and its format version.
+SAVED_MAPPING_KIND = "column mapping"
+SAVED_MAPPING_VERSION = 1
+
+
+@dataclass(frozen=True)
+class SavedMapping:
+    """A column mapping saved for one layer (``--save-mapping FILE``, ``--mapping FILE``)."""
+
+    layer: str
+    mapping: ColumnMapping
+
+
+def dump_mapping(layer: str, mapping: ColumnMapping) -> bytes:
+    """Return ``mapping`` as the JSON of a saved mapping (UTF-8, indented).
+
+    ``{"kind": "column mapping", "version": 1, "layer": "centres",
+    "columns": {"centre_id": "kod", …}}``: ``columns`` maps each target to the file's column.
+    """
+    content = {
+        "kind": SAVED_MAPPING_KIND,
+        "version": SAVED_MAPPING_VERSION,
+        "layer": layer,
+        "columns": mapping.as_dict(),
+    }
+    return (json.dumps(content, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def load_mapping(content: bytes, *, name: str) -> SavedMapping:
+    """Read a mapping written by :func:`dump_mapping`.
+
+    Parameters
+    ----------
+    content
+        The file's bytes.
+    name
+        The file's name, for messages.
+
+    Raises
+    ------
+    InputError
+        When the content is not such a mapping (not JSON, another kind, no layer, columns
+        that are not text), naming the file and how to make one.
+    """
+    fix = "save one with --save-mapping FILE on an import that maps the columns"
+    try:
+        data = json.loads(content.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(
+            f"the column mapping {name} is not a column mapping saved by --save-mapping "
+            f"(not JSON: {exc}); {fix}"
+        ) from exc
+    columns = data.get("columns") if isinstance(data, dict) else None
+    layer = data.get("layer") if isinstance(data, dict) else None
+    if (
+        not isinstance(data, dict)
+        or data.get("kind") != SAVED_MAPPING_KIND
+        or not isinstance(layer, str)
+        or not isinstance(columns, dict)
+        or not all(isinstance(k, str) and isinstance(v, str) for k, v in columns.items())
+    ):
+        raise InputError(
+            f"the column mapping {name} is not a column mapping saved by --save-mapping "
+            f'(it needs "kind": "{SAVED_MAPPING_KIND}", a "layer" and "columns" '
+            f"of target: file column); {fix}"
+        )
+    if data.get("version") != SAVED_MAPPING_VERSION:
+        raise InputError(
+            f"the column mapping {name} has version {data.get('version')!r}, and this version "
+            f"of the planner reads version {SAVED_MAPPING_VERSION}; {fix}"
+        )
+    return SavedMapping(layer, ColumnMapping(tuple(columns.items())))
 
 
 #: Values given to new rows of a layer when a generic file lacks the column.
