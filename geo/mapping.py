@@ -128,15 +128,8 @@ SYNONYMS: Mapping[str, tuple[str, ...]] = {
     ),  # fmt: skip
     "seat_lon": ("longitude", "lon", "long", "lng", "x", "seat_longitude", "longitude_dd"),
     "seat_lat": ("latitude", "lat", "y", "seat_latitude", "latitude_dd"),
-    "name_en": ("name", "english_name", "name_english", "name (english)", "municipality_name_en"),
-    "name_ar": (
-        "arabic_name",
-        "name_arabic",
-        "name (arabic)",
-        "الاسم",
-        "اسم",
-        "municipality_name_ar",
-    ),  # fmt: skip
+    "name_en": ("name", "english_name", "name_english", "name (english)"),
+    "name_ar": ("arabic_name", "name_arabic", "name (arabic)", "الاسم", "اسم"),
     "centre_id": ("center_id", "centre_code", "center_code", "polling_centre_id", "pc_id"),
     "municipality_pcode": (
         "municipality_code",
@@ -163,6 +156,14 @@ SYNONYMS: Mapping[str, tuple[str, ...]] = {
     "audit_date": ("date_audit", "visit_date"),
     "officers": ("personnel", "staff"),
     "female_officers": ("women_officers", "policewomen"),
+}
+#: Synonyms that hold in one layer only: a centre list's ``municipality_name_en`` names
+#: the centre's municipality, a municipality list's names the municipality itself.
+LAYER_SYNONYMS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
+    "municipalities": {
+        "name_en": ("municipality_name_en",),
+        "name_ar": ("municipality_name_ar",),
+    },
 }
 
 
@@ -338,8 +339,8 @@ class Conversion:
     label: str = ""
 
 
-def _candidates(target: str) -> set[str]:
-    names = {target, *SYNONYMS.get(target, ())}
+def _candidates(target: str, layer: str) -> set[str]:
+    names = {target, *SYNONYMS.get(target, ()), *LAYER_SYNONYMS.get(layer, {}).get(target, ())}
     if target in ARABIC_HEADERS:
         names.add(ARABIC_HEADERS[target])
     return {header_key(n) for n in names}
@@ -389,7 +390,8 @@ def suggest_mapping(table: RawTable, layer: str) -> ColumnMapping:
             wanted = (
                 {header_key(target), header_key(ARABIC_HEADERS.get(target, target))}
                 if strict
-                else _candidates(target) | ({"id"} if target == _key_target(layer) else set())
+                else _candidates(target, layer)
+                | ({"id"} if target == _key_target(layer) else set())
             )
             for column in table.columns:
                 if column not in used and keys[column] in wanted:

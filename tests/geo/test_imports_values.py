@@ -10,6 +10,7 @@ from geo.cli import main
 from geo.demo import AGENCIES
 from geo.imports import ImportOptions, prepare_import
 from geo.io import read_path, read_upload
+from geo.mapping import suggest_mapping
 from geo.mapview import INCIDENT_STYLES, UNIT_SHAPES
 from geo.permissions import Viewer
 from geo.reports import CATEGORY_LABELS, UNIT_TYPE_LABELS
@@ -247,3 +248,17 @@ def test_the_reach_list_matches_the_demo_and_skips_its_survey_options(real_fixtu
     # 78 of them, the others (other names, e.g. Tripoli's branches) are rejected.
     assert len(preview.accepted) == 78
     assert not any("required column" in m for m in messages(preview))
+
+
+def test_a_centre_list_s_municipality_names_are_not_taken_for_the_centre_s_names():
+    text = (
+        "centre_id,name_ar,municipality_name_en,municipality_name_ar,longitude,latitude\n"
+        "90901,مدرسة,Tripoli Center,طرابلس المركز,13.18733,32.88743\n"
+    )
+    table = read_upload(text.encode(), "centres.csv").table()
+    assert suggest_mapping(table, "centres").as_dict() == {
+        "centre_id": "centre_id", "name_ar": "name_ar", "longitude": "longitude",
+        "latitude": "latitude",
+    }  # fmt: skip
+    # In a municipality list they are the municipality's own names.
+    assert suggest_mapping(table, "municipalities").source_of("name_en") == "municipality_name_en"
