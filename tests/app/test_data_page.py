@@ -328,10 +328,14 @@ def test_a_municipality_list_upserts_and_asks_what_becomes_of_unmatched_rows(wor
     assert (figures["Accepted"], figures["Rejected"]) == ("9", "3")
 
 
-def test_a_boundary_file_of_municipalities_is_not_asked_about_unmatched_rows(workspace):
+def test_the_unmatched_rows_choice_shows_for_a_municipality_list_only(workspace):
     content = (FIXTURES / "municipalities_utm.geojson").read_bytes()
     at = upload(open_page(), "municipalities_utm.geojson", content)
     at.selectbox(key="data_layer").select("municipalities").run()
     assert not at.exception
     assert at.radio(key="data_mode").value == "replace"
-    assert all(r.key != "data_unmatched" for r in at.radio)
+    assert all(r.key != "data_unmatched" for r in at.radio)  # a boundary file
+    at = upload(at, "municipality_list.csv", (FIXTURES / "municipality_list.csv").read_bytes())
+    at.selectbox(key="data_layer").select("municipalities").run()
+    assert not at.exception
+    assert at.radio(key="data_unmatched").value == "new"
