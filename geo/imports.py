@@ -1305,8 +1305,9 @@ def _candidate_frame(
     for reason in dict.fromkeys(d.reason for d in defaulted):
         group = [d for d in defaulted if d.reason == reason]
         given = ", ".join(f"{d.column} = {d.value}" for d in group)
+        # Rows already rejected for that column (a list's unmatched rows) get nothing.
         work.add(
-            new_rows,
+            new_rows[~_explained(work, group[0].column, n)[new_rows]],
             group[0].column if len(group) == 1 else None,
             f"not in the file ({reason}): new rows get {given}",
             "warning",

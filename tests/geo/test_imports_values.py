@@ -190,6 +190,10 @@ def test_a_municipality_list_is_matched_updated_and_extended(ws):
     assert "no centre, unit or incident loses its municipality" in notes
     assert not any("polygons from a file" in m for m in messages(preview))
     # The seats of rows 2-7 are updated: only their polygons are kept.
+    # Row 12 is rejected: only the two new municipalities get the default.
+    defaulted = ("not in the file (a table of seats, without boundaries): new rows get "
+                 "boundary_kind = approximate (rows 11, 13)")  # fmt: skip
+    assert defaulted in messages(preview, "warning")
     kept = "no polygon in the file: these existing rows keep their current polygon (rows 2-10)"
     assert any(m.startswith(kept) for m in messages(preview, "warning"))
     assert not any("no location in the file" in m for m in messages(preview))
