@@ -393,12 +393,19 @@ def _cmd_import(args: argparse.Namespace) -> int:
     operator = Viewer(name=f"cli:{getpass.getuser()}", role="admin")
     if args.layer == "roads":
         return _import_roads(args, operator)
+    if args.unmatched is not None and args.layer != "municipalities":
+        from geo.errors import InputError
+
+        raise InputError(
+            f"--unmatched applies to municipality lists (--layer municipalities), not to "
+            f"'{args.layer}'; leave it out"
+        )
     # Only an explicit --mode replace confirms a replace that removes most of the layer.
     options = ImportOptions(
         swap_coordinates=args.swap_coordinates,
         mode=args.mode,
         confirm_replace=args.mode == "replace",
-        unmatched=args.unmatched,
+        unmatched=args.unmatched or "new",
     )
     overrides = _map_pairs(args.map or [])
     run = import_path(
@@ -932,7 +939,6 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument(
         "--unmatched",
         choices=("new", "reject"),
-        default="new",
         help="municipality lists: rows that match none of the workspace's municipalities "
         "become new municipalities with an unofficial X- code (new, the default) or are "
         "rejected with the reason (reject)",

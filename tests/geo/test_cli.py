@@ -715,3 +715,15 @@ def test_save_mapping_is_refused_for_a_file_of_fixed_columns(small_copy, tmp_pat
     assert code == 2
     assert "--save-mapping applies to generic and HXL files" in capsys.readouterr().err
     assert not saved.exists()
+
+
+def test_unmatched_is_refused_for_a_layer_other_than_municipalities(small_copy, tmp_path, capsys):
+    csv = tmp_path / "new.csv"
+    csv.write_text(centre_csv("93001"), encoding="utf-8")
+    before = small_copy.read_bytes()
+    code = main(["import", "--workspace", str(small_copy), "--layer", "centres", str(csv),
+                 "--unmatched", "reject"])  # fmt: skip
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "--unmatched applies to municipality lists (--layer municipalities)" in err
+    assert small_copy.read_bytes() == before
