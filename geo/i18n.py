@@ -736,6 +736,8 @@ ARABIC: dict[str, str] = {
         "إضافتها كبلديات جديدة (رمز X-…، غير رسمي)"
     ),
     "reject them, with the reason": "رفضها مع ذكر السبب",
+    "Use a saved column mapping (JSON)": "استخدام مطابقة أعمدة محفوظة (JSON)",
+    "Save this column mapping (JSON)": "حفظ مطابقة الأعمدة هذه (JSON)",
 }
 
 

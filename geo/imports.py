@@ -651,6 +651,26 @@ def mapping_with_overrides(
     return ColumnMapping(tuple((t, merged[t]) for t in targets if t in merged))
 
 
+def fit_saved_mapping(
+    source: SourceFile, layer: str, content: bytes, *, name: str, table_name: str | None = None
+) -> ColumnMapping:
+    """Return the mapping saved in ``content`` (a ``--save-mapping`` file) for ``source``.
+
+    The Data page's "use a saved column mapping": the checks and messages of
+    :func:`mapping_with_overrides` with a saved mapping and no overrides.
+
+    Raises
+    ------
+    InputError
+        When ``content`` is no saved mapping, is for another layer, or reads a column the
+        file does not have.
+    """
+    saved = load_mapping(content, name=name)
+    return mapping_with_overrides(
+        source, layer, {}, fmt="generic", table_name=table_name, saved=saved, saved_name=name
+    )
+
+
 # -- preparation -----------------------------------------------------------------------
 
 

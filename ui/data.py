@@ -6,6 +6,7 @@ Parsing and previews are cached by the upload's identity and the choices made, s
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable
 
@@ -32,6 +33,7 @@ from geo.imports import (
     commit_import,
     default_mode,
     detect_format,
+    fit_saved_mapping,
     layer_template,
     prepare_import,
     prepare_record,
@@ -40,7 +42,14 @@ from geo.imports import (
     restore_layer,
 )
 from geo.io import KNOWN_SUFFIXES, ImportLimits, SourceFile, read_upload
-from geo.mapping import LATITUDE, LONGITUDE, ColumnMapping, suggest_mapping, targets_of
+from geo.mapping import (
+    LATITUDE,
+    LONGITUDE,
+    ColumnMapping,
+    dump_mapping,
+    suggest_mapping,
+    targets_of,
+)
 from geo.permissions import Viewer
 from geo.schema import LAYER_NAMES, LAYERS
 from geo.store import BaseVersion, GeoPackageStore, LayerVersion
@@ -310,21 +319,46 @@ def crosswalk(source: SourceFile, workspace: Workspace) -> CrosswalkResult:
 def show_mapping_editor(
     source: SourceFile, layer: str, table: str | None, t: Translate
 ) -> ColumnMapping:
-    """Let the user map the file's columns onto the layer's columns; return the mapping."""
+    """Let the user map the file's columns onto the layer's columns; return the mapping.
+
+    A mapping saved with ``--save-mapping`` (or the download below the step) may be
+    uploaded: it sets every choice once, and they can be changed after.
+    """
     proposal = suggested_mapping(source, layer, table).as_dict()
     columns = ["", *source.table(table).columns]
     chosen: dict[str, str] = {}
     targets = targets_of(layer)
+    keys = {target: f"data_map_{source.sha256[:10]}_{layer}_{target}" for target in targets}
+    saved = st.file_uploader(
+        t("Use a saved column mapping (JSON)"), type=["json"], key="data_mapping_file"
+    )
+    if saved is not None:
+        content = saved.getvalue()
+        loaded = f"{hashlib.sha256(content).hexdigest()}|{source.sha256}|{layer}|{table}"
+        if st.session_state.get("data_mapping_loaded") != loaded:
+            fitted = fit_saved_mapping(source, layer, content, name=saved.name, table_name=table)
+            for target, key in keys.items():
+                st.session_state[key] = fitted.source_of(target) or ""
+            st.session_state["data_mapping_loaded"] = loaded
     grid = st.columns(4)
     for i, target in enumerate(targets):
         default = proposal.get(target, "")
+        set_by_state = keys[target] in st.session_state  # e.g. by a saved mapping
         chosen[target] = grid[i % 4].selectbox(
             ui.md_escape(target),
             columns,
-            index=columns.index(default) if default in columns else 0,
-            key=f"data_map_{source.sha256[:10]}_{layer}_{target}",
+            index=columns.index(default) if default in columns and not set_by_state else 0,
+            key=keys[target],
         )
-    return ColumnMapping.from_dict(chosen)
+    mapping = ColumnMapping.from_dict(chosen)
+    st.download_button(
+        t("Save this column mapping (JSON)"),
+        dump_mapping(layer, mapping),
+        file_name=f"mapping_{layer}.json",
+        mime="application/json",
+        key="data_mapping_download",
+    )
+    return mapping
 
 
 def show_report(preview_: ImportPreview, t: Translate) -> None:
