@@ -378,11 +378,19 @@ def _cmd_import(args: argparse.Namespace) -> int:
     operator = Viewer(name=f"cli:{getpass.getuser()}", role="admin")
     if args.layer == "roads":
         return _import_roads(args, operator)
+    if args.unmatched is not None and args.layer != "municipalities":
+        from geo.errors import InputError
+
+        raise InputError(
+            f"--unmatched applies to municipality lists (--layer municipalities), not to "
+            f"'{args.layer}'; leave it out"
+        )
     # Only an explicit --mode replace confirms a replace that removes most of the layer.
     options = ImportOptions(
         swap_coordinates=args.swap_coordinates,
         mode=args.mode,
         confirm_replace=args.mode == "replace",
+        unmatched=args.unmatched or "new",
     )
     overrides = _map_pairs(args.map or [])
     run = import_path(
@@ -396,6 +404,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
         dry_run=args.dry_run,
         limits=ImportLimits(max_file_bytes=args.max_mb * 1024 * 1024),
         overrides=overrides,
+        mapping_path=args.mapping,
+        save_mapping_path=args.save_mapping,
     )
     print(run.describe())
     return 0 if run.imported else EXIT_USAGE
@@ -889,6 +899,18 @@ def build_parser() -> argparse.ArgumentParser:
         "generic and HXL files; the other columns keep their suggested mapping)",
     )
     imp.add_argument(
+        "--mapping",
+        metavar="FILE",
+        help="read the columns by a mapping saved with --save-mapping, in place of the "
+        "suggested one (--map pairs are laid over it)",
+    )
+    imp.add_argument(
+        "--save-mapping",
+        metavar="FILE",
+        help="save the column mapping used (JSON) to reuse it with --mapping; written also "
+        "in a dry run",
+    )
+    imp.add_argument(
         "--swap-coordinates",
         action="store_true",
         help="exchange latitude and longitude in rows where they look swapped",
@@ -899,6 +921,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="replace the layer, or add/update rows by ID (default: replace boundaries, "
         "upsert the rest). A replace that would remove more than half of the layer's rows "
         "is done only with an explicit --mode replace",
+    )
+    imp.add_argument(
+        "--unmatched",
+        choices=("new", "reject"),
+        help="municipality lists: rows that match none of the workspace's municipalities "
+        "become new municipalities with an unofficial X- code (new, the default) or are "
+        "rejected with the reason (reject)",
     )
     imp.add_argument(
         "--class-column",

@@ -32,7 +32,10 @@ municipality (the second gets its next candidate or stays unmatched). A row whos
 best candidates tie is left unmatched as ambiguous. Rows below ``min_confidence`` (0.5)
 stay unmatched and the closest candidate is named. Blank rows, and in a list whose codes
 mostly carry digits the rows whose code has none (REACH's survey options ``dk`` "I don't
-know" and ``dwta`` "I prefer not to answer"), are skipped as not being places.
+know" and ``dwta`` "I prefer not to answer"), are skipped as not being places. With
+``locate_named=False`` (how a municipality list is imported) the location matches only rows
+without a name, so a named place missing from the workspace is never merged into the
+municipality it lies in.
 """
 
 from __future__ import annotations
@@ -176,6 +179,7 @@ def crosswalk_municipalities(
     columns: ListColumns | None = None,
     rows: np.ndarray | None = None,
     min_confidence: float = MIN_CONFIDENCE,
+    locate_named: bool = True,
 ) -> CrosswalkResult:
     """Match a list of municipalities to the workspace's (see the module docstring).
 
@@ -193,6 +197,10 @@ def crosswalk_municipalities(
         whose header is row 1).
     min_confidence
         Matches below this stay unmatched.
+    locate_named
+        When False, the location matches only rows that name no place: a row with a name
+        that matches nothing stays unmatched (its note says where it lies) and never takes
+        the municipality it lies in from the row that names it.
 
     Returns
     -------
@@ -248,6 +256,7 @@ def crosswalk_municipalities(
     skipped = blank | (coded & ~has_digit)
     # English names only count when they are Latin (some lists put Arabic in both).
     candidates: list[list[_Candidate]] = []
+    lies_in: dict[int, list[_Candidate]] = {}
     for r in range(n):
         found: list[_Candidate] = []
         if skipped[r]:
@@ -271,11 +280,21 @@ def crosswalk_municipalities(
         if skeleton and skeleton_count.get(skeleton, 0) == 1:
             found.append(_Candidate(t_skeleton.index(skeleton), "spelling", CONFIDENCE["spelling"]))
         found += _fuzzy_candidates(key_ar, key_en, t_ar, t_en)
-        found += spatial.get(r, [])
+        if locate_named or not (names_ar.iloc[r] or names_en.iloc[r]):
+            found += spatial.get(r, [])
+        elif r in spatial:
+            lies_in[r] = spatial[r]
         candidates.append(found)
-    return CrosswalkResult(
-        _assign(candidates, targets, codes, names_ar, names_en, numbers, skipped, min_confidence)
+    matches = _assign(
+        candidates, targets, codes, names_ar, names_en, numbers, skipped, min_confidence
     )
+    for r, located in lies_in.items():
+        if matches.at[r, "method"] == "none":
+            target = targets.iloc[max(located, key=lambda c: c.confidence).target]
+            matches.at[r, "note"] = (
+                f"it lies in {target['name_en']} ({target['pcode']}) but names another place"
+            )
+    return CrosswalkResult(matches)
 
 
 def _fuzzy_candidates(

@@ -764,7 +764,6 @@ ARABIC: dict[str, str] = {
         "انقر على الخريطة لتحديد موقع حادثة جديدة أو الموقع الجديد لمركز."
     ),
     "Clocks (minutes)": "المهل (بالدقائق)",
-    "Closed": "مغلق",
     "Covered this morning, not now": "مغطّى صباحًا، وغير مغطّى الآن",
     "Dispatch": "إيفاد",
     "Dispatch a unit (nearest first)": "إيفاد وحدة (الأقرب أولًا)",
@@ -807,12 +806,10 @@ ARABIC: dict[str, str] = {
     "Of the incidents resolved, or open for longer than the target.": (
         "من الحوادث التي عولجت، أو بقيت مفتوحة أطول من المهلة المستهدفة."
     ),
-    "Open": "مفتوح",
     "Open incidents": "حوادث مفتوحة",
     "Opened": "فُتح",
     "Overdue": "متأخّرة",
     "Owner": "المسؤول",
-    "Planned": "مخطّط",
     "Police absent": "الشرطة غائبة",
     "Police present": "الشرطة حاضرة",
     "Polling centres (live)": "مراكز الاقتراع (مباشر)",
@@ -884,6 +881,23 @@ ARABIC: dict[str, str] = {
     "To": "إلى",
     "Minutes": "الدقائق",
     "Download the incidents of the day (CSV)": "تنزيل حوادث اليوم (CSV)",
+    # -- coded values as files write them (geo/vocabulary.py)
+    "Open": "مفتوح",
+    "Planned": "مخطط له",
+    "Closed": "مغلق",
+    "Electoral Security Department": "إدارة أمن الانتخابات",
+    "Specialised Police": "الشرطة المتخصصة",
+    "Central Support Force": "قوة الإسناد المركزي",
+    "Municipal Guard": "الحرس البلدي",
+    "Rows of a municipality list that match none of the workspace's": (
+        "صفوف قائمة البلديات التي لا تطابق أيًا من بلديات مساحة العمل"
+    ),
+    "add them as new municipalities (code X-…, not official)": (
+        "إضافتها كبلديات جديدة (رمز X-…، غير رسمي)"
+    ),
+    "reject them, with the reason": "رفضها مع ذكر السبب",
+    "Use a saved column mapping (JSON)": "استخدام مطابقة أعمدة محفوظة (JSON)",
+    "Save this column mapping (JSON)": "حفظ مطابقة الأعمدة هذه (JSON)",
 }
 
 

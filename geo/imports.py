@@ -63,6 +63,7 @@ from numpy.typing import NDArray
 from geo.acled import GENERATION_LABELS, convert_acled, detect_generation
 from geo.audit import make_entry, staged_file
 from geo.codab import LENGTH_BY_LAYER, choose_codab_level, codab_levels, convert_codab
+from geo.crosswalk import ListColumns, crosswalk_municipalities
 from geo.distance import project_lonlat
 from geo.errors import InputError, StaleVersionError, StoreError
 from geo.export import to_csv_bytes
@@ -71,6 +72,7 @@ from geo.io import ImportLimits, RawTable, SourceFile, describe_rows, parse_date
 from geo.mapping import (
     FORMAT_LABELS,
     LATITUDE,
+    LIST_ID,
     LONGITUDE,
     MUNICIPALITY_NAME,
     WKT,
@@ -78,9 +80,12 @@ from geo.mapping import (
     Conversion,
     FillDefault,
     FormatName,
+    SavedMapping,
     apply_mapping,
     describe_targets,
+    dump_mapping,
     guess_layer,
+    load_mapping,
     suggest_mapping,
     targets_of,
     template_headers,
@@ -96,7 +101,7 @@ from geo.maps import (
 from geo.names import place_key
 from geo.network import DEFAULT_SNAP_TOLERANCE_M, NetworkSummary, build_network
 from geo.permissions import Permission, Viewer, require
-from geo.reference import build_catchments
+from geo.reference import build_catchments, read_outline
 from geo.roads import roads_from_table
 from geo.schema import (
     CRS,
@@ -110,9 +115,11 @@ from geo.schema import (
     validate_layer,
 )
 from geo.store import AuditEntry, BaseVersion, GeoPackageStore, LayerVersion, Store
+from geo.vocabulary import is_coded, read_coded_values
 from geo.workspace import Workspace, open_workspace
 
 ImportMode = Literal["replace", "upsert"]
+UnmatchedChoice = Literal["new", "reject"]
 FormatChoice = Literal["auto", "cod-ab", "hnec", "acled", "hxl", "generic"]
 RecordAction = Literal["add", "update", "retire"]
 
@@ -156,6 +163,8 @@ SEAT_DISTANCE_KM = 25.0
 NEAREST_MUNICIPALITY_DEG = 0.05
 #: The country outline is widened by this much (degrees) before testing "inside Libya".
 COUNTRY_MARGIN_DEG = 0.05
+#: Codes given to municipalities of a list that match none of the workspace's: not official.
+UNOFFICIAL_PREFIX = "X-"
 _DUPLICATE_ROW = re.compile(r"first used on row (\d+)")
 # Arabic-Indic and Persian digits, Arabic decimal and thousands separators.
 _ARABIC_DIGITS = str.maketrans(
@@ -209,6 +218,10 @@ class ImportOptions:
     confirm_replace
         The user confirmed a replace that removes more than :data:`REPLACE_CONFIRM_SHARE`
         of the layer's rows; without it such a preview cannot be committed.
+    unmatched
+        Rows of a municipality list that match no municipality of the workspace:
+        ``"new"`` adds them with a code that says it is not official
+        (:data:`UNOFFICIAL_PREFIX`), ``"reject"`` rejects them with the reason.
     """
 
     swap_coordinates: bool = False
@@ -216,6 +229,7 @@ class ImportOptions:
     today: pd.Timestamp | None = None
     table: str | None = None
     confirm_replace: bool = False
+    unmatched: UnmatchedChoice = "new"
 
 
 @dataclass(frozen=True)
@@ -385,6 +399,7 @@ class _Finding:
     positions: NDArray[np.intp] | None = None
     column: str | None = None
     reason: str = ""
+    covers: tuple[str, ...] = ()
 
 
 @dataclass
@@ -406,8 +421,13 @@ class _Work:
         *,
         per_row: bool = True,
         user_column: str | None = None,
+        covers: tuple[str, ...] = (),
     ) -> None:
-        """Record a problem for rows (one per row, or one for all) or for the layer."""
+        """Record a problem for rows (one per row, or one for all) or for the layer.
+
+        ``covers`` names other columns whose schema problems on these rows the problem
+        explains (they are not reported again).
+        """
         shown = user_column if user_column is not None else self.user_column(column)
         reason = f"{shown}: {message}" if shown else message
         if positions is None:
@@ -420,13 +440,13 @@ class _Work:
         if per_row:
             for p in where:
                 problem = Problem(self.layer, int(self.rows[p]), shown, message, severity)
-                self.findings.append(_Finding(problem, np.array([p]), column, reason))
+                self.findings.append(_Finding(problem, np.array([p]), column, reason, covers))
         else:
             unit = self.conversion.table.row_label
             label = unit if len(where) == 1 else f"{unit}s"
             text = f"{message} ({label} {describe_rows(self.rows[where])})"
             problem = Problem(self.layer, None, shown, text, severity)
-            self.findings.append(_Finding(problem, where, column, reason))
+            self.findings.append(_Finding(problem, where, column, reason, covers))
 
     def user_column(self, column: str | None) -> str | None:
         """Name a schema column as the user's file names it."""
@@ -532,12 +552,15 @@ def mapping_with_overrides(
     *,
     fmt: FormatChoice = "auto",
     table_name: str | None = None,
+    saved: SavedMapping | None = None,
+    saved_name: str = "",
 ) -> ColumnMapping:
-    """Return the suggested mapping of ``source`` for ``layer`` with ``overrides`` applied.
+    """Return the suggested (or saved) mapping of ``source`` for ``layer`` with ``overrides``.
 
     The command line's ``--map TARGET=SOURCE``: each override fills ``TARGET`` from the
     file's column ``SOURCE``, in place of what was suggested for it; the other suggested
-    targets stay.
+    targets stay. With ``--mapping FILE`` (``saved``), the saved mapping is used as it is,
+    in place of the suggestion, and the overrides are laid over it.
 
     Parameters
     ----------
@@ -551,6 +574,8 @@ def mapping_with_overrides(
         The format chosen (``"auto"``: recognised); only generic and HXL files are mapped.
     table_name
         Which table of a file with several.
+    saved, saved_name
+        A mapping saved with ``--save-mapping`` and the name of its file (for messages).
 
     Returns
     -------
@@ -560,37 +585,90 @@ def mapping_with_overrides(
     Raises
     ------
     InputError
-        When a target is not one of the layer's, the file has no such column, or the
-        file's format has a fixed reading (COD-AB, HNEC, ACLED); the message lists the
-        targets or the file's columns.
+        When a target is not one of the layer's, the file has no such column, the saved
+        mapping is for another layer, or the file's format has a fixed reading (COD-AB,
+        HNEC, ACLED); the message lists the targets or the file's columns.
     """
     if layer not in LAYERS:
         raise InputError(f"unknown layer '{layer}'; choose one of {', '.join(LAYERS)}")
     chosen: FormatName = detect_format(source).format if fmt == "auto" else fmt
     if chosen not in ("generic", "hxl"):
+        flag = "--map" if overrides else "--mapping"
         raise InputError(
-            f"--map applies to generic and HXL files, but {source.filename} was read as "
+            f"{flag} applies to generic and HXL files, but {source.filename} was read as "
             f"{FORMAT_LABELS[chosen]}, whose columns are fixed; add --format generic to map "
             "its columns yourself"
         )
+    if saved is not None and saved.layer != layer:
+        raise InputError(
+            f"the column mapping {saved_name} was saved for layer '{saved.layer}', not "
+            f"'{layer}'; import with --layer {saved.layer}, or save a mapping for '{layer}' "
+            "with --save-mapping"
+        )
     table = _choose_table(source, layer, table_name)
     targets = targets_of(layer)
+    listed = ", ".join(targets)
+    columns = ", ".join(table.columns)
+    if saved is not None:
+        unknown = [t for t, _ in saved.mapping.pairs if t not in targets]
+        lacking = [
+            (t, c)
+            for t, c in saved.mapping.pairs
+            if t in targets and t not in overrides and c not in table.columns
+        ]
+        unfit = [
+            f"'{t}' is not a column of layer '{layer}' (its columns: {listed})" for t in unknown
+        ]
+        if lacking:
+            unfit.append(
+                "; ".join(
+                    f"it fills '{t}' from the column '{c}', which {source.filename} does not have"
+                    for t, c in lacking
+                )
+                + f" (its columns: {columns}); rename the column in the file, or lay "
+                f"--map {lacking[0][0]}=COLUMN over the mapping"
+            )
+        if unfit:
+            raise InputError(
+                f"the column mapping {saved_name} does not fit {source.filename}: "
+                + "; ".join(unfit)
+                + "; or save a new mapping with --save-mapping"
+            )
     problems: list[str] = []
     for target, column in overrides.items():
         if target not in targets:
-            listed = ", ".join(targets)
             problems.append(
                 f"'{target}' is not a column of layer '{layer}' (its columns: {listed})"
             )
         if column not in table.columns:
             problems.append(
-                f"the file has no column '{column}' (mapped to '{target}'; its columns: "
-                f"{', '.join(table.columns)})"
+                f"the file has no column '{column}' (mapped to '{target}'; its columns: {columns})"
             )
     if problems:
         raise InputError("--map TARGET=SOURCE cannot be used: " + "; ".join(problems))
-    merged = suggest_mapping(table, layer).as_dict() | dict(overrides)
+    base = saved.mapping if saved is not None else suggest_mapping(table, layer)
+    merged = base.as_dict() | dict(overrides)
     return ColumnMapping(tuple((t, merged[t]) for t in targets if t in merged))
+
+
+def fit_saved_mapping(
+    source: SourceFile, layer: str, content: bytes, *, name: str, table_name: str | None = None
+) -> ColumnMapping:
+    """Return the mapping saved in ``content`` (a ``--save-mapping`` file) for ``source``.
+
+    The Data page's "use a saved column mapping": the checks and messages of
+    :func:`mapping_with_overrides` with a saved mapping and no overrides.
+
+    Raises
+    ------
+    InputError
+        When ``content`` is no saved mapping, is for another layer, or reads a column the
+        file does not have.
+    """
+    saved = load_mapping(content, name=name)
+    return mapping_with_overrides(
+        source, layer, {}, fmt="generic", table_name=table_name, saved=saved, saved_name=name
+    )
 
 
 # -- preparation -----------------------------------------------------------------------
@@ -681,6 +759,12 @@ def _prepare(
     work.notes += list(conversion.notes)
     _adopt_problems(work, table, kept, conversion.problems)
     current = workspace.layers.get(layer)
+    listed = is_municipality_list(layer, frame, geometry)
+    if listed:
+        frame = _match_municipality_list(work, frame, workspace, options)
+        # A list updates the municipalities it names: the others, and what refers to
+        # them, stay (replace only when asked).
+        base_mode = base_mode or "upsert"
     mode = options.mode or base_mode or DEFAULT_MODES[layer]
     candidate = _candidate_frame(work, frame, geometry, current, conversion, filename)
     geoms = _geometries(work, candidate, frame, geometry, current, workspace, options)
@@ -704,6 +788,8 @@ def _prepare(
     if mode == "replace" or diff.removed:
         problems += tuple(f.problem for f in _orphan_findings(layer, result, workspace))
     report = ValidationReport(layer, problems)
+    if listed:
+        work.notes += _list_effects(current, result, workspace)
     rejected = _rejected_frame(table, kept, rows, verdict)
     base_version = _current_version(workspace, layer)
     large_removal = _large_removal(layer, mode, current, result, diff, options)
@@ -730,6 +816,298 @@ def _prepare(
         row_label=row_label or table.row_label,
         large_removal=large_removal,
     )
+
+
+def is_municipality_list(layer: str, frame: pd.DataFrame, geometry: gpd.GeoSeries | None) -> bool:
+    """Return True for a municipality list: names and seats without P-codes or polygons.
+
+    Such a list (a ministry's: an ``id``, Arabic and English names, a type, the seat's
+    latitude and longitude) is matched to the workspace's municipalities with
+    :func:`geo.crosswalk.crosswalk_municipalities` rather than read by P-code.
+    """
+    return (
+        layer == "municipalities"
+        and geometry is None
+        and WKT not in frame.columns
+        and "pcode" not in frame.columns
+        and bool({"name_en", "name_ar"} & set(frame.columns))
+    )
+
+
+def default_mode(
+    source: SourceFile,
+    layer: str,
+    *,
+    fmt: FormatChoice = "auto",
+    mapping: ColumnMapping | None = None,
+    table_name: str | None = None,
+) -> ImportMode:
+    """Return how a file joins ``layer`` by default: a municipality list upserts.
+
+    Boundary layers are replaced (:data:`DEFAULT_MODES`), but a municipality list updates
+    the municipalities it names and keeps the others (and what refers to them).
+    """
+    conversion = convert_source(source, layer, fmt=fmt, mapping=mapping, table_name=table_name)
+    if is_municipality_list(layer, conversion.frame, conversion.geometry):
+        return "upsert"
+    return DEFAULT_MODES[layer]
+
+
+def _number_column(frame: pd.DataFrame, name: str) -> NDArray[np.float64]:
+    if name not in frame.columns:
+        return np.full(len(frame), np.nan)
+    text = _clean_numbers(frame[name].reset_index(drop=True), decimal=True)
+    return pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
+
+
+def _text_column(frame: pd.DataFrame, name: str) -> pd.Series:
+    if name not in frame.columns:
+        return pd.Series([""] * len(frame), dtype="str")
+    return frame[name].reset_index(drop=True).astype("string").fillna("").str.strip()
+
+
+def _unofficial_codes(ids: pd.Series, names: pd.Series, taken: set[str]) -> list[str]:
+    """``X-`` + the list's ID (else the English name, else the row), unique among ``taken``."""
+    codes = []
+    for i, (given, name) in enumerate(zip(ids, names, strict=True)):
+        stem = re.sub(r"[^A-Za-z0-9]+", "-", str(given or name)).strip("-").upper()
+        base = f"{UNOFFICIAL_PREFIX}{stem or i + 1}"
+        code, k = base, 1
+        while code in taken:
+            k += 1
+            code = f"{base}-{k}"
+        taken.add(code)
+        codes.append(code)
+    return codes
+
+
+def _district_of_points(
+    districts: pd.DataFrame | None, lon: NDArray[np.float64], lat: NDArray[np.float64]
+) -> NDArray[np.object_]:
+    """Return the district P-code holding each point (``""`` when none or no location)."""
+    out = np.full(len(lon), "", dtype=object)
+    located = np.isfinite(lon) & np.isfinite(lat)
+    if not isinstance(districts, gpd.GeoDataFrame) or not len(districts) or not located.any():
+        return out
+    polygons = districts.geometry.to_numpy()
+    codes = districts["pcode"].astype(str).to_numpy(dtype=object)
+    positions = np.flatnonzero(located)
+    points = shapely.points(lon[positions], lat[positions])
+    tree = shapely.STRtree(polygons)
+    point_index, poly_index = tree.query(points, predicate="within")
+    first = pd.Series(poly_index).groupby(point_index).first()
+    out[positions[first.index.to_numpy()]] = codes[first.to_numpy()]
+    rest = np.flatnonzero(out[positions] == "")
+    if len(rest):
+        point_index, poly_index = tree.query_nearest(points[rest], max_distance=COUNTRY_MARGIN_DEG)
+        first = pd.Series(poly_index).groupby(point_index).first()
+        out[positions[rest[first.index.to_numpy()]]] = codes[first.to_numpy()]
+    return out
+
+
+def _match_municipality_list(
+    work: _Work, frame: pd.DataFrame, workspace: Workspace, options: ImportOptions
+) -> pd.DataFrame:
+    """Give each row of a municipality list its P-code and district (see the README).
+
+    Rows are matched to the workspace's municipalities by
+    :func:`geo.crosswalk.crosswalk_municipalities` (code, then spelling-tolerant name,
+    then location); a location alone does not match a row that names another place.
+    Matched rows update their municipality; unmatched ones become new municipalities with
+    an :data:`UNOFFICIAL_PREFIX` code, or are rejected (:attr:`ImportOptions.unmatched`).
+    The district comes from the seat (point in district polygon) when not given.
+    """
+    frame = frame.reset_index(drop=True).copy()
+    n = len(frame)
+    all_columns = ("pcode", "district_pcode", "seat_lon", "seat_lat", "boundary_kind")
+    lon = _number_column(frame, "seat_lon")
+    lat = _number_column(frame, "seat_lat")
+    located = np.isfinite(lon) & np.isfinite(lat)
+    ids = _text_column(frame, LIST_ID)
+    names_ar, names_en = _text_column(frame, "name_ar"), _text_column(frame, "name_en")
+    municipalities = workspace.layers.get("municipalities")
+    pcode = np.full(n, "", dtype=object)
+    method = np.full(n, "none", dtype=object)
+    notes = np.full(n, "", dtype=object)
+    if municipalities is not None and len(municipalities):
+        listing = pd.DataFrame(
+            {
+                "code": ids.astype(str),
+                "name_ar": names_ar.astype(str),
+                "name_en": names_en.astype(str),
+                "lon": np.where(located, lon, np.nan),
+                "lat": np.where(located, lat, np.nan),
+            }
+        )
+        matches = crosswalk_municipalities(
+            listing,
+            municipalities,
+            columns=ListColumns("code", "name_ar", "name_en", "lon", "lat"),
+            rows=work.rows,
+            locate_named=False,
+        ).matches.reset_index(drop=True)
+        method = matches["method"].to_numpy(dtype=object)
+        notes = matches["note"].to_numpy(dtype=object)
+        ok = ~np.isin(method, ["none", "skipped"])
+        pcode[ok] = matches["pcode"].to_numpy(dtype=object)[ok]
+    matched = pcode != ""
+    skipped = method == "skipped"
+    work.add(
+        np.flatnonzero(skipped),
+        "pcode",
+        "not a municipality (a blank row, or an answer option such as 'dk' in a list of "
+        "numbered codes); remove the row",
+        user_column=work.user_column(LIST_ID) or LIST_ID,
+        covers=all_columns,
+    )
+    unmatched = ~matched & ~skipped
+    reason_of = {p: notes[p] or "no municipality of the workspace has a similar name" for p in
+                 np.flatnonzero(unmatched)}  # fmt: skip
+    if options.unmatched == "reject":
+        for p in np.flatnonzero(unmatched):
+            work.add(
+                [p],
+                "pcode",
+                f"matches none of the workspace's municipalities ({reason_of[p]}); correct "
+                "the name, or import with --unmatched new (Data page: 'add them as new "
+                "municipalities') to add it",
+                user_column="name_en, name_ar",
+                covers=all_columns,
+            )
+        new = np.zeros(n, dtype=bool)
+    else:
+        lost = unmatched & ~located
+        for p in np.flatnonzero(lost):
+            work.add(
+                [p],
+                "pcode",
+                f"matches none of the workspace's municipalities ({reason_of[p]}) and has no "
+                "coordinates: a new municipality needs the latitude and longitude of its "
+                "seat; add them, or correct the name if it is one of the workspace's",
+                user_column="name_en, name_ar",
+                covers=all_columns,
+            )
+        new = unmatched & located
+        taken = set() if municipalities is None else set(municipalities["pcode"].astype(str))
+        pcode[new] = _unofficial_codes(ids[new], names_en[new], taken)
+    frame["pcode"] = pcode
+    districts = workspace.layers.get("districts")
+    given = _text_column(frame, "district_pcode").to_numpy(dtype=object)
+    found = _district_of_points(districts, lon, lat)
+    derive = (given == "") & located & (matched | new)
+    district = given.copy()
+    district[derive] = found[derive]
+    nowhere = derive & (found == "")
+    for p in np.flatnonzero(nowhere & new):
+        where = "no district in the workspace"
+        if isinstance(districts, gpd.GeoDataFrame) and len(districts):
+            name, km = _nearest_district(districts, lon[p], lat[p])
+            where = f"none of the workspace's districts (nearest: {name}, {km:,.1f} km away)"
+        work.add(
+            [p],
+            "district_pcode",
+            f"the seat (latitude {lat[p]:g}, longitude {lon[p]:g}) lies in {where}; check "
+            "the coordinates or give district_pcode",
+            user_column=f"{work.user_column('seat_lat')}, {work.user_column('seat_lon')}",
+            covers=all_columns,
+        )
+    current_district = pd.Series(dtype=object)
+    if municipalities is not None and len(municipalities):
+        current_district = _by_key(municipalities, "pcode")["district_pcode"]
+    keep_district = nowhere & matched
+    district[keep_district] = current_district.reindex(pcode[keep_district]).to_numpy(object)
+    work.add(
+        np.flatnonzero(keep_district),
+        "district_pcode",
+        "the seat lies in none of the workspace's districts: the municipality keeps its "
+        "district; check the coordinates",
+        "warning",
+        per_row=False,
+    )
+    moved = matched & derive & ~nowhere
+    was = current_district.reindex(pcode[moved]).astype("string").fillna("").to_numpy(object)
+    for i, p in enumerate(np.flatnonzero(moved)):
+        if was[i] and was[i] != district[p]:
+            work.add(
+                [p],
+                "district_pcode",
+                f"the seat lies in district {district[p]}, the workspace has "
+                f"{pcode[p]} in {was[i]}: its district changes to {district[p]}",
+                "warning",
+            )
+    if derive.any() or "district_pcode" in frame.columns:
+        frame["district_pcode"] = district
+    counts = pd.Series(method[matched]).value_counts()
+    by = ", ".join(f"{m} {k}" for m, k in counts.items())
+    parts = [
+        f"municipality list: {int(matched.sum()):,} of {n:,} row(s) matched to the "
+        f"workspace's municipalities" + (f" (by {by})" if by else "")
+    ]
+    if new.any():
+        parts.append(
+            f"{int(new.sum()):,} added as new municipalities with codes that are not "
+            f"official ({UNOFFICIAL_PREFIX}…)"
+        )
+    if unmatched.any() and not new.all():
+        parts.append(f"{int((unmatched & ~new).sum()):,} unmatched and rejected")
+    if derive.any():
+        parts.append(f"districts of {int((derive & ~nowhere).sum()):,} found from the seats")
+    work.notes.append("; ".join(parts))
+    bare = matched & ~located
+    if bare.any():
+        work.notes.append(
+            f"{int(bare.sum()):,} matched row(s) without coordinates "
+            f"({work.conversion.table.row_label}s {describe_rows(work.rows[bare])}): their "
+            "names and codes are updated, their seats, districts and boundaries kept"
+        )
+    return frame
+
+
+def _list_effects(
+    current: pd.DataFrame | None, result: pd.DataFrame, workspace: Workspace
+) -> list[str]:
+    """Say what a municipality list changes for the layers that refer to municipalities."""
+    if current is None or not len(current):
+        return []
+    before = _by_key(current, "pcode")
+    after = _by_key(result, "pcode")
+    removed = set(before.index) - set(after.index)
+    common = before.index.intersection(after.index)
+    old = before.loc[common, "district_pcode"].astype("string")
+    new = after.loc[common, "district_pcode"].astype("string")
+    moved = common[(old != new).fillna(False).to_numpy(dtype=bool)]
+    lost: list[str] = []
+    shifted: list[str] = []
+    for child, column, parent in REFERENCES:
+        rows = workspace.layers.get(child)
+        if parent != "municipalities" or rows is None or not len(rows) or column not in rows:
+            continue
+        values = rows[column].astype("string")
+        gone = int(values.isin(removed).sum())
+        if gone:
+            lost.append(f"{gone:,} {child}")
+        changed = int(values.isin(set(moved)).sum())
+        if changed:
+            shifted.append(f"{changed:,} {child}")
+    lines = []
+    if lost:
+        lines.append(
+            "other layers: " + ", ".join(lost) + " refer to municipalities this import "
+            "removes (see the warnings)"
+        )
+    else:
+        lines.append(
+            "other layers: no centre, unit or incident loses its municipality (none is removed)"
+        )
+    if len(moved):
+        listed = ", ".join(
+            f"{after.loc[k, 'name_en']} ({k}) {old[k]} → {new[k]}" for k in list(moved)[:5]
+        )
+        lines.append(
+            f"district changes: {listed}"
+            + (f"; {', '.join(shifted)} are in these municipalities" if shifted else "")
+        )
+    return lines
 
 
 def _large_removal(
@@ -884,7 +1262,15 @@ def _candidate_frame(
             values = _clean_numbers(values, decimal=kind == "float")
         elif kind == "date" and not pd.api.types.is_datetime64_any_dtype(values):
             values = _read_dates(work, name, values)
+        elif kind == "str" and is_coded(name):
+            reading = read_coded_values(name, values)
+            values = reading.values
+            said = reading.describe(work.user_column(name) or name)
+            if said:
+                work.notes.append(said)
         data[name] = values.reset_index(drop=True)
+    if layer == "access_audits":
+        _derive_audit_ids(work, data, n)
     keys = (
         data[key].astype("string").str.strip().replace({"": pd.NA})
         if key in data
@@ -928,7 +1314,7 @@ def _candidate_frame(
             defaulted.append(defaults[name])
         elif new.any() and schema.column(name).must_be_present:
             work.add(
-                np.flatnonzero(new),
+                np.flatnonzero(new & ~_explained(work, name, n)),
                 name,
                 f"required column '{name}' is missing from the file; add it (see the layer "
                 "template) or map one of your columns to it",
@@ -939,8 +1325,9 @@ def _candidate_frame(
     for reason in dict.fromkeys(d.reason for d in defaulted):
         group = [d for d in defaulted if d.reason == reason]
         given = ", ".join(f"{d.column} = {d.value}" for d in group)
+        # Rows already rejected for that column (a list's unmatched rows) get nothing.
         work.add(
-            new_rows,
+            new_rows[~_explained(work, group[0].column, n)[new_rows]],
             group[0].column if len(group) == 1 else None,
             f"not in the file ({reason}): new rows get {given}",
             "warning",
@@ -956,7 +1343,7 @@ def _candidate_frame(
             "warning",
             per_row=False,
         )
-    for extra in (*conversion.extras, MUNICIPALITY_NAME):
+    for extra in (*conversion.extras, MUNICIPALITY_NAME, LIST_ID):
         if extra in frame.columns:
             data[extra] = frame[extra].reset_index(drop=True)
     candidate = pd.DataFrame(data, index=pd.RangeIndex(n))
@@ -965,6 +1352,75 @@ def _candidate_frame(
         "municipality_pcode" not in frame.columns
     )
     return candidate
+
+
+def _derive_audit_ids(work: _Work, data: dict[str, pd.Series], n: int) -> None:
+    """Give audits without ``audit_id`` one made of centre and date: ``A-90301-2025-03-01``.
+
+    The same centre and date give the same ID in every import (so a file imported again
+    updates its audits rather than adding them twice); a second audit of one centre on
+    one day in the file gets ``-2``, a third ``-3``.
+    """
+    given = (
+        data["audit_id"].astype("string").fillna("").str.strip()
+        if "audit_id" in data
+        else pd.Series("", index=range(n), dtype="string")
+    )
+    blank = (given == "").to_numpy(dtype=bool)
+    if not blank.any() or "centre_id" not in data or "audit_date" not in data:
+        return
+    centre = data["centre_id"].astype("string").fillna("").str.strip()
+    day = data["audit_date"].astype("string").fillna("").str.strip()
+    no_centre, no_day = (centre == "").to_numpy(dtype=bool), (day == "").to_numpy(dtype=bool)
+    usable = blank & ~no_centre & ~no_day
+    for lacking, what, column in (
+        (blank & no_centre, "centre", "centre_id"),
+        (blank & ~no_centre & no_day, "audit date", "audit_date"),
+    ):
+        work.add(
+            np.flatnonzero(lacking),
+            "audit_id",
+            f"no audit_id, and none can be made without the {what}: fill in {column} (an "
+            "ID is then made from centre and date) or give an audit_id",
+            user_column="audit_id",
+        )
+    if not usable.any():
+        return
+    made = ("A-" + centre + "-" + day).where(pd.Series(usable), "")
+    taken = set(given[~blank])
+    ids: list[object] = given.astype(object).tolist()
+    seen: dict[str, int] = {}
+    for p in np.flatnonzero(usable):
+        base = str(made.iloc[p])
+        seen[base] = seen.get(base, 0) + 1
+        candidate = base if seen[base] == 1 else f"{base}-{seen[base]}"
+        while candidate in taken:
+            seen[base] += 1
+            candidate = f"{base}-{seen[base]}"
+        taken.add(candidate)
+        ids[p] = candidate
+    data["audit_id"] = pd.Series(ids, index=range(n), dtype=object)
+    example = ids[int(np.flatnonzero(usable)[0])]
+    work.add(
+        np.flatnonzero(usable),
+        "audit_id",
+        f"no audit_id given: an ID was made from the centre and the audit date (e.g. "
+        f"{example}); the same centre and date get the same ID when imported again",
+        "warning",
+        per_row=False,
+        user_column="audit_id",
+    )
+
+
+def _explained(work: _Work, column: str, n: int) -> NDArray[np.bool_]:
+    """Rows already rejected by a problem that covers ``column`` (not reported again)."""
+    mask = np.zeros(n, dtype=bool)
+    for finding in work.findings:
+        if finding.positions is None or finding.problem.severity != "error":
+            continue
+        if column == finding.column or column in finding.covers:
+            mask[finding.positions] = True
+    return mask
 
 
 def _fill_blanks(
@@ -1055,6 +1511,24 @@ def country_area(workspace: Workspace) -> shapely.Geometry:
     return area
 
 
+def _libya_area() -> shapely.Geometry:
+    """Libya's bundled outline widened by :data:`COUNTRY_MARGIN_DEG` (prepared)."""
+    area = shapely.buffer(read_outline(), COUNTRY_MARGIN_DEG)
+    shapely.prepare(area)
+    return area
+
+
+def _nearest_district(districts: gpd.GeoDataFrame, lon: float, lat: float) -> tuple[str, float]:
+    """Return ("Sirt (LY-SR)", distance in km) of the district nearest to a point."""
+    geoms = districts.geometry.to_numpy()
+    usable = np.flatnonzero(~(shapely.is_missing(geoms) | shapely.is_empty(geoms)))
+    point = _project(shapely.Point(lon, lat))
+    km = np.array([shapely.distance(_project(geoms[i]), point) / 1000 for i in usable])
+    best = usable[int(np.argmin(km))]
+    row = districts.iloc[best]
+    return f"{row.get('name_en')} ({row.get('pcode')})", float(km.min())
+
+
 def _geometries(
     work: _Work,
     candidate: pd.DataFrame,
@@ -1093,7 +1567,10 @@ def _geometries(
             work.add(
                 np.flatnonzero(fill),
                 "geometry",
-                "no location in the file: these existing rows keep their current location",
+                "no location in the file: these existing rows keep their current location"
+                if schema.geometry == "point"
+                else f"no {schema.geometry} in the file: these existing rows keep their "
+                f"current {schema.geometry}",
                 "warning",
                 per_row=False,
             )
@@ -1222,6 +1699,9 @@ def _points_from_coordinates(
         }
     )
     outside = usable & ~inside & ~swapped
+    districts = workspace.layers.get("districts")
+    partial = outside.any() and isinstance(districts, gpd.GeoDataFrame) and len(districts) > 0
+    libya = _libya_area() if partial else None
     for p in np.flatnonzero(outside):
         if not in_range[p]:
             what = (
@@ -1230,6 +1710,13 @@ def _points_from_coordinates(
                 else f"longitude {lon[p]:g} is beyond ±180"
             )
             message = f"{what}; correct the coordinates"
+        elif partial and shapely.contains_xy(libya, lon[p], lat[p]):
+            name, km = _nearest_district(districts, lon[p], lat[p])
+            message = (
+                f"the point (latitude {lat[p]:g}, longitude {lon[p]:g}) lies outside the "
+                f"workspace's districts (nearest: {name}, {km:,.1f} km away); import the "
+                "district that holds it, or check the coordinates"
+            )
         else:
             message = (
                 f"the point (latitude {lat[p]:g}, longitude {lon[p]:g}) lies outside Libya; "
@@ -1700,8 +2187,9 @@ def _validate(work: _Work, candidate: pd.DataFrame, options: ImportOptions) -> _
         if finding.positions is None or finding.column is None:
             continue
         if finding.problem.severity == "error":
-            mask = covered.setdefault(finding.column, np.zeros(n, dtype=bool))
-            mask[finding.positions] = True
+            for covered_column in (finding.column, *finding.covers):
+                mask = covered.setdefault(covered_column, np.zeros(n, dtype=bool))
+                mask[finding.positions] = True
     # A municipality to be found from a location that failed is explained by that failure.
     derive = candidate.attrs.get("derive_municipality")
     if derive is not None and "geometry" in covered:
@@ -2072,6 +2560,7 @@ class ImportRun:
     version: LayerVersion | None
     dry_run: bool = False
     rejected_path: str | None = None
+    mapping_path: str | None = None
 
     @property
     def imported(self) -> bool:
@@ -2094,6 +2583,11 @@ class ImportRun:
         if self.rejected_path:
             lines.append(
                 f"{len(preview.rejected):,} rejected row(s) written to {self.rejected_path}"
+            )
+        if self.mapping_path:
+            lines.append(
+                f"column mapping saved to {self.mapping_path} (reuse it with --mapping "
+                f"{self.mapping_path})"
             )
         if self.version is not None:
             lines.append(
@@ -2137,6 +2631,8 @@ def import_path(
     dry_run: bool = False,
     limits: ImportLimits | None = None,
     overrides: Mapping[str, str] | None = None,
+    mapping_path: str | Path | None = None,
+    save_mapping_path: str | Path | None = None,
 ) -> ImportRun:
     """Import a file on disk into a workspace file (creating it if absent): the CLI's path.
 
@@ -2161,6 +2657,12 @@ def import_path(
     overrides
         ``{target: source column}`` laid over the suggested mapping
         (:func:`mapping_with_overrides`); ``None`` or empty: the suggested mapping.
+    mapping_path
+        A mapping saved with ``save_mapping_path`` (``--mapping FILE``), used in place of
+        the suggested one (``overrides`` are laid over it).
+    save_mapping_path
+        Write the mapping used there (``--save-mapping FILE``, JSON of
+        :func:`geo.mapping.dump_mapping`), before anything is stored; also in a dry run.
 
     Returns
     -------
@@ -2178,20 +2680,40 @@ def import_path(
     """
     source = read_path(file_path, limits=limits)
     table = options.table if options is not None else None
+    saved = None if mapping_path is None else _read_saved_mapping(Path(mapping_path))
     mapping = (
-        mapping_with_overrides(source, layer, overrides, fmt=fmt, table_name=table)
-        if overrides
+        mapping_with_overrides(
+            source,
+            layer,
+            overrides or {},
+            fmt=fmt,
+            table_name=table,
+            saved=saved,
+            saved_name=str(mapping_path),
+        )
+        if overrides or saved is not None
         else None
     )
     workspace = _workspace_or_empty(workspace_path)
     preview = prepare_import(
         source, layer, workspace, viewer, fmt=fmt, mapping=mapping, options=options
     )
+    saved_to = None
+    if save_mapping_path is not None:
+        if preview.format not in ("generic", "hxl"):
+            raise InputError(
+                f"--save-mapping applies to generic and HXL files, but {source.filename} was "
+                f"read as {preview.format_label}, whose columns are fixed; add --format "
+                "generic to map its columns yourself, or leave out --save-mapping"
+            )
+        with staged_file(save_mapping_path, dump_mapping(layer, preview.mapping)):
+            pass  # written beside, then renamed: never half-written
+        saved_to = str(save_mapping_path)
     store = GeoPackageStore(workspace_path)
     commit = not dry_run and preview.can_commit
     if rejected_path is None or not len(preview.rejected):
         version = commit_import(store, preview, viewer) if commit else None
-        return ImportRun(preview, version, dry_run, None)
+        return ImportRun(preview, version, dry_run, None, saved_to)
     export = make_entry(
         actor=viewer.name,
         action="export",
@@ -2212,7 +2734,19 @@ def import_path(
                     "--dry-run first, or leave out --rejected"
                 )
             store.append_audit([export])
-    return ImportRun(preview, version, dry_run, str(rejected_path))
+    return ImportRun(preview, version, dry_run, str(rejected_path), saved_to)
+
+
+def _read_saved_mapping(path: Path) -> SavedMapping:
+    """Read ``--mapping FILE``; a file that cannot be read is an :class:`InputError`."""
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise InputError(
+            f"the column mapping {path} cannot be read ({exc.strerror or exc}); give the "
+            "path of a file saved with --save-mapping"
+        ) from exc
+    return load_mapping(content, name=str(path))
 
 
 # -- the road layer ----------------------------------------------------------------------
@@ -2578,7 +3112,7 @@ def layer_template(
     import xlsxwriter  # imported here: only template downloads need it
 
     targets = describe_targets(layer)
-    target_names = [t for t in targets["column"] if t != MUNICIPALITY_NAME]
+    target_names = [t for t in targets["column"] if t not in (MUNICIPALITY_NAME, LIST_ID)]
     output = io.BytesIO()
     workbook = xlsxwriter.Workbook(output, {"in_memory": True})
     bold = workbook.add_format({"bold": True, "bg_color": "#dde8f0"})

@@ -6,7 +6,10 @@ A *target* is a column the importer fills: every schema column of the layer
 - ``longitude`` and ``latitude`` (degrees WGS84) make the point of a point layer;
 - ``wkt`` holds a polygon as Well-Known Text when a table (not a GIS file) carries polygons;
 - ``municipality_name`` names the municipality when no P-code is given; the importer
-  looks it up among the workspace's municipalities (Arabic or English, spelling-tolerant).
+  looks it up among the workspace's municipalities (Arabic or English, spelling-tolerant);
+- ``list_id`` is a municipality list's own ID (a ministry's number, not a P-code): such a
+  list is matched to the workspace's municipalities (see :mod:`geo.imports`) and the ID
+  is kept in a ``list_id`` column.
 
 :func:`suggest_mapping` proposes, for each target, the file column whose header matches it:
 the canonical name, the English or Arabic template header (:data:`ARABIC_HEADERS`), a
@@ -19,6 +22,7 @@ hands to :func:`geo.imports.prepare_import`.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -48,7 +52,8 @@ LONGITUDE = "longitude"
 LATITUDE = "latitude"
 WKT = "wkt"
 MUNICIPALITY_NAME = "municipality_name"
-PSEUDO_TARGETS = (LONGITUDE, LATITUDE, WKT, MUNICIPALITY_NAME)
+LIST_ID = "list_id"
+PSEUDO_TARGETS = (LONGITUDE, LATITUDE, WKT, MUNICIPALITY_NAME, LIST_ID)
 
 #: Arabic headers of the templates (and accepted on import), by target.
 ARABIC_HEADERS: Mapping[str, str] = {
@@ -101,6 +106,7 @@ ARABIC_HEADERS: Mapping[str, str] = {
     LATITUDE: "خط العرض",
     WKT: "الشكل WKT",
     MUNICIPALITY_NAME: "اسم البلدية",
+    LIST_ID: "رقم القائمة",
 }
 
 #: Other headers commonly used for a target (any layer); compared by :func:`header_key`.
@@ -109,6 +115,19 @@ SYNONYMS: Mapping[str, tuple[str, ...]] = {
     LATITUDE: ("lat", "y", "latitude_dd", "center_lat", "centre_lat", "gps_lat"),
     WKT: ("geometry", "geom", "the_geom", "shape", "wkt_geom"),
     "pcode": ("p_code", "admin_pcode", "code"),
+    LIST_ID: (
+        "id",
+        "municipality_id",
+        "muni_id",
+        "mun_id",
+        "baladiya_id",
+        "no",
+        "number",
+        "رقم",
+        "الرقم",
+    ),  # fmt: skip
+    "seat_lon": ("longitude", "lon", "long", "lng", "x", "seat_longitude", "longitude_dd"),
+    "seat_lat": ("latitude", "lat", "y", "seat_latitude", "latitude_dd"),
     "name_en": ("name", "english_name", "name_english", "name (english)"),
     "name_ar": ("arabic_name", "name_arabic", "name (arabic)", "الاسم", "اسم"),
     "centre_id": ("center_id", "centre_code", "center_code", "polling_centre_id", "pc_id"),
@@ -137,6 +156,14 @@ SYNONYMS: Mapping[str, tuple[str, ...]] = {
     "audit_date": ("date_audit", "visit_date"),
     "officers": ("personnel", "staff"),
     "female_officers": ("women_officers", "policewomen"),
+}
+#: Synonyms that hold in one layer only: a centre list's ``municipality_name_en`` names
+#: the centre's municipality, a municipality list's names the municipality itself.
+LAYER_SYNONYMS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
+    "municipalities": {
+        "name_en": ("municipality_name_en",),
+        "name_ar": ("municipality_name_ar",),
+    },
 }
 
 
@@ -204,6 +231,8 @@ def targets_of(layer: str) -> tuple[str, ...]:
         extra.append(WKT)
     if "municipality_pcode" in schema.column_names:
         extra.append(MUNICIPALITY_NAME)
+    if layer == "municipalities":
+        extra.append(LIST_ID)
     return (*schema.column_names, *extra)
 
 
@@ -310,8 +339,8 @@ class Conversion:
     label: str = ""
 
 
-def _candidates(target: str) -> set[str]:
-    names = {target, *SYNONYMS.get(target, ())}
+def _candidates(target: str, layer: str) -> set[str]:
+    names = {target, *SYNONYMS.get(target, ()), *LAYER_SYNONYMS.get(layer, {}).get(target, ())}
     if target in ARABIC_HEADERS:
         names.add(ARABIC_HEADERS[target])
     return {header_key(n) for n in names}
@@ -354,7 +383,6 @@ def suggest_mapping(table: RawTable, layer: str) -> ColumnMapping:
                     used.add(column)
                     break
     keys = {column: header_key(column) for column in table.columns}
-    key_column = LAYERS[layer].key
     for strict in (True, False):
         for target in targets:
             if target in chosen:
@@ -362,7 +390,8 @@ def suggest_mapping(table: RawTable, layer: str) -> ColumnMapping:
             wanted = (
                 {header_key(target), header_key(ARABIC_HEADERS.get(target, target))}
                 if strict
-                else _candidates(target) | ({"id"} if target == key_column else set())
+                else _candidates(target, layer)
+                | ({"id"} if target == _key_target(layer) else set())
             )
             for column in table.columns:
                 if column not in used and keys[column] in wanted:
@@ -370,6 +399,15 @@ def suggest_mapping(table: RawTable, layer: str) -> ColumnMapping:
                     used.add(column)
                     break
     return ColumnMapping(tuple((t, chosen[t]) for t in targets if t in chosen))
+
+
+def _key_target(layer: str) -> str:
+    """Return the target an ``id`` column fills: the key, or a municipality list's own ID.
+
+    An ``id`` beside municipality names is a list's number (1, 2, …), never an OCHA
+    P-code, so it fills ``list_id`` and the rows are matched (see :mod:`geo.imports`).
+    """
+    return LIST_ID if layer == "municipalities" else LAYERS[layer].key
 
 
 def guess_layer(table: RawTable) -> str | None:
@@ -381,7 +419,7 @@ def guess_layer(table: RawTable) -> str | None:
     best: tuple[int, str] | None = None
     for layer, schema in LAYERS.items():
         mapped = suggest_mapping(table, layer).targets
-        if schema.key not in mapped or len(mapped) < 3:
+        if not {schema.key, _key_target(layer)} & set(mapped) or len(mapped) < 3:
             continue
         score = len(mapped) + 3
         if best is None or score > best[0]:
@@ -412,6 +450,80 @@ def check_mapping(table: RawTable, layer: str, mapping: ColumnMapping) -> None:
         )
 
 
+#: What a saved column mapping says it is (``--save-mapping``), and its format version.
+SAVED_MAPPING_KIND = "column mapping"
+SAVED_MAPPING_VERSION = 1
+
+
+@dataclass(frozen=True)
+class SavedMapping:
+    """A column mapping saved for one layer (``--save-mapping FILE``, ``--mapping FILE``)."""
+
+    layer: str
+    mapping: ColumnMapping
+
+
+def dump_mapping(layer: str, mapping: ColumnMapping) -> bytes:
+    """Return ``mapping`` as the JSON of a saved mapping (UTF-8, indented).
+
+    ``{"kind": "column mapping", "version": 1, "layer": "centres",
+    "columns": {"centre_id": "kod", …}}``: ``columns`` maps each target to the file's column.
+    """
+    content = {
+        "kind": SAVED_MAPPING_KIND,
+        "version": SAVED_MAPPING_VERSION,
+        "layer": layer,
+        "columns": mapping.as_dict(),
+    }
+    return (json.dumps(content, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def load_mapping(content: bytes, *, name: str) -> SavedMapping:
+    """Read a mapping written by :func:`dump_mapping`.
+
+    Parameters
+    ----------
+    content
+        The file's bytes.
+    name
+        The file's name, for messages.
+
+    Raises
+    ------
+    InputError
+        When the content is not such a mapping (not JSON, another kind, no layer, columns
+        that are not text), naming the file and how to make one.
+    """
+    fix = "save one with --save-mapping FILE on an import that maps the columns"
+    try:
+        data = json.loads(content.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(
+            f"the column mapping {name} is not a column mapping saved by --save-mapping "
+            f"(not JSON: {exc}); {fix}"
+        ) from exc
+    columns = data.get("columns") if isinstance(data, dict) else None
+    layer = data.get("layer") if isinstance(data, dict) else None
+    if (
+        not isinstance(data, dict)
+        or data.get("kind") != SAVED_MAPPING_KIND
+        or not isinstance(layer, str)
+        or not isinstance(columns, dict)
+        or not all(isinstance(k, str) and isinstance(v, str) for k, v in columns.items())
+    ):
+        raise InputError(
+            f"the column mapping {name} is not a column mapping saved by --save-mapping "
+            f'(it needs "kind": "{SAVED_MAPPING_KIND}", a "layer" and "columns" '
+            f"of target: file column); {fix}"
+        )
+    if data.get("version") != SAVED_MAPPING_VERSION:
+        raise InputError(
+            f"the column mapping {name} has version {data.get('version')!r}, and this version "
+            f"of the planner reads version {SAVED_MAPPING_VERSION}; {fix}"
+        )
+    return SavedMapping(layer, ColumnMapping(tuple(columns.items())))
+
+
 #: Values given to new rows of a layer when a generic file lacks the column.
 GENERIC_DEFAULTS: Mapping[str, tuple[FillDefault, ...]] = {
     "centres": (
@@ -425,6 +537,10 @@ GENERIC_DEFAULTS: Mapping[str, tuple[FillDefault, ...]] = {
     "units": (FillDefault("vehicles", 0, "the file has no vehicles column"),),
     "municipalities": (FillDefault("boundary_kind", "imported", "polygons from a file"),),
 }
+#: A municipality table without polygons (seats only): its boundaries are not known.
+SEATS_ONLY_DEFAULTS: tuple[FillDefault, ...] = (
+    FillDefault("boundary_kind", "approximate", "a table of seats, without boundaries"),
+)
 
 
 def apply_mapping(
@@ -462,7 +578,11 @@ def apply_mapping(
         frame=frame,
         mapping=mapping,
         geometry=table.geometry,
-        defaults=GENERIC_DEFAULTS.get(layer, ()),
+        defaults=(
+            SEATS_ONLY_DEFAULTS
+            if layer == "municipalities" and table.geometry is None and WKT not in frame
+            else GENERIC_DEFAULTS.get(layer, ())
+        ),
         notes=tuple(notes),
     )
 
@@ -473,7 +593,7 @@ def template_headers(layer: str, lang: Literal["en", "ar"] = "en") -> list[str]:
     Point layers get ``longitude``/``latitude``; polygon layers a ``wkt`` column;
     ``municipality_name`` is left out (the P-code is the reference).
     """
-    names = [t for t in targets_of(layer) if t != MUNICIPALITY_NAME]
+    names = [t for t in targets_of(layer) if t not in (MUNICIPALITY_NAME, LIST_ID)]
     if lang == "ar":
         return [ARABIC_HEADERS.get(n, n) for n in names]
     return names
@@ -501,6 +621,7 @@ def describe_targets(layer: str) -> pd.DataFrame:
                 LATITUDE: "number, degrees north (WGS84)",
                 WKT: "polygon as WKT, WGS84",
                 MUNICIPALITY_NAME: "text (Arabic or English)",
+                LIST_ID: "text: a list's own ID (not a P-code); rows are matched by name",
             }[target]
             required = "yes" if target in (LONGITUDE, LATITUDE) else "no"
             allowed = ""

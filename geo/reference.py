@@ -84,6 +84,19 @@ def read_reference(directory: Path | None = None) -> Reference:
     )
 
 
+def read_outline(directory: Path | None = None) -> shapely.Geometry:
+    """Return Libya's outline from the bundled reference (one geometry, EPSG:4326).
+
+    Raises
+    ------
+    StoreError
+        When the bundled file is missing.
+    """
+    folder = REFERENCE_DIR if directory is None else Path(directory)
+    frame = _read_frame(folder / OUTLINE_FILE)
+    return shapely.union_all(frame.geometry.to_numpy())
+
+
 def _read_frame(path: Path) -> gpd.GeoDataFrame:
     if not path.is_file():
         raise StoreError(f"bundled reference file {path} is missing; {REBUILD_HINT}")

@@ -6,6 +6,7 @@ Parsing and previews are cached by the upload's identity and the choices made, s
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable
 
@@ -26,10 +27,13 @@ from geo.imports import (
     ImportOptions,
     ImportPreview,
     RecordAction,
+    UnmatchedChoice,
     build_pick_map,
     build_preview_map,
     commit_import,
+    default_mode,
     detect_format,
+    fit_saved_mapping,
     layer_template,
     prepare_import,
     prepare_record,
@@ -38,7 +42,14 @@ from geo.imports import (
     restore_layer,
 )
 from geo.io import KNOWN_SUFFIXES, ImportLimits, SourceFile, read_upload
-from geo.mapping import LATITUDE, LONGITUDE, ColumnMapping, suggest_mapping, targets_of
+from geo.mapping import (
+    LATITUDE,
+    LONGITUDE,
+    ColumnMapping,
+    dump_mapping,
+    suggest_mapping,
+    targets_of,
+)
 from geo.permissions import Viewer
 from geo.schema import LAYER_NAMES, LAYERS
 from geo.store import BaseVersion, GeoPackageStore, LayerVersion
@@ -110,12 +121,14 @@ def _preview(
     mode: ImportMode | None,
     table: str | None,
     confirm: bool,
+    unmatched: UnmatchedChoice,
     _workspace: Workspace,
     _viewer: Viewer,
 ) -> ImportPreview:
     del key
     mapping = None if pairs is None else ColumnMapping(pairs)
-    options = ImportOptions(swap_coordinates=swap, mode=mode, table=table, confirm_replace=confirm)
+    options = ImportOptions(swap_coordinates=swap, mode=mode, table=table, confirm_replace=confirm,
+                            unmatched=unmatched)  # fmt: skip
     return prepare_import(
         _source, layer, _workspace, _viewer, fmt=fmt, mapping=mapping, options=options
     )
@@ -133,17 +146,51 @@ def preview(
     mode: ImportMode | None,
     table: str | None,
     confirm: bool = False,
+    unmatched: UnmatchedChoice = "new",
 ) -> ImportPreview:
     """Return the preview of importing ``source`` (cached per file, choices and version).
 
-    ``confirm`` says the user confirmed a replace that removes most of the layer.
+    ``confirm`` says the user confirmed a replace that removes most of the layer;
+    ``unmatched`` what becomes of a municipality list's rows that match nothing.
     """
     pairs = None if mapping is None else mapping.pairs
     key = "|".join(
         [source.sha256, layer, fmt, repr(pairs), str(swap), str(mode), str(table),
-         str(confirm), workspace.stamp, viewer.name, viewer.role]
+         str(confirm), unmatched, workspace.stamp, viewer.name, viewer.role]
     )  # fmt: skip
-    return _preview(key, source, layer, fmt, pairs, swap, mode, table, confirm, workspace, viewer)
+    return _preview(key, source, layer, fmt, pairs, swap, mode, table, confirm, unmatched,
+                    workspace, viewer)  # fmt: skip
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _suggested_mode(
+    key: str,
+    _source: SourceFile,
+    layer: str,
+    fmt: FormatChoice,
+    pairs: tuple[tuple[str, str], ...] | None,
+    table: str | None,
+) -> ImportMode:
+    del key
+    mapping = None if pairs is None else ColumnMapping(pairs)
+    return default_mode(_source, layer, fmt=fmt, mapping=mapping, table_name=table)
+
+
+def suggested_mode(
+    source: SourceFile,
+    layer: str,
+    fmt: FormatChoice,
+    mapping: ColumnMapping | None,
+    table: str | None,
+) -> ImportMode:
+    """Return the default way the file joins the layer (cached; a municipality list upserts).
+
+    Boundary layers are replaced by default; ``upsert`` for ``municipalities`` means the
+    file is a municipality list (names and seats, matched to the workspace's).
+    """
+    pairs = None if mapping is None else mapping.pairs
+    key = "|".join([source.sha256, layer, fmt, repr(pairs), str(table)])
+    return _suggested_mode(key, source, layer, fmt, pairs, table)
 
 
 def replace_confirmed(scope: str) -> bool:
@@ -272,21 +319,46 @@ def crosswalk(source: SourceFile, workspace: Workspace) -> CrosswalkResult:
 def show_mapping_editor(
     source: SourceFile, layer: str, table: str | None, t: Translate
 ) -> ColumnMapping:
-    """Let the user map the file's columns onto the layer's columns; return the mapping."""
+    """Let the user map the file's columns onto the layer's columns; return the mapping.
+
+    A mapping saved with ``--save-mapping`` (or the download below the step) may be
+    uploaded: it sets every choice once, and they can be changed after.
+    """
     proposal = suggested_mapping(source, layer, table).as_dict()
     columns = ["", *source.table(table).columns]
     chosen: dict[str, str] = {}
     targets = targets_of(layer)
+    keys = {target: f"data_map_{source.sha256[:10]}_{layer}_{target}" for target in targets}
+    saved = st.file_uploader(
+        t("Use a saved column mapping (JSON)"), type=["json"], key="data_mapping_file"
+    )
+    if saved is not None:
+        content = saved.getvalue()
+        loaded = f"{hashlib.sha256(content).hexdigest()}|{source.sha256}|{layer}|{table}"
+        if st.session_state.get("data_mapping_loaded") != loaded:
+            fitted = fit_saved_mapping(source, layer, content, name=saved.name, table_name=table)
+            for target, key in keys.items():
+                st.session_state[key] = fitted.source_of(target) or ""
+            st.session_state["data_mapping_loaded"] = loaded
     grid = st.columns(4)
     for i, target in enumerate(targets):
         default = proposal.get(target, "")
+        set_by_state = keys[target] in st.session_state  # e.g. by a saved mapping
         chosen[target] = grid[i % 4].selectbox(
             ui.md_escape(target),
             columns,
-            index=columns.index(default) if default in columns else 0,
-            key=f"data_map_{source.sha256[:10]}_{layer}_{target}",
+            index=columns.index(default) if default in columns and not set_by_state else 0,
+            key=keys[target],
         )
-    return ColumnMapping.from_dict(chosen)
+    mapping = ColumnMapping.from_dict(chosen)
+    st.download_button(
+        t("Save this column mapping (JSON)"),
+        dump_mapping(layer, mapping),
+        file_name=f"mapping_{layer}.json",
+        mime="application/json",
+        key="data_mapping_download",
+    )
+    return mapping
 
 
 def show_report(preview_: ImportPreview, t: Translate) -> None:

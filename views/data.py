@@ -4,7 +4,6 @@ import streamlit as st
 
 import ui
 from geo.errors import PlannerError
-from geo.imports import DEFAULT_MODES
 from geo.mapping import FORMAT_LABELS, FORMAT_NAMES
 from ui import data
 
@@ -52,10 +51,11 @@ with tabs[0]:
                 with st.expander(t("Column mapping"), expanded=True):
                     mapping = data.show_mapping_editor(source, layer, table, t)
             modes = ["upsert", "replace"]
+            suggested = data.suggested_mode(source, layer, fmt, mapping, table)
             mode = st.radio(
                 t("How the rows join the layer"),
                 modes,
-                index=modes.index(DEFAULT_MODES[layer]),
+                index=modes.index(suggested),
                 format_func=lambda m: (
                     t("add and update by ID, keep the others")
                     if m == "upsert"
@@ -64,10 +64,24 @@ with tabs[0]:
                 horizontal=True,
                 key="data_mode",
             )
+            unmatched = "new"
+            if layer == "municipalities" and suggested == "upsert":  # a municipality list
+                unmatched = st.radio(
+                    t("Rows of a municipality list that match none of the workspace's"),
+                    ["new", "reject"],
+                    format_func=lambda u: (
+                        t("add them as new municipalities (code X-…, not official)")
+                        if u == "new"
+                        else t("reject them, with the reason")
+                    ),
+                    horizontal=True,
+                    key="data_unmatched",
+                )
             swap = st.session_state.get("data_swap", False)
             confirm = data.replace_confirmed(f"{source.sha256}|{layer}|{fmt}|{mode}|{table}")
             result = data.preview(source, layer, ws, viewer, fmt=fmt, mapping=mapping,
-                                  swap=swap, mode=mode, table=table, confirm=confirm)  # fmt: skip
+                                  swap=swap, mode=mode, table=table, confirm=confirm,
+                                  unmatched=unmatched)  # fmt: skip
             if len(result.swaps) or swap:
                 st.warning(f"{len(result.swaps):,} " + t("row(s) have latitude and longitude "
                            "swapped: the points fall in Libya only when exchanged."))  # fmt: skip

@@ -312,3 +312,69 @@ def test_a_restore_chosen_before_someone_else_wrote_is_refused_naming_them(works
     assert not at.exception
     assert any("version 3 was written by omar" in shown(e.value) for e in at.error)
     assert store.current_version("centres") == 3
+
+
+def test_a_municipality_list_upserts_and_asks_what_becomes_of_unmatched_rows(workspace):
+    content = (FIXTURES / "municipality_list.csv").read_bytes()
+    at = upload(open_page(), "municipality_list.csv", content)
+    at.selectbox(key="data_layer").select("municipalities").run()
+    assert not at.exception
+    assert at.radio(key="data_mode").value == "upsert"
+    figures = {m.label: m.value for m in at.metric}
+    # 12 rows: Al Qayqab (new, no seat) rejected; Abu Qurayn and Wadi al Bawanis added.
+    assert (figures["Accepted"], figures["Rejected"]) == ("11", "1")
+    at.radio(key="data_unmatched").set_value("reject").run()
+    figures = {m.label: m.value for m in at.metric}
+    assert (figures["Accepted"], figures["Rejected"]) == ("9", "3")
+
+
+def test_the_unmatched_rows_choice_shows_for_a_municipality_list_only(workspace):
+    content = (FIXTURES / "municipalities_utm.geojson").read_bytes()
+    at = upload(open_page(), "municipalities_utm.geojson", content)
+    at.selectbox(key="data_layer").select("municipalities").run()
+    assert not at.exception
+    assert at.radio(key="data_mode").value == "replace"
+    assert all(r.key != "data_unmatched" for r in at.radio)  # a boundary file
+    at = upload(at, "municipality_list.csv", (FIXTURES / "municipality_list.csv").read_bytes())
+    at.selectbox(key="data_layer").select("municipalities").run()
+    assert not at.exception
+    assert at.radio(key="data_unmatched").value == "new"
+
+
+#: A centre with headers no rule recognises, and the saved mapping that reads them.
+MINISTRY_CENTRES = (
+    "code,arabic,kind,men,women,mixed,voters,x,y\n"
+    "90801,مدرسة,general,2,1,0,1400,13.18733,32.88743\n"
+).encode()
+MINISTRY_MAPPING = {
+    "kind": "column mapping", "version": 1, "layer": "centres",
+    "columns": {"centre_id": "code", "name_ar": "arabic", "centre_type": "kind",
+                "stations_male": "men", "stations_female": "women", "stations_mixed": "mixed",
+                "registered_voters": "voters", "longitude": "x", "latitude": "y"},
+}  # fmt: skip
+
+
+def test_a_saved_column_mapping_fills_the_mapping_step(workspace):
+    at = upload(open_page(), "ministry_list.csv", MINISTRY_CENTRES)
+    at.selectbox(key="data_layer").select("centres").run()
+    figures = {m.label: m.value for m in at.metric}
+    assert figures["Accepted"] == "0"  # the suggested mapping misses most columns
+    saved = json.dumps(MINISTRY_MAPPING).encode()
+    at.file_uploader(key="data_mapping_file").set_value(("m.json", saved, "application/json"))
+    at.run()
+    assert not at.exception
+    figures = {m.label: m.value for m in at.metric}
+    assert (figures["Accepted"], figures["Rejected"]) == ("1", "0")
+
+
+def test_a_saved_column_mapping_that_does_not_fit_says_why(workspace):
+    at = upload(open_page(), "ministry_list.csv", MINISTRY_CENTRES)
+    at.selectbox(key="data_layer").select("centres").run()
+    unfit = dict(MINISTRY_MAPPING, columns={"centre_id": "kod"})
+    saved = json.dumps(unfit).encode()
+    at.file_uploader(key="data_mapping_file").set_value(("m.json", saved, "application/json"))
+    at.run()
+    assert not at.exception
+    errors = [shown(e.value) for e in at.error]
+    assert any("the column mapping m.json does not fit ministry_list.csv: it fills "
+               "'centre_id' from the column 'kod'" in e for e in errors)  # fmt: skip

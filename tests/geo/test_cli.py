@@ -614,3 +614,116 @@ def test_map_names_an_unknown_target_or_a_missing_column_and_changes_nothing(
     assert err.count("\n") == 1
     assert helps in err
     assert small_copy.read_bytes() == before
+
+
+# -- a column mapping saved and reused (issue 16) ----------------------------------------
+
+
+def ministry_csv(tmp_path, name="ministry.csv", text=UNMAPPED_CENTRE_CSV):
+    csv = tmp_path / name
+    csv.write_text(text, encoding="utf-8")
+    return csv
+
+
+def test_save_mapping_writes_the_mapping_used_and_mapping_reuses_it(small_copy, tmp_path, capsys):
+    saved = tmp_path / "ministry_mapping.json"
+    code = main(["import", "--workspace", str(small_copy), "--layer", "centres",
+                 str(ministry_csv(tmp_path)), "--dry-run", "--map", "centre_id=kod",
+                 "--map", "registered_voters=electorate",
+                 "--save-mapping", str(saved)])  # fmt: skip
+    assert code == 0, capsys.readouterr()
+    assert f"column mapping saved to {saved}" in capsys.readouterr().out
+    content = json.loads(saved.read_text(encoding="utf-8"))
+    # The two --map pairs, and the ten headers that are the layer's own column names.
+    assert content["layer"] == "centres"
+    assert content["columns"] == {
+        "centre_id": "kod", "name_ar": "name_ar", "name_en": "name_en",
+        "municipality_pcode": "municipality_pcode", "centre_type": "centre_type",
+        "stations_male": "stations_male", "stations_female": "stations_female",
+        "stations_mixed": "stations_mixed", "registered_voters": "electorate",
+        "status": "status", "longitude": "longitude", "latitude": "latitude",
+    }  # fmt: skip
+    # Another file of the same shape, imported with the saved mapping and no --map.
+    second = ministry_csv(tmp_path, "second.csv", UNMAPPED_CENTRE_CSV.replace("93001", "93002"))
+    before = len(GeoPackageStore(small_copy).read_layer("centres"))
+    code = main(["import", "--workspace", str(small_copy), "--layer", "centres", str(second),
+                 "--mode", "upsert", "--mapping", str(saved)])  # fmt: skip
+    assert code == 0, capsys.readouterr()
+    after = GeoPackageStore(small_copy).read_layer("centres")
+    assert len(after) == before + 1
+    assert after.loc[after["centre_id"] == "93002", "registered_voters"].tolist() == [1400]
+
+
+def test_map_is_laid_over_a_saved_mapping(small_copy, tmp_path, capsys):
+    saved = tmp_path / "m.json"
+    saved.write_text(json.dumps({"kind": "column mapping", "version": 1, "layer": "centres",
+                                 "columns": {"centre_id": "kod",
+                                             "registered_voters": "electorate"}}))  # fmt: skip
+    renamed = ministry_csv(tmp_path, text=UNMAPPED_CENTRE_CSV.replace("kod,", "code_no,"))
+    code = main(["import", "--workspace", str(small_copy), "--layer", "centres", str(renamed),
+                 "--dry-run", "--mapping", str(saved), "--map", "centre_id=code_no"])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 2, out
+    # Only the two mapped columns are read: the centre lacks its name, type and location.
+    assert "1 row(s) read, 0 accepted, 1 rejected" in out
+    assert "required column 'name_ar' is missing" in out
+
+
+@pytest.mark.parametrize(
+    ("content", "said", "helps"),
+    [
+        # The file lacks a column the mapping reads.
+        ({"kind": "column mapping", "version": 1, "layer": "centres",
+          "columns": {"centre_id": "code"}},
+         "fills 'centre_id' from the column 'code', which ministry.csv does not have",
+         "--map centre_id=COLUMN"),
+        # Saved for another layer.
+        ({"kind": "column mapping", "version": 1, "layer": "units",
+          "columns": {"unit_id": "kod"}},
+         "was saved for layer 'units', not 'centres'", "--layer units"),
+        # A target the layer does not have.
+        ({"kind": "column mapping", "version": 1, "layer": "centres",
+          "columns": {"centre_idd": "kod"}},
+         "'centre_idd' is not a column of layer 'centres'", "--save-mapping"),
+        # Not a mapping at all.
+        ("centre_id=kod", "is not a column mapping saved by --save-mapping", "--save-mapping"),
+    ],
+)  # fmt: skip
+def test_a_saved_mapping_that_does_not_fit_names_why_and_changes_nothing(
+    small_copy, tmp_path, capsys, content, said, helps
+):
+    saved = tmp_path / "m.json"
+    saved.write_text(content if isinstance(content, str) else json.dumps(content))
+    before = small_copy.read_bytes()
+    code = main(["import", "--workspace", str(small_copy), "--layer", "centres",
+                 str(ministry_csv(tmp_path)), "--mapping", str(saved)])  # fmt: skip
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: the column mapping {saved} ")
+    assert said in err
+    assert helps in err
+    assert err.count("\n") == 1
+    assert small_copy.read_bytes() == before
+
+
+def test_save_mapping_is_refused_for_a_file_of_fixed_columns(small_copy, tmp_path, capsys,
+                                                              real_fixtures):  # fmt: skip
+    saved = tmp_path / "m.json"
+    hnec = real_fixtures / "hnec_smartelect_centres" / "valid_center_types.csv"
+    code = main(["import", "--workspace", str(small_copy), "--layer", "centres", str(hnec),
+                 "--dry-run", "--save-mapping", str(saved)])  # fmt: skip
+    assert code == 2
+    assert "--save-mapping applies to generic and HXL files" in capsys.readouterr().err
+    assert not saved.exists()
+
+
+def test_unmatched_is_refused_for_a_layer_other_than_municipalities(small_copy, tmp_path, capsys):
+    csv = tmp_path / "new.csv"
+    csv.write_text(centre_csv("93001"), encoding="utf-8")
+    before = small_copy.read_bytes()
+    code = main(["import", "--workspace", str(small_copy), "--layer", "centres", str(csv),
+                 "--unmatched", "reject"])  # fmt: skip
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "--unmatched applies to municipality lists (--layer municipalities)" in err
+    assert small_copy.read_bytes() == before

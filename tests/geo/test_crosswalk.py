@@ -132,6 +132,24 @@ def test_rows_with_coordinates_match_spatially_when_names_fail():
     assert result.matches["confidence"].tolist() == [0.7, 0.6, 0.0]
 
 
+def test_without_locate_named_the_location_matches_only_rows_without_a_name():
+    polygons = gpd.GeoDataFrame(
+        {"pcode": ["A"], "name_en": ["Alpha"], "name_ar": ["الف"], "boundary_kind": ["official"],
+         "seat_lon": [13.05], "seat_lat": [32.05]},
+        geometry=[shapely.box(13.0, 32.0, 13.1, 32.1)],
+        crs=4326,
+    )  # fmt: skip
+    # Both rows lie in A; the first names a place A is not, the second only has a code.
+    listing = pd.DataFrame(
+        {"code": ["101", "102"], "name_en": ["Unknown One", ""],
+         "longitude": ["13.05", "13.06"], "latitude": ["32.05", "32.06"]}
+    )  # fmt: skip
+    result = crosswalk_municipalities(listing, polygons, locate_named=False)
+    assert result.matches["pcode"].tolist() == ["", "A"]
+    assert result.matches["method"].tolist() == ["none", "spatial"]
+    assert result.matches["note"].iloc[0] == "it lies in Alpha (A) but names another place"
+
+
 def test_a_seat_within_20_km_matches_when_there_are_no_polygons():
     seats = pd.DataFrame(
         {"pcode": ["A"], "name_en": ["Alpha"], "name_ar": ["الف"], "seat_lon": [13.0],
