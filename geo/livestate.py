@@ -424,12 +424,31 @@ def check_events(
         )
 
 
-def _base_layers(workspace: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
-    from geo.workspace import open_workspace
+_BaseLayers = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]
+#: The base layers read by this process, per workspace file: (stamp, layers). Reading the
+#: workspace takes about a second nationally; its stamp (the version table) a millisecond.
+_BASE_CACHE: dict[str, tuple[str, _BaseLayers]] = {}
+_BASE_CACHE_SIZE = 4
 
-    ws = open_workspace(workspace)
-    incidents = ws.layers.get("incidents")
-    return ws.layer("centres"), ws.layer("units"), incidents
+
+def _base_layers(workspace: str | Path) -> _BaseLayers:
+    """Return the ``centres``, ``units`` and ``incidents`` layers (read-only: shared).
+
+    Read again only when a layer of the workspace has a new version since the last read.
+    """
+    import geo.workspace
+
+    key = str(Path(workspace).resolve())
+    cached = _BASE_CACHE.get(key)
+    if cached is not None and cached[0] == geo.workspace.workspace_stamp(workspace):
+        return cached[1]
+    ws = geo.workspace.open_workspace(workspace)
+    layers = (ws.layer("centres"), ws.layer("units"), ws.layers.get("incidents"))
+    while len(_BASE_CACHE) >= _BASE_CACHE_SIZE:
+        _BASE_CACHE.pop(next(iter(_BASE_CACHE)))
+    # The stamp of the snapshot read, so that a write landing meanwhile is read next time.
+    _BASE_CACHE[key] = (ws.stamp.removeprefix(f"{ws.path}|"), layers)
+    return layers
 
 
 def record_events(workspace: str | Path, events: Sequence[Event]) -> AppendResult:

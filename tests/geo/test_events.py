@@ -345,3 +345,28 @@ def test_event_ids_are_canonical_uuids():
     upper = str(uuid.uuid4()).upper()
     assert make_event(kind="police_present", actor="op", centre_id="C1",
                       event_id=upper).event_id == upper.lower()  # fmt: skip
+
+
+def test_base_layers_are_read_once_per_version_of_the_workspace(workspace, monkeypatch):
+    import geo.workspace
+
+    reads = []
+    real = geo.workspace.open_workspace
+
+    def counting(path):
+        reads.append(path)
+        return real(path)
+
+    monkeypatch.setattr(geo.workspace, "open_workspace", counting)
+    record_events(workspace, [event("police_present", 1, centre_id="C1")])
+    record_events(workspace, [event("police_absent", 2, centre_id="C1")])
+    read_live_state(workspace)
+    assert len(reads) == 1  # the layers did not change: read once
+    # A new version of the units layer without U1 is seen by the next append.
+    centres, units = world()
+    GeoPackageStore(workspace).write_layer("units", units[units["unit_id"] != "U1"], author="t")
+    report = event("incident_reported", 3, centre_id="C1", category="other", severity=1)
+    with pytest.raises(InputError, match="unit U1 is not in the units layer"):
+        record_events(workspace, [report, event("unit_dispatched", 4, unit_id="U1",
+                                                incident_id=report.incident_id)])  # fmt: skip
+    assert len(reads) == 2
