@@ -479,6 +479,8 @@ class EventLog:
         if not self.exists():
             return 0
         with self._reading() as con:
+            if con is None:
+                return 0
             row = con.execute(f"SELECT COALESCE(MAX(seq), 0) FROM {EVENTS_TABLE}").fetchone()
         return int(row[0])
 
@@ -492,6 +494,8 @@ class EventLog:
             query += " WHERE time <= ?"
             params = (_time_text(until),)
         with self._reading() as con:
+            if con is None:
+                return []
             rows = con.execute(query + " ORDER BY seq", params).fetchall()
         return [_event_of(row) for row in rows]
 
@@ -569,10 +573,14 @@ class EventLog:
         return AppendResult(stored=tuple(done), already=tuple(already), version=version)
 
     @contextmanager
-    def _reading(self) -> Iterator[sqlite3.Connection]:
+    def _reading(self) -> Iterator[sqlite3.Connection | None]:
+        """Yield a connection; ``None`` while the first append is creating the database."""
         try:
             with closing(sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S)) as con:
                 if not _has_events_table(con):
+                    if con.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0] == 0:
+                        yield None  # created, its table not yet committed: no event yet
+                        return
                     raise StoreError(
                         f"{self.path} is not an event database of this application; move it "
                         "away so that it is not changed"

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from geo.coverage import analyse_coverage
-from geo.errors import InputError
+from geo.errors import InputError, StoreError
 from geo.events import EventLog, events_path, make_event
 from geo.livestate import (
     escalations_due,
@@ -370,3 +370,16 @@ def test_base_layers_are_read_once_per_version_of_the_workspace(workspace, monke
         record_events(workspace, [report, event("unit_dispatched", 4, unit_id="U1",
                                                 incident_id=report.incident_id)])  # fmt: skip
     assert len(reads) == 2
+
+
+def test_a_log_being_created_reads_as_empty_but_another_database_is_refused(workspace):
+    # The first append creates the file, then its table: a board polling in between sees
+    # an SQLite file without tables, which is an empty log, not a foreign database.
+    sqlite3.connect(events_path(workspace)).close()
+    assert events_path(workspace).is_file()
+    assert EventLog(workspace).version() == 0
+    assert EventLog(workspace).read() == []
+    with sqlite3.connect(events_path(workspace)) as con:
+        con.execute("CREATE TABLE other (x)")
+    with pytest.raises(StoreError, match="is not an event database of this application"):
+        EventLog(workspace).version()
