@@ -602,10 +602,11 @@ class EventLog:
             con.execute("PRAGMA synchronous=FULL")
             # The schema is committed on its own, so that a batch refused on the first
             # append leaves a readable (empty) log rather than a file without the table.
-            con.execute("BEGIN IMMEDIATE")
-            for statement in _SCHEMA:
-                con.execute(statement)
-            con.execute("COMMIT")
+            if not _has_events_table(con):
+                con.execute("BEGIN IMMEDIATE")
+                for statement in _SCHEMA:
+                    con.execute(statement)
+                con.execute("COMMIT")
             con.execute("BEGIN IMMEDIATE")
             try:
                 yield con

@@ -383,3 +383,17 @@ def test_a_log_being_created_reads_as_empty_but_another_database_is_refused(work
         con.execute("CREATE TABLE other (x)")
     with pytest.raises(StoreError, match="is not an event database of this application"):
         EventLog(workspace).version()
+
+
+def test_folding_the_same_layers_again_starts_from_the_layers_not_the_last_fold():
+    centres, units = world()
+    report = event("incident_reported", 0, centre_id="C1", category="other", severity=1)
+    out = event("unit_dispatched", 1, unit_id="U1", incident_id=report.incident_id)
+    moved = event("centre_relocated", 2, centre_id="C2", lat=b.at(9)[1], lon=b.at(9)[0])
+    busy = fold_events([report, out, moved], centres=centres, units=units)
+    assert not busy.units.set_index("unit_id").loc["U1", "available"]
+    fresh = fold_events([], centres=centres, units=units)
+    assert fresh.units["available"].all()
+    c2 = fresh.centres.set_index("centre_id").loc["C2"]
+    assert (c2["lon"], c2["lat"]) == pytest.approx(b.at(3))
+    assert not c2["relocated"]
