@@ -494,6 +494,8 @@ class EventLog:
         if not self.exists():
             return 0
         with self._reading() as con:
+            if con is None:
+                return 0
             row = con.execute(f"SELECT COALESCE(MAX(seq), 0) FROM {EVENTS_TABLE}").fetchone()
         return int(row[0])
 
@@ -507,6 +509,8 @@ class EventLog:
             query += " WHERE time <= ?"
             params = (_time_text(until),)
         with self._reading() as con:
+            if con is None:
+                return []
             rows = con.execute(query + " ORDER BY seq", params).fetchall()
         return [_event_of(row) for row in rows]
 
@@ -584,10 +588,14 @@ class EventLog:
         return AppendResult(stored=tuple(done), already=tuple(already), version=version)
 
     @contextmanager
-    def _reading(self) -> Iterator[sqlite3.Connection]:
+    def _reading(self) -> Iterator[sqlite3.Connection | None]:
+        """Yield a connection; ``None`` while the first append is creating the database."""
         try:
             with closing(sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S)) as con:
                 if not _has_events_table(con):
+                    if con.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0] == 0:
+                        yield None  # created, its table not yet committed: no event yet
+                        return
                     raise StoreError(
                         f"{self.path} is not an event database of this application; move it "
                         "away so that it is not changed"
@@ -609,10 +617,11 @@ class EventLog:
             con.execute("PRAGMA synchronous=FULL")
             # The schema is committed on its own, so that a batch refused on the first
             # append leaves a readable (empty) log rather than a file without the table.
-            con.execute("BEGIN IMMEDIATE")
-            for statement in _SCHEMA:
-                con.execute(statement)
-            con.execute("COMMIT")
+            if not _has_events_table(con):
+                con.execute("BEGIN IMMEDIATE")
+                for statement in _SCHEMA:
+                    con.execute(statement)
+                con.execute("COMMIT")
             con.execute("BEGIN IMMEDIATE")
             try:
                 yield con

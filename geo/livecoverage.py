@@ -125,12 +125,15 @@ class _RoadCache:
     far: tuple[dict[int, tuple[float, bool, int]], dict[int, tuple[float, bool, int]]]
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False)
 class _Snapshot:
-    """One analysis with who covers what: ``links`` (unit id, centre id) guard or reach."""
+    """One analysis, its live layers, and who covers what (made when first asked)."""
 
     result: CoverageResult
-    links: pd.DataFrame
+    centres: pd.DataFrame
+    units: pd.DataFrame
+    reach_links: tuple[IntArray, IntArray] | None
+    links: pd.DataFrame | None = None
 
 
 class LiveCoverage:
@@ -209,7 +212,9 @@ class LiveCoverage:
         units = state.units.set_index(state.units["unit_id"].astype("str"))
         away = set(units.index[~units["available"].astype(bool)])
         live = state.centres.set_index(state.centres["centre_id"].astype("str"))
-        covering = morning.links.groupby("centre_id")["unit_id"].agg(lambda u: sorted(set(u)))
+        links = self._links(morning)
+        links = links[links["centre_id"].isin(lost)]
+        covering = {c: sorted(set(u)) for c, u in links.groupby("centre_id")["unit_id"]}
         rows = []
         for cid in lost:
             why = [f"unit {u} dispatched" for u in covering.get(cid, []) if u in away]
@@ -234,7 +239,7 @@ class LiveCoverage:
         if uid not in self._unit_row.index:
             raise InputError(f"unit {uid} is not in the units layer; check the id")
         now = self._snapshot(state)
-        lost = _alone(now.links, uid, _statuses(now.result))
+        lost = _alone(self._links(now), uid, _statuses(now.result))
         status = _statuses(now.result)
         return self._lost_frame([(c, status[c], "gap", f"unit {uid} away") for c in lost])
 
@@ -282,7 +287,8 @@ class LiveCoverage:
         table = table.sort_values(["travel_min", "unit_id"], kind="stable").head(max(k, 0))
         now = self._snapshot(state)
         status = _statuses(now.result)
-        lost = [_alone(now.links, u, status) for u in table["unit_id"]]
+        links = self._links(now)
+        lost = [_alone(links, u, status) for u in table["unit_id"]]
         table["uncovers"] = np.array([len(x) for x in lost], dtype=np.int64)
         table["uncovered_ids"] = [",".join(x) for x in lost]
         return table.reset_index(drop=True)[list(OPTION_COLUMNS)]
@@ -336,24 +342,30 @@ class LiveCoverage:
         centres, units = layers["centres"], layers["units"]
         assert centres is not None
         assert units is not None
-        analysed = _analysed(centres, self.params)
-        units = units.reset_index(drop=True)
+        return _Snapshot(result, centres, units, reach_links[0] if reach_links else None)
+
+    def _links(self, snapshot: _Snapshot) -> pd.DataFrame:
+        """Return who covers what in ``snapshot``: (unit id, centre id), guard or reach."""
+        if snapshot.links is not None:
+            return snapshot.links
+        analysed = _analysed(snapshot.centres, self.params)
+        units = snapshot.units.reset_index(drop=True)
         ids = analysed["centre_id"].astype("str").to_numpy()
         centre_xy = points_xy(analysed, layer="centres")
         unit_xy = points_xy(units, layer="units")
         g_unit, g_centre = guard_links(ids, centre_xy, units, unit_xy, self.params)
-        if reach_links:
-            r_unit, r_centre = reach_links[0]
+        if snapshot.reach_links is not None:
+            r_unit, r_centre = snapshot.reach_links
         else:
             r_unit, r_centre = self._straight_links(centre_xy, units, unit_xy)
         unit_ids = units["unit_id"].astype("str").to_numpy()
-        links = pd.DataFrame(
+        snapshot.links = pd.DataFrame(
             {
                 "unit_id": np.concatenate([unit_ids[g_unit], unit_ids[r_unit]]),
                 "centre_id": np.concatenate([ids[g_centre], ids[r_centre]]),
             }
         ).drop_duplicates(ignore_index=True)
-        return _Snapshot(result, links)
+        return snapshot.links
 
     def _straight_links(
         self, centre_xy: FloatArray, units: pd.DataFrame, unit_xy: FloatArray

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from geo.coverage import analyse_coverage
-from geo.errors import InputError
+from geo.errors import InputError, StoreError
 from geo.events import EventLog, events_path, make_event
 from geo.livestate import (
     check_events,
@@ -372,3 +372,55 @@ def test_event_ids_are_canonical_uuids():
     upper = str(uuid.uuid4()).upper()
     assert make_event(kind="police_present", actor="op", centre_id="C1",
                       event_id=upper).event_id == upper.lower()  # fmt: skip
+
+
+def test_base_layers_are_read_once_per_version_of_the_workspace(workspace, monkeypatch):
+    import geo.workspace
+
+    reads = []
+    real = geo.workspace.open_workspace
+
+    def counting(path):
+        reads.append(path)
+        return real(path)
+
+    monkeypatch.setattr(geo.workspace, "open_workspace", counting)
+    record_events(workspace, [event("police_present", 1, centre_id="C1")])
+    record_events(workspace, [event("police_absent", 2, centre_id="C1")])
+    read_live_state(workspace)
+    assert len(reads) == 1  # the layers did not change: read once
+    # A new version of the units layer without U1 is seen by the next append.
+    centres, units = world()
+    GeoPackageStore(workspace).write_layer("units", units[units["unit_id"] != "U1"], author="t")
+    report = event("incident_reported", 3, centre_id="C1", category="other", severity=1)
+    with pytest.raises(InputError, match="unit U1 is not in the units layer"):
+        record_events(workspace, [report, event("unit_dispatched", 4, unit_id="U1",
+                                                incident_id=report.incident_id)])  # fmt: skip
+    assert len(reads) == 2
+
+
+def test_a_log_being_created_reads_as_empty_but_another_database_is_refused(workspace):
+    # The first append creates the file, then its table: a board polling in between sees
+    # an SQLite file without tables, which is an empty log, not a foreign database.
+    sqlite3.connect(events_path(workspace)).close()
+    assert events_path(workspace).is_file()
+    assert EventLog(workspace).version() == 0
+    assert EventLog(workspace).read() == []
+    with sqlite3.connect(events_path(workspace)) as con:
+        con.execute("CREATE TABLE other (x)")
+    with pytest.raises(StoreError, match="is not an event database of this application"):
+        EventLog(workspace).version()
+
+
+def test_folding_the_same_layers_again_starts_from_the_layers_not_the_last_fold():
+    centres, units = world()
+    report = event("incident_reported", 0, centre_id="C1", category="other", severity=1)
+    out = event("unit_dispatched", 1, unit_id="U1", incident_id=report.incident_id)
+    moved = event("centre_relocated", 2, centre_id="C2", lat=b.at(9)[1], lon=b.at(9)[0])
+    busy = fold_events([report, out, moved], centres=centres, units=units)
+    assert not busy.units.set_index("unit_id").loc["U1", "available"]
+    fresh = fold_events([], centres=centres, units=units)
+    assert fresh.units["available"].all()
+    c2 = fresh.centres.set_index("centre_id").loc["C2"]
+    assert (c2["lon"], c2["lat"]) == pytest.approx(b.at(3))
+    assert not c2["relocated"]
