@@ -842,7 +842,9 @@ def handover_pdf(
                     r.severity,
                     r.owner if isinstance(r.owner, str) else "",
                     _whole(r.age_min),
-                    ", ".join(t(OVERDUE_LABELS[x]) for x in str(r.overdue).split(",") if x),
+                    ("، " if lang == "ar" else ", ").join(
+                        t(OVERDUE_LABELS[x]) for x in str(r.overdue).split(",") if x
+                    ),
                 ]
                 for r in brief.board.itertuples(index=False)
             ],

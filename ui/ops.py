@@ -23,7 +23,7 @@ from geo.livestate import LiveState, fold_events, record_events
 from geo.ops import KIND_LABELS, Clocks, clock_escalations
 from geo.permissions import Viewer
 from geo.workspace import Workspace
-from ui.coverage import current_settings
+from ui.coverage import CoverageSettings, current_settings
 
 #: Seconds between two looks at the event log (``PSP_BOARD_REFRESH_S``, default 5).
 REFRESH_ENV = "PSP_BOARD_REFRESH_S"
@@ -97,9 +97,8 @@ def events(workspace: Workspace) -> tuple[Event, ...]:
 
 
 @st.cache_resource(max_entries=4, show_spinner="Preparing live coverage…")
-def _live_coverage(key: str, _workspace: Workspace) -> LiveCoverage:
-    del key
-    settings = current_settings()
+def _live_coverage(key: str, _workspace: Workspace, _settings: CoverageSettings) -> LiveCoverage:
+    del key  # workspace stamp and settings: what the cache hashes
     ws = _workspace
     layers = {
         name: ws.layer(name)
@@ -109,18 +108,22 @@ def _live_coverage(key: str, _workspace: Workspace) -> LiveCoverage:
     roads, roads_version = ws.roads()
     return LiveCoverage(
         layers,
-        params=settings.params,
-        weights=settings.weights,
-        as_of=settings.as_of,
+        params=_settings.params,
+        weights=_settings.weights,
+        as_of=_settings.as_of,
         roads=roads,
         roads_version=roads_version,
     )
 
 
 def live_coverage(workspace: Workspace) -> LiveCoverage:
-    """Return the live coverage engine of ``workspace`` with this session's parameters."""
+    """Return the live coverage engine of ``workspace`` with this session's parameters.
+
+    One engine per workspace version and parameters, shared by every board: it keeps the
+    units' travel times, so an event costs only what it changes.
+    """
     settings = current_settings()
-    return _live_coverage(f"{workspace.stamp}|{settings!r}", workspace)
+    return _live_coverage(f"{workspace.stamp}|{settings!r}", workspace, settings)
 
 
 def clock_settings(t: Callable[[str], str]) -> Clocks:

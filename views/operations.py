@@ -47,6 +47,7 @@ t, ws, viewer = page.t, page.workspace, page.viewer
 operate = viewer.can("operate")
 positions = viewer.can_see_unit_positions
 name_column = "name_ar" if page.lang == "ar" else "name_en"
+list_separator = "، " if page.lang == "ar" else ", "
 centre_names = dict(
     zip(
         ws.layer("centres")["centre_id"].astype("str"),
@@ -139,7 +140,7 @@ with tab_incidents:
                 t("To verify (min)"): [ops.minutes(v) for v in board["to_verify_min"]],
                 t("To resolve (min)"): [ops.minutes(v) for v in board["to_resolve_min"]],
                 t("Overdue"): [
-                    ", ".join(t(OVERDUE_LABELS[r]) for r in o.split(",") if r)
+                    list_separator.join(t(OVERDUE_LABELS[r]) for r in o.split(",") if r)
                     for o in board["overdue"]
                 ],
             }

@@ -239,3 +239,17 @@ def test_the_day_so_far_counts_incidents_and_closures(page, workspace):
     assert [b.label for b in at.get("download_button")] == [
         "Download the handover brief (PDF)", "Download the incidents of the day (CSV)"
     ]  # fmt: skip
+
+
+def test_a_click_on_the_map_places_the_next_report(page, workspace):
+    at = page("operator")
+    (component,) = at.get("component_instance")
+    lon, lat = b.at(12)
+    # As streamlit-folium reports a click on the map.
+    at.session_state[component.key] = {"last_clicked": {"lat": lat, "lng": lon}}
+    at.run()
+    assert at.number_input(key="ops_lat").value == pytest.approx(lat, abs=1e-6)
+    assert at.number_input(key="ops_lon").value == pytest.approx(lon, abs=1e-6)
+    at.button(key="FormSubmitter:ops_report-Log the incident").click().run()
+    (event,) = EventLog(workspace).read()
+    assert event.lon_lat == pytest.approx((lon, lat), abs=1e-6)
