@@ -206,8 +206,8 @@ def clock_escalations(state: LiveState, now: datetime, clocks: Clocks = Clocks()
     moment = _utc(now)
     due = escalations_due(state, moment, verify_min=clocks.verify_min, act_min=clocks.act_min)
     events = []
-    for incident_id, reason, overdue in due.itertuples(index=False, name=None):
-        limit = clocks.verify_min if reason == "verify" else clocks.act_min
+    for incident_id, reason, _overdue in due.itertuples(index=False, name=None):
+        # The same content whoever makes it and whenever: no clock reading in the note.
         events.append(
             make_event(
                 kind="incident_escalated",
@@ -216,8 +216,6 @@ def clock_escalations(state: LiveState, now: datetime, clocks: Clocks = Clocks()
                 time=moment,
                 incident_id=incident_id,
                 reason=reason,
-                note=f"not {'verified' if reason == 'verify' else 'acted on'} within "
-                f"{limit:g} minutes ({overdue:.0f} minutes over)",
                 now=moment,
             )
         )

@@ -137,14 +137,15 @@ def clock_settings(t: Callable[[str], str]) -> Clocks:
 
 def run_clocks(workspace: Workspace, state: LiveState, now: datetime, clocks: Clocks) -> int:
     """Record the escalations the clocks call for; return how many were new."""
-    due = clock_escalations(state, now, clocks)
-    if not due:
-        return 0
-    try:
-        return len(record_events(workspace.path, due).stored)
-    except PlannerError:
-        # Another board changed the incident first; the next look folds its events.
-        return 0
+    stored = 0
+    for event in clock_escalations(state, now, clocks):
+        # One at a time: an incident another board has just changed does not hold back
+        # the escalation of the others.
+        try:
+            stored += len(record_events(workspace.path, [event]).stored)
+        except PlannerError:
+            continue  # the next look folds the other board's events
+    return stored
 
 
 def pending_event_id() -> str:

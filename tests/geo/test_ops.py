@@ -174,6 +174,22 @@ def test_two_boards_escalating_at_once_store_each_escalation_once(workspace):
     assert len(EventLog(workspace).read()) == len(events) + 2
 
 
+def test_boards_whose_clocks_read_other_minutes_still_store_each_escalation_once(workspace):
+    events, ids = day()
+    record_events(workspace, events)
+    state = read_live_state(workspace)
+    # Board 1 at minute 61 escalates B ('act') and C ('verify').
+    first = record_events(workspace, clock_escalations(state, at_min(61)))
+    # Board 2, which has not seen them yet, reads 63.4 and has shorter clocks: it makes the
+    # same two (stored once) and C's 'act' (18 minutes after the report, over 12).
+    again = clock_escalations(state, at_min(63.4), Clocks(verify_min=5, act_min=12))
+    result = record_events(workspace, again)
+    assert {(e.incident_id, e.payload["reason"]) for e in result.already} == {
+        (e.incident_id, e.payload["reason"]) for e in first.stored
+    }
+    assert [(e.incident_id, e.payload["reason"]) for e in result.stored] == [(ids["C"], "act")]
+
+
 def test_headline_counts_worked_out_on_paper():
     centres, units = world()
     events, ids = day()
