@@ -631,6 +631,8 @@ def _cmd_event(args: argparse.Namespace) -> int:
         return _event_list(args)
     if args.event_action == "import":
         return _event_import(args)
+    if args.event_action in ("handover", "timeline"):
+        return _event_report(args)
     event = make_event(
         kind=args.kind,
         actor=args.actor or _cli_actor(),
@@ -737,6 +739,86 @@ def _event_list(args: argparse.Namespace) -> int:
             print(f"  {row.unit_id} at incident {row.incident_id} ({row.lat:.5f}, {row.lon:.5f})")
     for warning in state.warnings:
         print(f"warning: {warning}")
+    return 0
+
+
+def _event_report(args: argparse.Namespace) -> int:
+    """``event handover`` (PDF brief) and ``event timeline`` (CSV of the day's incidents)."""
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from geo.events import EventLog, parse_time
+    from geo.export import to_csv_bytes
+    from geo.livecoverage import LiveCoverage
+    from geo.livestate import fold_events
+    from geo.ops import handover_brief, timeline
+    from geo.pdf import handover_pdf
+    from geo.permissions import Viewer
+    from geo.workspace import open_workspace
+
+    ws = open_workspace(args.workspace)
+    now = datetime.now(UTC) if args.as_of is None else parse_time(args.as_of, "--as-of")
+    events = EventLog(args.workspace).read(until=now)
+    state = fold_events(
+        events,
+        centres=ws.require("centres"),
+        units=ws.require("units"),
+        incidents=ws.layers.get("incidents"),
+        as_of=now,
+    )
+    if args.event_action == "timeline":
+        day = timeline(
+            state, events, ws.layer("centres"), now, municipalities=ws.layer("municipalities")
+        )
+        _write_export(
+            args.workspace,
+            args.out,
+            to_csv_bytes(day.incidents),
+            details={"format": "csv", "kind": "timeline"},
+            rows=len(day.incidents),
+        )
+        print(f"{len(day.incidents):,} incident(s) of the day written to {args.out}")
+        return 0
+    viewer = Viewer(name=_cli_actor(), role=args.role)
+    roads, roads_version = ws.roads()
+    layers = {name: ws.layer(name) for name in ws.layers}
+    lost = LiveCoverage(layers, roads=roads, roads_version=roads_version).lost_cover(state)
+    brief = handover_brief(
+        state,
+        events,
+        ws.layer("centres"),
+        now,
+        lost_cover=len(lost),
+        units_shown=viewer.can_see_unit_positions,
+    )
+    centres = ws.layer("centres")
+    names = dict(
+        zip(
+            centres["centre_id"].astype("str"),
+            centres["name_ar" if args.lang == "ar" else "name_en"],
+            strict=True,
+        )
+    )
+    pdf = handover_pdf(
+        brief,
+        lang=args.lang,
+        viewer=viewer,
+        is_demo=ws.is_demo,
+        workspace_name=Path(args.workspace).name,
+        centre_names=names,
+    )
+    _write_export(
+        args.workspace,
+        args.out,
+        pdf,
+        rows=len(brief.board),
+        details={"format": "pdf", "kind": "handover", "role": args.role, "lang": args.lang},
+    )
+    print(
+        f"handover brief written to {args.out}: {brief.headline.open_incidents} open, "
+        f"{brief.headline.overdue_incidents} overdue, {len(brief.changes)} change(s) since "
+        f"{'the start of the log' if brief.since is None else brief.since.isoformat()}"
+    )
     return 0
 
 
@@ -1074,6 +1156,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="role the listing is for (default analyst: dispatched units as a count; "
         "planner or admin also list which unit is where)",
     )
+    for name, what in (
+        ("handover", "the shift-handover brief as a PDF (redacted by --role)"),
+        ("timeline", "the day's incidents as CSV: times to verify and resolve, units sent"),
+    ):
+        report = ev_actions.add_parser(name, help=what, allow_abbrev=False)
+        report.add_argument("--workspace", required=True, help="GeoPackage workspace file")
+        report.add_argument("--out", required=True, help="file to write")
+        report.add_argument("--as-of", help="the moment, ISO 8601 (default now)")
+        if name == "handover":
+            report.add_argument("--lang", choices=("en", "ar"), default="en")
+            report.add_argument(
+                "--role",
+                choices=permissions.ROLES,
+                default="liaison",
+                help="role the brief is for (default liaison: no unit id)",
+            )
     ev.set_defaults(run=_cmd_event)
     return parser
 

@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
+from geo.audit import read_log
 from geo.cli import main
 from geo.events import EventLog
+from geo.permissions import Viewer
 from geo.store import GeoPackageStore
 from tests.geo import builders as b
+from tests.geo.test_reports import pdf_text
 
 
 @pytest.fixture
@@ -121,3 +125,38 @@ def test_import_bad_file_exits_2_with_one_line_and_records_nothing(
     assert words in err, err
     assert name in err, err
     assert kinds(workspace) == []
+
+
+def test_handover_and_timeline_files_from_the_command_line(tmp_path, capsys):
+    centres = b.centres({"pos": b.at(0)}, {"pos": b.at(3)})
+    units = b.units({"pos": b.at(1)}, {"pos": b.at(31)})
+    workspace = tmp_path / "ws.gpkg"
+    GeoPackageStore(workspace).write_layers({"centres": centres, "units": units}, author="t")
+    add = ["event", "add", "--workspace", str(workspace)]
+    assert main([*add, "--kind", "incident_reported", "--incident", "I-1", "--centre", "C1",
+                 "--category", "intimidation", "--severity", "3"]) == 0  # fmt: skip
+    assert main([*add, "--kind", "incident_assigned", "--incident", "I-1", "--owner", "Omar"]) == 0
+    assert main([*add, "--kind", "unit_dispatched", "--unit", "U1", "--incident", "I-1"]) == 0
+    capsys.readouterr()
+    brief = tmp_path / "brief.pdf"
+    assert main(["event", "handover", "--workspace", str(workspace), "--out", str(brief)]) == 0
+    out = capsys.readouterr().out
+    assert "1 open, 0 overdue, 3 change(s) since the start of the log" in out
+    assert brief.read_bytes().startswith(b"%PDF")
+    # The brief is for a liaison by default: no unit id.
+    text = pdf_text(brief.read_bytes(), tmp_path)
+    assert "I-1" in text
+    assert "Omar" in text
+    assert "U1" not in text
+    planner = tmp_path / "planner.pdf"
+    assert main(["event", "handover", "--workspace", str(workspace), "--out", str(planner),
+                 "--role", "planner"]) == 0  # fmt: skip
+    assert "I-1 · U1" in pdf_text(planner.read_bytes(), tmp_path)
+    day = tmp_path / "day.csv"
+    assert main(["event", "timeline", "--workspace", str(workspace), "--out", str(day)]) == 0
+    table = pd.read_csv(day, encoding="utf-8-sig")
+    assert table[["incident_id", "category", "units"]].to_dict("records") == [
+        {"incident_id": "I-1", "category": "intimidation", "units": 1}
+    ]
+    log = read_log(workspace, viewer=Viewer("root", "admin"), action="export")
+    assert [Path(t).name for t in log["target"]] == ["brief.pdf", "planner.pdf", "day.csv"]
