@@ -36,6 +36,7 @@ import argparse
 import multiprocessing as mp
 import os
 import random
+import shutil
 import signal
 import sqlite3
 import statistics
@@ -416,6 +417,7 @@ def bench_soak(workspace: Path, minutes: float, interval: float, watchers: int) 
                 eid, seconds = line.split()
                 acked.append(eid)
                 latency.append(float(seconds) * 1000)
+    shutil.rmtree(tmp, ignore_errors=True)
     stored = [e.event_id for e in EventLog(workspace).read()][before:]
     lost = set(acked) - set(stored)
     dup = len(stored) - len(set(stored))
