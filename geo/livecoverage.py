@@ -273,8 +273,10 @@ class LiveCoverage:
         rows = np.flatnonzero(
             np.isin(self._unit_type, RESPONDERS) & np.isin(self._unit_ids, list(available))
         )
+        if k < 1:
+            rows = rows[:0]
         lon, lat = float(str(incident["lon"])), float(str(incident["lat"]))
-        minutes, basis, d_km = self._times_to(rows, lon, lat, k)
+        minutes, basis, d_km = self._times_to(rows, lon, lat, max(k, 1))
         table = pd.DataFrame(
             {
                 "unit_id": self._unit_ids[rows],

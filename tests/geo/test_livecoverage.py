@@ -158,6 +158,7 @@ def test_dispatch_options_by_straight_line_travel_time():
     assert options["uncovers"].tolist() == [1, 0, 2]
     assert options["uncovered_ids"].tolist() == ["C4", "", "C1,C2"]
     assert lc.dispatch_options(state, report.incident_id, k=2)["unit_id"].tolist() == ["U3", "U2"]
+    assert lc.dispatch_options(state, report.incident_id, k=0).empty
     # A dispatched unit is not available.
     busy = fold_events([report, other, away], centres=centres, units=units)
     assert lc.dispatch_options(busy, report.incident_id)["unit_id"].tolist() == ["U3", "U2"]
@@ -179,6 +180,8 @@ def test_dispatch_options_on_roads():
     assert options["travel_min"].tolist() == pytest.approx([7, 11, 19, 29.25], rel=2e-3)
     assert options["basis"].tolist() == ["roads", "roads", "roads", "straight line"]
     assert options["distance_km"].tolist() == pytest.approx([7, 11, 19, 15], rel=1e-3)
+    assert lc.dispatch_options(state, report.incident_id, k=1)["unit_id"].tolist() == ["U3"]
+    assert lc.dispatch_options(state, report.incident_id, k=0).empty
 
 
 def test_bad_ids_are_refused_naming_them():
