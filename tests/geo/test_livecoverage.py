@@ -345,3 +345,15 @@ def test_incremental_equals_the_full_analysis_on_random_days(roads, data):
         without = statuses(full(state, roads, drop_unit=unit))
         uncovered = sorted(c for c, s in now.items() if s != "gap" and without[c] == "gap")
         assert lc.without_unit(state, unit)["centre_id"].tolist() == uncovered
+
+
+def test_the_last_available_unit_dispatched_leaves_every_centre_a_gap():
+    centres = b.centres({"pos": b.at(0)}, {"pos": b.at(3)})
+    units = b.units({"pos": b.at(1)})
+    report = report_at(0, 2)
+    send = event("unit_dispatched", 1, unit_id="U1", incident_id=report.incident_id)
+    state = fold_events([report, send], centres=centres, units=units)
+    engine = LiveCoverage({"centres": centres, "units": units})
+    assert list(engine.at(state).centres["status"]) == ["gap", "gap"]
+    assert sorted(engine.lost_cover(state)["centre_id"]) == ["C1", "C2"]
+    assert engine.dispatch_options(state, report.incident_id).empty
