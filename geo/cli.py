@@ -737,8 +737,16 @@ def _event_list(args: argparse.Namespace) -> int:
     if viewer.can_see_unit_positions:
         for row in away.itertuples():
             print(f"  {row.unit_id} at incident {row.incident_id} ({row.lat:.5f}, {row.lon:.5f})")
-    for warning in state.warnings:
-        print(f"warning: {warning}")
+    # A skipped event's reason can name a unit and the incident it stands at: the reasons
+    # only for roles that may see unit positions, a count for the others.
+    if viewer.can_see_unit_positions:
+        for warning in state.warnings:
+            print(f"warning: {warning}")
+    elif state.warnings:
+        print(
+            f"warning: {len(state.warnings)} event(s) of the log skipped; a role that may see "
+            "unit positions lists why"
+        )
     return 0
 
 

@@ -1,0 +1,92 @@
+"""Attacks on the election-day modules: hostile ids, leaks to roles without unit positions.
+
+Each test is an attack that worked on the code it was written against; the reason of an
+``xfail`` says what is still wrong.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from geo.cli import main
+from geo.errors import InputError
+from geo.events import EventLog, make_event
+from geo.store import GeoPackageStore
+from tests.geo import builders as b
+
+
+@pytest.fixture
+def workspace(tmp_path) -> Path:
+    centres = b.centres({"pos": b.at(0)}, {"pos": b.at(3)})
+    units = b.units({"pos": b.at(1)})
+    path = tmp_path / "ws.gpkg"
+    GeoPackageStore(path).write_layers({"centres": centres, "units": units}, author="test")
+    return path
+
+
+def add(workspace: Path, *argv: str) -> int:
+    return main(["event", "add", "--workspace", str(workspace), *argv])
+
+
+def report(workspace: Path, incident: str, centre: str) -> int:
+    return add(workspace, "--kind", "incident_reported", "--incident", incident,
+               "--centre", centre, "--category", "other", "--severity", "3")  # fmt: skip
+
+
+@pytest.mark.parametrize("role", ["analyst", "briefer", "viewer", "liaison"])
+def test_event_list_warnings_name_no_unit_for_a_role_without_positions(workspace, capsys, role):
+    # A log can hold an event the fold skips (written before a base layer changed, or by
+    # another tool): U1 dispatched to I-2 while it is still at I-1. The warning names the
+    # unit and the incident it stands at, which is its position.
+    assert report(workspace, "I-1", "C1") == 0
+    assert report(workspace, "I-2", "C2") == 0
+    assert add(workspace, "--kind", "unit_dispatched", "--unit", "U1", "--incident", "I-1") == 0
+    EventLog(workspace).append(
+        [make_event(kind="unit_dispatched", actor="other", unit_id="U1", incident_id="I-2")]
+    )
+    capsys.readouterr()
+    assert main(["event", "list", "--workspace", str(workspace), "--role", role]) == 0
+    out = capsys.readouterr().out
+    assert "U1" not in out
+    assert "1 event(s) of the log skipped" in out
+    # A role that may see unit positions still reads why.
+    assert main(["event", "list", "--workspace", str(workspace), "--role", "operator"]) == 0
+    assert "unit U1 is already dispatched to incident I-1" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "I-3\n  U9 at incident I-1 (32.10000, 13.10000)",  # forges a line of `event list`
+        "I-4\x1b]0;owned\x07\x1b[2J",  # terminal escape: retitles and clears the screen
+        "I-5\r  I-1  closed",
+        "I-6\x00",
+    ],
+)
+def test_ids_with_control_characters_are_refused(workspace, capsys, bad):
+    # `event list` prints ids one per line: a line break in an id forged a unit-position
+    # line for an analyst, and escape sequences reached the operator's terminal.
+    assert add(workspace, "--kind", "incident_reported", "--incident", bad, "--centre", "C1",
+               "--category", "other", "--severity", "3") == 2  # fmt: skip
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ")
+    for control in ("\n", "\r", "\x1b"):
+        assert control not in err
+    assert "incident_id holds a control character" in err
+    assert EventLog(workspace).read() == []
+
+
+def test_an_owner_or_actor_with_control_characters_is_refused():
+    # Both reach the handover brief's tables and the board one per line.
+    with pytest.raises(InputError, match="owner .*control character"):
+        make_event(kind="incident_assigned", actor="op", incident_id="I-1",
+                   owner="Omar\x1b[31m\nU1 at I-1")  # fmt: skip
+    with pytest.raises(InputError, match="actor .*control character"):
+        make_event(kind="centre_closed", actor="op\nU1 at I-1", centre_id="C1")
+
+
+def test_arabic_ids_and_names_stay_allowed():
+    e = make_event(kind="incident_assigned", actor="عمر", incident_id="حادث-1", owner="أمل علي")
+    assert (e.incident_id, e.payload["owner"]) == ("حادث-1", "أمل علي")
