@@ -683,6 +683,7 @@ def _event_import(args: argparse.Namespace) -> int:
             f"{source.filename}, row 1: {what}; the columns are {', '.join(EVENT_FILE_COLUMNS)}"
         )
     events = []
+    rows: dict[str, int] = {}  # event id → row number, to name the row the log refuses
     actor = args.actor or _cli_actor()
     for number, record in zip(table.row_numbers, table.frame.to_dict("records"), strict=True):
         cells = {c: (str(record.get(c) or "").strip() or None) for c in EVENT_FILE_COLUMNS}
@@ -697,6 +698,7 @@ def _event_import(args: argparse.Namespace) -> int:
                     **{c: cells[c] for c in EVENT_FILE_COLUMNS[4:]},  # type: ignore[arg-type]
                 )
             )
+            rows[events[-1].event_id] = number
         except InputError as exc:
             raise InputError(
                 f"{source.filename}, row {number}: {exc}; correct the row (nothing was recorded)"
@@ -704,7 +706,9 @@ def _event_import(args: argparse.Namespace) -> int:
     try:
         result = record_events(args.workspace, events)
     except InputError as exc:
-        raise InputError(f"{source.filename}: {exc}") from exc
+        row = rows.get(str(getattr(exc, "event_id", None)))
+        where = source.filename if row is None else f"{source.filename}, row {row}"
+        raise InputError(f"{where}: {exc}") from exc
     print(
         f"{source.filename}: {len(result.stored)} event(s) recorded, {len(result.already)} "
         f"already recorded; log version {result.version}"
