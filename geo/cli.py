@@ -709,6 +709,11 @@ def _event_import(args: argparse.Namespace) -> int:
         row = rows.get(str(getattr(exc, "event_id", None)))
         where = source.filename if row is None else f"{source.filename}, row {row}"
         raise InputError(f"{where}: {exc}") from exc
+    if table.encoding is not None and table.encoding.guessed:
+        print(
+            f"{source.filename}: read as {table.encoding.label}, a guess (not UTF-8): check "
+            "the names and notes, or save the file as UTF-8"
+        )
     print(
         f"{source.filename}: {len(result.stored)} event(s) recorded, {len(result.already)} "
         f"already recorded; log version {result.version}"

@@ -202,3 +202,15 @@ def test_a_liaison_cannot_place_a_dispatched_unit_from_the_coverage_it_loses():
     assert spread >= 2.5, (
         f"unit placed within {spread:.2f} km of ({px.mean():.1f}, {py.mean():.1f})"
     )
+
+
+def test_an_import_says_which_encoding_it_guessed(workspace, tmp_path, capsys):
+    # Not UTF-8: the reader guesses a Windows code page (here Western European, so the
+    # note reads 'café'); the operator must be told the file was read by a guess.
+    f = tmp_path / "old.csv"
+    f.write_bytes("kind,centre_id,note\ncentre_closed,C1,café\n".encode("cp1252"))
+    assert main(["event", "import", str(f), "--workspace", str(workspace)]) == 0
+    out = capsys.readouterr().out
+    assert "old.csv: read as Windows-1252 (Western European)" in out
+    (stored,) = EventLog(workspace).read()
+    assert stored.payload["note"] == "café"
