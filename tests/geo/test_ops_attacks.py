@@ -214,3 +214,35 @@ def test_an_import_says_which_encoding_it_guessed(workspace, tmp_path, capsys):
     assert "old.csv: read as Windows-1252 (Western European)" in out
     (stored,) = EventLog(workspace).read()
     assert stored.payload["note"] == "café"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="clock escalation ids are uuid5(geo.ops._CLOCK_NAMESPACE, 'INCIDENT|reason'), "
+    "public and predictable: a field file that stores any other event under that id first "
+    "makes every board's escalation of that incident a 'same id, other content' refusal, "
+    "which ui.ops.run_clocks swallows, so the incident is never escalated; make the "
+    "namespace a secret of the workspace's event database, or refuse a client-supplied id "
+    "equal to a clock id",
+)
+def test_a_squatted_event_id_cannot_stop_the_clock_escalating(workspace):
+    import uuid
+    from datetime import UTC, datetime, timedelta
+
+    from geo.livestate import read_live_state, record_events
+    from geo.ops import _CLOCK_NAMESPACE, clock_escalations
+
+    now = datetime.now(UTC)
+    report = make_event(kind="incident_reported", actor="field", incident_id="I-7",
+                        centre_id="C1", category="other", severity=3,
+                        time=now - timedelta(minutes=20))  # fmt: skip
+    squat = make_event(kind="shift_handover", actor="field", time=now - timedelta(minutes=19),
+                       event_id=str(uuid.uuid5(_CLOCK_NAMESPACE, "I-7|verify")))  # fmt: skip
+    record_events(workspace, [report, squat])  # one field file, both legal
+    for event in clock_escalations(read_live_state(workspace), now):  # as run_clocks does
+        try:
+            record_events(workspace, [event])
+        except InputError:
+            continue
+    state = read_live_state(workspace)
+    assert state.incidents.set_index("incident_id").loc["I-7", "state"] == "escalated"
