@@ -683,6 +683,7 @@ def _event_import(args: argparse.Namespace) -> int:
             f"{source.filename}, row 1: {what}; the columns are {', '.join(EVENT_FILE_COLUMNS)}"
         )
     events = []
+    rows: dict[str, int] = {}  # event id → row number, to name the row the log refuses
     actor = args.actor or _cli_actor()
     for number, record in zip(table.row_numbers, table.frame.to_dict("records"), strict=True):
         cells = {c: (str(record.get(c) or "").strip() or None) for c in EVENT_FILE_COLUMNS}
@@ -697,6 +698,7 @@ def _event_import(args: argparse.Namespace) -> int:
                     **{c: cells[c] for c in EVENT_FILE_COLUMNS[4:]},  # type: ignore[arg-type]
                 )
             )
+            rows[events[-1].event_id] = number
         except InputError as exc:
             raise InputError(
                 f"{source.filename}, row {number}: {exc}; correct the row (nothing was recorded)"
@@ -704,7 +706,14 @@ def _event_import(args: argparse.Namespace) -> int:
     try:
         result = record_events(args.workspace, events)
     except InputError as exc:
-        raise InputError(f"{source.filename}: {exc}") from exc
+        row = rows.get(str(getattr(exc, "event_id", None)))
+        where = source.filename if row is None else f"{source.filename}, row {row}"
+        raise InputError(f"{where}: {exc}") from exc
+    if table.encoding is not None and table.encoding.guessed:
+        print(
+            f"{source.filename}: read as {table.encoding.label}, a guess (not UTF-8): check "
+            "the names and notes, or save the file as UTF-8"
+        )
     print(
         f"{source.filename}: {len(result.stored)} event(s) recorded, {len(result.already)} "
         f"already recorded; log version {result.version}"
@@ -737,8 +746,16 @@ def _event_list(args: argparse.Namespace) -> int:
     if viewer.can_see_unit_positions:
         for row in away.itertuples():
             print(f"  {row.unit_id} at incident {row.incident_id} ({row.lat:.5f}, {row.lon:.5f})")
-    for warning in state.warnings:
-        print(f"warning: {warning}")
+    # A skipped event's reason can name a unit and the incident it stands at: the reasons
+    # only for roles that may see unit positions, a count for the others.
+    if viewer.can_see_unit_positions:
+        for warning in state.warnings:
+            print(f"warning: {warning}")
+    elif state.warnings:
+        print(
+            f"warning: {len(state.warnings)} event(s) of the log skipped; a role that may see "
+            "unit positions lists why"
+        )
     return 0
 
 

@@ -16,6 +16,17 @@ class InputError(PlannerError):
     """Input data or parameters that cannot be used as given."""
 
 
+class EventRefusedError(InputError):
+    """An event refused by the live state; ``event_id`` names the new event refused.
+
+    ``None`` when the new events are refused because they make a stored one illegal.
+    """
+
+    def __init__(self, message: str, event_id: str | None = None) -> None:
+        super().__init__(message)
+        self.event_id = event_id
+
+
 class SchemaError(InputError):
     """A layer does not follow its schema; ``report`` lists every problem."""
 

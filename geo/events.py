@@ -122,6 +122,11 @@ _FLAG = {"centre_id": "--centre", "unit_id": "--unit", "incident_id": "--inciden
 _MAX_NOTE_CHARS = 1_000
 _MAX_ID_CHARS = 64
 _MAX_ACTOR_CHARS = 200
+#: Ids and names are printed one per line (``event list``, tables): no line break, tab,
+#: terminal escape or other control or format character.
+_CONTROL_HINT = (
+    "{what} holds a control character (a line break, tab or escape); give it as printed text"
+)
 #: An event may be dated at most this far ahead of the clock (clocks of field devices drift).
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 #: Seconds a writer waits for another writer's transaction before giving up.
@@ -294,6 +299,8 @@ def make_event(
         problems.append("the actor is empty; say who records the event")
     elif len(actor_text) > _MAX_ACTOR_CHARS:
         problems.append(f"the actor is longer than {_MAX_ACTOR_CHARS} characters; shorten it")
+    elif not actor_text.isprintable():
+        problems.append(_CONTROL_HINT.format(what="the actor"))
     if event_id is None or not str(event_id).strip():
         event_text = str(uuid.uuid4())
     else:
@@ -320,6 +327,8 @@ def make_event(
         text = _text(value)
         if text is not None and len(text) > _MAX_ID_CHARS:
             problems.append(f"{name} is longer than {_MAX_ID_CHARS} characters; check it")
+        elif text is not None and not text.isprintable():
+            problems.append(_CONTROL_HINT.format(what=name))
         ids[name] = text
     needed_ids, needed_keys = _NEEDS[kind]
     for name in needed_ids:
@@ -367,6 +376,8 @@ def make_event(
             problems.append("an owner is only given with incident_assigned; leave it out")
         elif len(who) > _MAX_ACTOR_CHARS:
             problems.append(f"the owner is longer than {_MAX_ACTOR_CHARS} characters; shorten it")
+        elif not who.isprintable():
+            problems.append(_CONTROL_HINT.format(what="the owner"))
         payload["owner"] = who
     text = _text(note)
     if text is not None:

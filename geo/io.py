@@ -735,11 +735,24 @@ def read_jsonl_bytes(data: bytes, name: str) -> RawTable:
     text, encoding = decode_text(data, name)
     header: dict[str, None] = {}
     rows: list[tuple[int, dict[str, object]]] = []
+
+    def pairs(items: list[tuple[str, object]]) -> dict[str, object]:
+        # json.loads keeps the last of two equal keys, silently: refuse the line instead.
+        seen: dict[str, object] = {}
+        for key, cell in items:
+            if key in seen:
+                raise InputError(
+                    f"{name}, row {number}, column '{_shorten(key)}': the object names the "
+                    "column twice; keep one value"
+                )
+            seen[key] = cell
+        return seen
+
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            value = json.loads(line)
+            value = json.loads(line, object_pairs_hook=pairs)
         except json.JSONDecodeError as exc:
             raise InputError(
                 f"{name}, row {number}: not JSON ({exc.msg} at character {exc.colno}); each "

@@ -39,7 +39,7 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import Point
 
-from geo.errors import InputError
+from geo.errors import EventRefusedError
 from geo.events import AppendResult, Event, EventLog
 from geo.schema import CRS
 
@@ -458,8 +458,10 @@ def check_events(
         if why is None or event.event_id in before.problems:
             continue
         if event.event_id in new_ids:
-            raise InputError(f"{event.kind} refused: {why}; nothing was recorded")
-        raise InputError(
+            raise EventRefusedError(
+                f"{event.kind} refused: {why}; nothing was recorded", event.event_id
+            )
+        raise EventRefusedError(
             f"refused: the new event(s) would make the later event {event.event_id} "
             f"({event.kind} at {event.time.isoformat(timespec='seconds')}) illegal ({why}); "
             "nothing was recorded: record a correction after it instead"
