@@ -898,6 +898,8 @@ ARABIC: dict[str, str] = {
     "reject them, with the reason": "رفضها مع ذكر السبب",
     "Use a saved column mapping (JSON)": "استخدام مطابقة أعمدة محفوظة (JSON)",
     "Save this column mapping (JSON)": "حفظ مطابقة الأعمدة هذه (JSON)",
+    "Reported": "مُبلَّغ عنها",
+    "resolved": "عولجت",
 }
 
 

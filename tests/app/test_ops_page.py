@@ -8,6 +8,7 @@ C2 at 3 km are reached by patrol U1 at 1 km, C3 at 30 km by patrol U2 at 31 km, 
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -206,6 +207,11 @@ def test_the_board_in_arabic_has_no_english_label(page, workspace):
     assert latin == []
     states = list(at.dataframe[0].value.iloc[:, 1])
     assert states == ["مُبلَّغ عنها، غير مؤكَّدة"]
+    # Sentences too (the response times' line, captions), but for UTC and ids.
+    texts = [m.value for m in at.main.markdown if not m.value.lstrip().startswith("<style")]
+    texts += [c.value for c in at.main.caption]
+    words = {w for text in texts for w in re.findall(r"[A-Za-z]{3,}", re.sub(r"INC-\w+", "", text))}
+    assert words <= {"UTC", "DEMO", "ops", "gpkg"}, words
 
 
 def test_the_handover_lists_the_shifts_changes_and_starts_a_new_shift(page, workspace):
