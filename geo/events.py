@@ -57,6 +57,7 @@ __all__ = [
     "Event",
     "EventKind",
     "EventLog",
+    "as_utc",
     "events_path",
     "make_event",
     "new_incident_id",
@@ -208,15 +209,16 @@ def parse_time(text: str, what: str = "time") -> datetime:
             f"{what} '{text}' is not a time; write it as YYYY-MM-DDTHH:MM (UTC) or with an "
             "offset, e.g. 2025-05-16T14:30+02:00"
         ) from exc
-    return _utc(moment)
+    return as_utc(moment)
 
 
-def _utc(moment: datetime) -> datetime:
+def as_utc(moment: datetime) -> datetime:
+    """Return ``moment`` in UTC; a naive time is taken as UTC (as the log stores times)."""
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _time_text(moment: datetime) -> str:
-    return _utc(moment).isoformat(timespec="milliseconds")
+    return as_utc(moment).isoformat(timespec="milliseconds")
 
 
 def _payload_text(payload: Mapping[str, object]) -> str:
@@ -291,7 +293,7 @@ def make_event(
         Naming every field that is wrong and how to fix it.
     """
     problems: list[str] = []
-    clock = _utc(now) if now is not None else datetime.now(UTC)
+    clock = as_utc(now) if now is not None else datetime.now(UTC)
     if kind not in EVENT_KINDS:
         raise InputError(f"unknown event kind '{kind}'; use one of {', '.join(EVENT_KINDS)}")
     actor_text = _text(actor) or ""
@@ -312,7 +314,7 @@ def make_event(
                 f"{uuid.UUID(int=0)} (made by the client) or leave it out"
             )
             event_text = str(uuid.UUID(int=0))
-    moment = clock if time is None else _utc(time)
+    moment = clock if time is None else as_utc(time)
     if moment > clock + MAX_CLOCK_SKEW:
         problems.append(
             f"time {_time_text(moment)} is in the future (now {_time_text(clock)}); check the "

@@ -40,7 +40,7 @@ import pandas as pd
 from shapely.geometry import Point
 
 from geo.errors import EventRefusedError
-from geo.events import AppendResult, Event, EventLog
+from geo.events import AppendResult, Event, EventLog, as_utc
 from geo.schema import CRS
 
 __all__ = [
@@ -398,7 +398,7 @@ def fold_events(
     An event that the layers no longer allow (e.g. a unit removed from the layer since)
     is skipped and named in :attr:`LiveState.warnings`.
     """
-    moment = None if as_of is None else _as_utc(as_of)
+    moment = None if as_of is None else as_utc(as_of)
     fold, count = _fold(events, centres, units, incidents, moment)
     incident_rows = [
         {**row, "escalations": ",".join(row["escalations"]), "units": ",".join(row["units"])}
@@ -425,10 +425,6 @@ def fold_events(
         version=count,
         warnings=tuple(f"event {eid} skipped: {why}" for eid, why in fold.problems.items()),
     )
-
-
-def _as_utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def check_events(
@@ -519,7 +515,7 @@ def record_events(workspace: str | Path, events: Sequence[Event]) -> AppendResul
 def read_live_state(workspace: str | Path, *, as_of: datetime | None = None) -> LiveState:
     """Return the live state of the workspace at ``as_of`` (now when ``None``)."""
     centres, units, incidents = _base_layers(workspace)
-    events = EventLog(workspace).read(until=None if as_of is None else _as_utc(as_of))
+    events = EventLog(workspace).read(until=None if as_of is None else as_utc(as_of))
     return fold_events(events, centres=centres, units=units, incidents=incidents, as_of=as_of)
 
 
@@ -608,7 +604,7 @@ def escalations_due(
     pandas.DataFrame
         Columns ``incident_id``, ``reason``, ``overdue_min`` (minutes past the limit).
     """
-    moment = _as_utc(now)
+    moment = as_utc(now)
     rows = []
     records: list[Any] = state.incidents.to_dict("records")
     for row in records:

@@ -18,14 +18,14 @@ import uuid
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from geo.events import Event, make_event
+from geo.events import Event, as_utc, make_event
 from geo.livestate import LiveState, escalations_due
 
 __all__ = [
@@ -125,10 +125,6 @@ class Clocks:
                 raise ValueError(f"{name} must be more than 0 minutes, not {value}")
 
 
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def _minutes(later: Any, earlier: Any) -> float | None:
     if later is None or earlier is None or pd.isna(later) or pd.isna(earlier):
         return None
@@ -162,7 +158,7 @@ def incident_board(state: LiveState, now: datetime, clocks: Clocks = Clocks()) -
     show it only to viewers who may see unit positions (a dispatched unit stands at the
     incident's place).
     """
-    moment = _utc(now)
+    moment = as_utc(now)
     rows = []
     records: list[Any] = state.incidents.to_dict("records")
     for row in records:
@@ -203,7 +199,7 @@ def clock_escalations(state: LiveState, now: datetime, clocks: Clocks = Clocks()
     each with an id made from the incident and the reason, so two boards (or a board and
     a retry) that escalate the same incident store one event.
     """
-    moment = _utc(now)
+    moment = as_utc(now)
     due = escalations_due(state, moment, verify_min=clocks.verify_min, act_min=clocks.act_min)
     events = []
     for incident_id, reason, _overdue in due.itertuples(index=False, name=None):
@@ -247,7 +243,7 @@ class ResponseTimes:
 
 def response_times(state: LiveState, now: datetime, clocks: Clocks = Clocks()) -> ResponseTimes:
     """Return the response-time figures of the day up to ``now``."""
-    moment = _utc(now)
+    moment = as_utc(now)
     target = timedelta(minutes=clocks.resolve_target_min)
     to_verify: list[float] = []
     to_resolve: list[float] = []
@@ -335,7 +331,7 @@ def headline(
 
 def changes_since(events: Sequence[Event], since: datetime | None) -> list[Event]:
     """Return the events after ``since`` (all when ``None``), in time order."""
-    start = None if since is None else _utc(since)
+    start = None if since is None else as_utc(since)
     return sorted(
         (e for e in events if start is None or e.time > start),
         key=lambda e: (e.time, e.seq or 0),
@@ -372,7 +368,7 @@ class Handover:
 
 def last_handover(events: Sequence[Event], now: datetime) -> datetime | None:
     """Return the time of the latest ``shift_handover`` at or before ``now``, if any."""
-    moment = _utc(now)
+    moment = as_utc(now)
     times = [e.time for e in events if e.kind == "shift_handover" and e.time <= moment]
     return max(times, default=None)
 
@@ -393,7 +389,7 @@ def handover_brief(
     positions: a dispatched unit stands at its incident's place); otherwise a change that
     concerns a unit names its incident only (its kind says a unit moved).
     """
-    moment = _utc(now)
+    moment = as_utc(now)
     since = last_handover(events, moment)
     board = incident_board(state, moment, clocks)
     open_board = board[board["state"].isin(("reported", "verified", "escalated"))]
@@ -496,7 +492,7 @@ def timeline(
     municipalities: pd.DataFrame | None = None,
 ) -> Timeline:
     """Return the timeline of the day up to ``now`` (``events``: the whole log)."""
-    moment = _utc(now)
+    moment = as_utc(now)
     reported = np.array([t <= moment for t in state.incidents["reported_at"]], dtype=bool)
     frame = state.incidents.loc[reported].reset_index(drop=True)
     hours = pd.Series([t.hour for t in frame["reported_at"]], dtype="int64")
