@@ -797,9 +797,7 @@ def _event_report(args: argparse.Namespace) -> int:
         print(f"{len(day.incidents):,} incident(s) of the day written to {args.out}")
         return 0
     viewer = Viewer(name=_cli_actor(), role=args.role)
-    roads, roads_version = ws.roads()
-    layers = {name: ws.layer(name) for name in ws.layers}
-    lost = LiveCoverage(layers, roads=roads, roads_version=roads_version).lost_cover(state)
+    lost = LiveCoverage.of_workspace(ws).lost_cover(state)
     brief = handover_brief(
         state,
         events,

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -66,6 +67,9 @@ from geo.network import (
     travel_times_within,
 )
 from geo.risk import RiskWeights
+
+if TYPE_CHECKING:
+    from geo.workspace import Workspace
 
 __all__ = ["LOST_COLUMNS", "OPTION_COLUMNS", "LiveCoverage"]
 
@@ -189,6 +193,26 @@ class LiveCoverage:
         self._last: tuple[LiveState, _Snapshot] | None = None
 
     # -- public ----------------------------------------------------------------------
+
+    @classmethod
+    def of_workspace(
+        cls,
+        workspace: Workspace,
+        *,
+        params: CoverageParams = CoverageParams(),
+        weights: RiskWeights = RiskWeights(),  # noqa: B008 - frozen, never mutated
+        as_of: pd.Timestamp | str | None = None,
+    ) -> LiveCoverage:
+        """Return the engine of a workspace's base layers, on its roads when it has them."""
+        roads, roads_version = workspace.roads()
+        return cls(
+            workspace.layers,
+            params=params,
+            weights=weights,
+            as_of=as_of,
+            roads=roads,
+            roads_version=roads_version,
+        )
 
     def morning(self) -> CoverageResult:
         """Return the coverage of the base layers (the plan, before any event)."""

@@ -99,20 +99,8 @@ def events(workspace: Workspace) -> tuple[Event, ...]:
 @st.cache_resource(max_entries=4, show_spinner="Preparing live coverage…")
 def _live_coverage(key: str, _workspace: Workspace, _settings: CoverageSettings) -> LiveCoverage:
     del key  # workspace stamp and settings: what the cache hashes
-    ws = _workspace
-    layers = {
-        name: ws.layer(name)
-        for name in ("centres", "units", "incidents", "access_audits", "municipalities")
-        if name in ws.layers
-    }
-    roads, roads_version = ws.roads()
-    return LiveCoverage(
-        layers,
-        params=_settings.params,
-        weights=_settings.weights,
-        as_of=_settings.as_of,
-        roads=roads,
-        roads_version=roads_version,
+    return LiveCoverage.of_workspace(
+        _workspace, params=_settings.params, weights=_settings.weights, as_of=_settings.as_of
     )
 
 
