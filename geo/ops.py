@@ -50,6 +50,8 @@ __all__ = [
     "last_handover",
     "response_times",
     "timeline",
+    "units_by_type",
+    "units_now",
 ]
 
 #: Incidents still on the board: not closed, not marked invalid (a resolved one waits to be
@@ -326,6 +328,34 @@ def headline(
         units_available=int(available.sum()),
         women_stations_without_searcher=int(stations[absent].sum()),
         women_stations_not_reported=int(stations[with_women & searcher.isna()].sum()),
+    )
+
+
+def units_now(state: LiveState, units: pd.DataFrame) -> pd.DataFrame:
+    """Return each unit of ``state`` with its ``unit_type`` from the base ``units`` layer.
+
+    Columns of :attr:`LiveState.units` plus ``unit_type``. Exact places: show only to
+    viewers who may see unit positions.
+    """
+    kinds = units[["unit_id", "unit_type"]].astype("str")
+    return state.units.merge(kinds, on="unit_id", how="left")
+
+
+def units_by_type(state: LiveState, units: pd.DataFrame) -> pd.DataFrame:
+    """Return ``unit_type``, ``dispatched`` and ``available`` now (counts, for every role)."""
+    now = units_now(state, units)
+    counts = (
+        now.assign(away=~now["available"].astype(bool))
+        .groupby("unit_type")["away"]
+        .agg(dispatched="sum", total="count")
+        .reset_index()
+    )
+    return pd.DataFrame(
+        {
+            "unit_type": counts["unit_type"],
+            "dispatched": counts["dispatched"].astype(int),
+            "available": (counts["total"] - counts["dispatched"]).astype(int),
+        }
     )
 
 

@@ -22,6 +22,8 @@ from geo.ops import (
     incident_board,
     response_times,
     timeline,
+    units_by_type,
+    units_now,
 )
 from geo.opsmap import CENTRE_COLOURS, build_ops_map
 from geo.pdf import handover_pdf
@@ -199,26 +201,20 @@ with tab_centres:
             lost_view[t("Why")] = lost["why"]
         st.dataframe(lost_view, hide_index=True, width="stretch")
 with tab_units:
-    kinds = ws.layer("units")[["unit_id", "unit_type"]].astype("str")
-    merged = state.units.merge(kinds, on="unit_id", how="left")
-    counts = (
-        merged.assign(away=~merged["available"].astype(bool))
-        .groupby("unit_type")["away"]
-        .agg(dispatched="sum", total="count")
-        .reset_index()
-    )
+    counts = units_by_type(state, ws.layer("units"))
     st.dataframe(
         pd.DataFrame(
             {
                 t("Unit type"): [unit_type(k) for k in counts["unit_type"]],
-                t("Dispatched"): counts["dispatched"].astype(int),
-                t("Available"): (counts["total"] - counts["dispatched"]).astype(int),
+                t("Dispatched"): counts["dispatched"],
+                t("Available"): counts["available"],
             }
         ),
         hide_index=True,
         width="stretch",
     )
     if positions:
+        merged = units_now(state, ws.layer("units"))
         away = merged[~merged["available"].astype(bool)]
         if len(away):
             st.dataframe(

@@ -24,6 +24,7 @@ from geo.ops import (
     incident_board,
     response_times,
     timeline,
+    units_by_type,
 )
 from geo.pdf import handover_pdf
 from geo.permissions import Viewer
@@ -352,3 +353,12 @@ def test_the_timeline_of_a_day_without_events():
     assert day_.incidents.empty
     assert day_.closures.empty
     assert day_.by_municipality.empty
+
+
+def test_units_by_type_counts_those_away_and_those_available():
+    centres, units = world()
+    events, _ = day()  # U1 (a patrol) dispatched at minute 6; U2 (a patrol) at its base
+    state = fold_events(events, centres=centres, units=units)
+    assert units_by_type(state, units).to_dict("records") == [
+        {"unit_type": "patrol", "dispatched": 1, "available": 1}
+    ]
