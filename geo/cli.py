@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import signal
 import sys
 import threading
@@ -619,7 +620,7 @@ def _cmd_map(args: argparse.Namespace) -> int:
 #: Columns of an event file (``event import``); ``kind`` is required.
 EVENT_FILE_COLUMNS = (
     "event_id", "time", "actor", "kind", "centre_id", "unit_id", "incident_id",
-    "lat", "lon", "category", "severity", "note", "reason", "owner",
+    "lat", "lon", "category", "severity", "note", "reason", "owner", "previous_owner",
 )  # fmt: skip
 
 
@@ -648,6 +649,7 @@ def _cmd_event(args: argparse.Namespace) -> int:
         note=args.note,
         reason=args.reason,
         owner=args.owner,
+        previous_owner=args.previous_owner,
     )
     result = record_events(args.workspace, [event])
     done = "already recorded (not stored again)" if result.already else "recorded"
@@ -768,9 +770,10 @@ def _event_report(args: argparse.Namespace) -> int:
     from geo.export import to_csv_bytes
     from geo.livecoverage import LiveCoverage
     from geo.livestate import fold_events
-    from geo.ops import handover_brief, timeline
+    from geo.ops import Clocks, handover_brief, timeline
     from geo.pdf import handover_pdf
     from geo.permissions import Viewer
+    from geo.redaction import live_state_for_viewer
     from geo.workspace import open_workspace
 
     ws = open_workspace(args.workspace)
@@ -783,9 +786,15 @@ def _event_report(args: argparse.Namespace) -> int:
         incidents=ws.layers.get("incidents"),
         as_of=now,
     )
+    clocks = Clocks.from_env(os.environ)
     if args.event_action == "timeline":
         day = timeline(
-            state, events, ws.layer("centres"), now, municipalities=ws.layer("municipalities")
+            state,
+            events,
+            ws.layer("centres"),
+            now,
+            clocks,
+            municipalities=ws.layer("municipalities"),
         )
         _write_export(
             args.workspace,
@@ -797,12 +806,13 @@ def _event_report(args: argparse.Namespace) -> int:
         print(f"{len(day.incidents):,} incident(s) of the day written to {args.out}")
         return 0
     viewer = Viewer(name=_cli_actor(), role=args.role)
-    lost = LiveCoverage.of_workspace(ws).lost_cover(state)
+    lost = LiveCoverage.of_workspace(ws).lost_cover(live_state_for_viewer(state, viewer))
     brief = handover_brief(
         state,
         events,
         ws.layer("centres"),
         now,
+        clocks,
         lost_cover=len(lost),
         units_shown=viewer.can_see_unit_positions,
     )
@@ -1146,6 +1156,12 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--severity", help="of a reported incident, 1 to 5")
     add.add_argument("--reason", choices=ESCALATION_REASONS, help="of an escalation")
     add.add_argument("--owner", help="who takes charge of the incident (incident_assigned)")
+    add.add_argument(
+        "--previous-owner",
+        metavar="NAME",
+        help="the owner you saw ('' for nobody): refuse the assignment if someone else took "
+        "the incident meanwhile (incident_assigned)",
+    )
     add.add_argument("--note", help="free text, at most 1,000 characters")
     add.add_argument("--id", help="the event's UUID (a retry with the same id is stored once)")
     add.add_argument("--time", help="when it happened, ISO 8601; no offset means UTC")

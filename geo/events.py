@@ -65,6 +65,9 @@ __all__ = [
 ]
 
 EVENTS_TABLE = "events"
+#: Settings of one event database (``key``, ``value``): its clock namespace.
+META_TABLE = "log_meta"
+_CLOCK_KEY = "clock_namespace"
 
 EventKind = Literal[
     "incident_reported",
@@ -91,7 +94,9 @@ EventKind = Literal[
 EVENT_KINDS: tuple[EventKind, ...] = get_args(EventKind)
 
 #: Keys a payload may hold.
-PAYLOAD_KEYS = ("lat", "lon", "category", "severity", "note", "reason", "owner")
+PAYLOAD_KEYS = (
+    "lat", "lon", "category", "severity", "note", "reason", "owner", "previous_owner",
+)  # fmt: skip
 #: Why an incident was escalated (``reason`` of ``incident_escalated``).
 ESCALATION_REASONS = ("verify", "act", "manual")
 
@@ -130,6 +135,9 @@ _CONTROL_HINT = (
 )
 #: An event may be dated at most this far ahead of the clock (clocks of field devices drift).
 MAX_CLOCK_SKEW = timedelta(minutes=5)
+#: An event may be dated at most this long before the clock: a field device that was
+#: offline for the day still uploads, a time in another year is a typing or clock error.
+MAX_EVENT_AGE = timedelta(days=7)
 #: Seconds a writer waits for another writer's transaction before giving up.
 BUSY_TIMEOUT_S = 30.0
 
@@ -250,12 +258,14 @@ def make_event(
     note: object = None,
     reason: object = None,
     owner: object = None,
+    previous_owner: object = None,
     now: datetime | None = None,
 ) -> Event:
     """Return a checked event; collect every problem of its fields into one message.
 
     Checks what can be checked without the workspace: the kind, the ids it must name,
-    the UUID, the time (not more than :data:`MAX_CLOCK_SKEW` ahead of ``now``), a place
+    the UUID, the time (not more than :data:`MAX_CLOCK_SKEW` ahead of ``now`` nor more than
+    :data:`MAX_EVENT_AGE` before it), a place
     inside Libya (both ``lat`` and ``lon``), a category of
     :data:`geo.schema.INCIDENT_CATEGORIES`, a severity 1 to 5 and the note's length.
     Whether the ids exist and the change is allowed is checked against the live state
@@ -284,6 +294,10 @@ def make_event(
     owner
         Who takes charge of an incident (``incident_assigned``): a name, at most 200
         characters.
+    previous_owner
+        The owner the assigning operator saw (``""`` for nobody): the assignment is then
+        refused when someone else took the incident meanwhile (no lost update). ``None``
+        assigns whoever holds it.
     now
         The current time (UTC); the clock's when ``None``.
 
@@ -319,6 +333,12 @@ def make_event(
         problems.append(
             f"time {_time_text(moment)} is in the future (now {_time_text(clock)}); check the "
             "clock or the time zone of the time given"
+        )
+    elif moment < clock - MAX_EVENT_AGE:
+        problems.append(
+            f"time {_time_text(moment)} is more than {MAX_EVENT_AGE.days} days before now "
+            f"({_time_text(clock)}); check the date (year, day and month order) of the time "
+            "given"
         )
     ids: dict[str, str | None] = {}
     for name, value in (
@@ -381,6 +401,16 @@ def make_event(
         elif not who.isprintable():
             problems.append(_CONTROL_HINT.format(what="the owner"))
         payload["owner"] = who
+    if previous_owner is not None:
+        was = str(previous_owner).strip()
+        if kind != "incident_assigned":
+            problems.append("a previous owner is only given with incident_assigned; leave it out")
+        elif len(was) > _MAX_ACTOR_CHARS or not was.isprintable():
+            problems.append(
+                f"the previous owner is not a printable name of at most {_MAX_ACTOR_CHARS} "
+                "characters; give it as the board shows it"
+            )
+        payload["previous_owner"] = was
     text = _text(note)
     if text is not None:
         if len(text) > _MAX_NOTE_CHARS:
@@ -452,6 +482,9 @@ _COLUMNS = (
     "incident_id",
     "payload",
 )
+_META_SCHEMA = (
+    f"CREATE TABLE IF NOT EXISTS {META_TABLE} (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+)
 _SCHEMA = (
     f"""CREATE TABLE IF NOT EXISTS {EVENTS_TABLE} (
         seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -475,6 +508,7 @@ _SCHEMA = (
     WHEN EXISTS (SELECT 1 FROM {EVENTS_TABLE} WHERE event_id = NEW.event_id OR seq = NEW.seq)
     BEGIN SELECT RAISE(ABORT, 'events are never replaced: record a new event'); END""",
     f"CREATE INDEX IF NOT EXISTS {EVENTS_TABLE}_time ON {EVENTS_TABLE} (time)",
+    *_META_SCHEMA,
 )
 
 #: Checks a batch against the stored events under the write lock: called as
@@ -512,6 +546,45 @@ class EventLog:
             row = con.execute(f"SELECT COALESCE(MAX(seq), 0) FROM {EVENTS_TABLE}").fetchone()
         return int(row[0])
 
+    def clock_namespace(self) -> uuid.UUID:
+        """Return this log's namespace for the ids of the clocks' events (made on first use).
+
+        Random per event database and shown nowhere, so that nobody can store another
+        event under the id a clock's escalation will have (which would make every board's
+        escalation of that incident a refused "same id, other content").
+
+        Raises
+        ------
+        StoreError
+            When the workspace does not exist or the event database cannot be written.
+        """
+        if self.exists():
+            with self._reading() as con:
+                found = None if con is None else _meta(con, _CLOCK_KEY)
+            if found is not None:
+                return uuid.UUID(found)
+        self._require_workspace()
+        try:
+            with self._writing() as con:
+                for statement in _META_SCHEMA:
+                    con.execute(statement)
+                con.execute(
+                    f"INSERT OR IGNORE INTO {META_TABLE} (key, value) VALUES (?, ?)",
+                    (_CLOCK_KEY, str(uuid.uuid4())),
+                )
+                made = _meta(con, _CLOCK_KEY)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot write the event database {self.path} ({exc})") from exc
+        assert made is not None
+        return uuid.UUID(made)
+
+    def _require_workspace(self) -> None:
+        if not self.workspace.is_file():
+            raise StoreError(
+                f"there is no workspace at {self.workspace} to record events for; build or "
+                "import it first"
+            )
+
     def read(self, *, until: datetime | None = None) -> list[Event]:
         """Return the stored events in append order, those at or before ``until`` only."""
         if not self.exists():
@@ -543,11 +616,7 @@ class EventLog:
         StoreError
             When the workspace does not exist or the event database cannot be written.
         """
-        if not self.workspace.is_file():
-            raise StoreError(
-                f"there is no workspace at {self.workspace} to record events for; build or "
-                "import it first"
-            )
+        self._require_workspace()
         batch: dict[str, Event] = {}
         for event in events:
             earlier = batch.get(event.event_id)
@@ -651,6 +720,16 @@ def _has_events_table(con: sqlite3.Connection) -> bool:
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (EVENTS_TABLE,)
     ).fetchone()
     return row is not None
+
+
+def _meta(con: sqlite3.Connection, key: str) -> str | None:
+    exists = con.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (META_TABLE,)
+    ).fetchone()
+    if exists is None:
+        return None
+    row = con.execute(f"SELECT value FROM {META_TABLE} WHERE key = ?", (key,)).fetchone()
+    return None if row is None else str(row[0])
 
 
 def _row_of(event: Event, recorded_at: str) -> tuple[object, ...]:

@@ -747,7 +747,6 @@ ARABIC: dict[str, str] = {
         " مشغّل أو ضابط اتصال."
     ),
     "Act on an incident": "التعامل مع حادثة",
-    "Act within": "التعامل خلال",
     "Age (min)": "العمر (د)",
     "Assign": "إسناد",
     "At centre (ID, optional)": "في المركز (الرمز، اختياري)",
@@ -763,7 +762,6 @@ ARABIC: dict[str, str] = {
     "Click the map to place a new incident or a centre's new place.": (
         "انقر على الخريطة لتحديد موقع حادثة جديدة أو الموقع الجديد لمركز."
     ),
-    "Clocks (minutes)": "المهل (بالدقائق)",
     "Covered this morning, not now": "مغطّى صباحًا، وغير مغطّى الآن",
     "Dispatch": "إيفاد",
     "Dispatch a unit (nearest first)": "إيفاد وحدة (الأقرب أولًا)",
@@ -822,7 +820,6 @@ ARABIC: dict[str, str] = {
     "Reopen": "إعادة الفتح",
     "Reported, not verified": "مُبلَّغ عنها، غير مؤكَّدة",
     "Resolve": "معالجة",
-    "Resolve within (target)": "المعالجة خلال (المهلة المستهدفة)",
     "Resolved within target": "عولجت ضمن المهلة",
     "Resolved, to be closed": "عولجت، بانتظار الإغلاق",
     "Response times": "أزمنة الاستجابة",
@@ -841,7 +838,6 @@ ARABIC: dict[str, str] = {
     "Updated": "حُدّث",
     "Verified": "مؤكَّدة",
     "Verify": "تأكيد",
-    "Verify within": "التأكّد خلال",
     "Was": "كان",
     "While it is away these centres lose cover": "أثناء غيابها تفقد هذه المراكز التغطية",
     "Why": "السبب",
@@ -900,6 +896,14 @@ ARABIC: dict[str, str] = {
     "Save this column mapping (JSON)": "حفظ مطابقة الأعمدة هذه (JSON)",
     "Reported": "مُبلَّغ عنها",
     "resolved": "عولجت",
+    # operations room: room-wide clocks, repeated submissions
+    "Clocks of the room": "مهل الغرفة",
+    "verify within": "التأكّد خلال",
+    "act within": "التعامل خلال",
+    "resolve within": "المعالجة خلال",
+    "Already recorded: the same action repeated within seconds is stored once.": (
+        "سُجّل من قبل: الإجراء نفسه المكرّر خلال ثوانٍ يُحفظ مرة واحدة."
+    ),
 }
 
 

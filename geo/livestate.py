@@ -30,7 +30,7 @@ events already stored, is accepted only when the fold stays legal
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -118,6 +118,18 @@ class LiveState:
     units: pd.DataFrame
     version: int
     warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    def units_as_planned(self) -> LiveState:
+        """Return this state with every unit available where the plan put it.
+
+        Incidents and centres stay as they are; the units table keeps its rows but no
+        dispatch and no position (``lon``, ``lat`` empty): the units layer has the base
+        positions. For the coverage of a viewer who may not see unit positions
+        (:func:`geo.redaction.live_state_for_viewer`).
+        """
+        units = self.units.assign(available=True, incident_id=None, dispatched_at=None)
+        units["lon"] = units["lat"] = float("nan")
+        return replace(self, units=units)
 
 
 #: One thing's state while folding (the values are of several kinds).
@@ -245,6 +257,8 @@ def _apply(fold: _Fold, event: Event) -> str | None:
             "units": [],
             "reported_by": event.actor,
             "owner": None,
+            "assigned_by": None,
+            "assigned_at": None,
         }
         return None
     incident: _Row = fold.incidents.get(event.incident_id or "") or {}
@@ -285,7 +299,17 @@ def _apply(fold: _Fold, event: Event) -> str | None:
     if kind == "incident_assigned":
         if incident["state"] in ("invalid", "closed"):
             return f"incident {event.incident_id} is {incident['state']}: nobody can take it on"
-        incident["owner"] = event.payload.get("owner")
+        was = event.payload.get("previous_owner")
+        holder = incident["owner"] or ""
+        if was is not None and was != holder:
+            shown = f"'{was}'" if was else "nobody"
+            return (
+                f"incident {event.incident_id} was taken by '{holder}' "
+                f"(assigned by {incident['assigned_by']} at {incident['assigned_at']:%H:%M} "
+                f"UTC) after your board showed {shown} as its owner; look again and assign "
+                "it anew if you still mean to"
+            )
+        incident.update(owner=event.payload.get("owner"), assigned_by=event.actor, assigned_at=at)
         return None
     if kind in ("unit_dispatched", "unit_back"):
         unit = fold.units.get(event.unit_id or "")

@@ -13,6 +13,7 @@ minutes from the report (cVIGIL's 100-minute clock by default).
 
 from __future__ import annotations
 
+import math
 import statistics
 import uuid
 from collections import Counter
@@ -25,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from geo.errors import InputError
 from geo.events import Event, as_utc, make_event
 from geo.livestate import LiveState, escalations_due
 
@@ -33,6 +35,7 @@ __all__ = [
     "BOARD_COLUMNS",
     "CENTRE_STATUS_LABELS",
     "CLOCK_ACTOR",
+    "CLOCK_ENV",
     "OPEN_STATES",
     "Clocks",
     "KIND_LABELS",
@@ -60,7 +63,6 @@ OPEN_STATES = ("reported", "verified", "escalated", "resolved")
 #: Who records the clocks' escalations. Every board makes the same event for the same
 #: incident and reason (same id, same content), so the log stores it once.
 CLOCK_ACTOR = "clock"
-_CLOCK_NAMESPACE = uuid.UUID("6f1d3f0e-52b4-4c8e-9a57-2f3c1de0a9b4")
 
 #: Words for the codes the board shows (English keys of :func:`geo.i18n.translate`).
 STATE_LABELS: Mapping[str, str] = MappingProxyType(
@@ -106,6 +108,15 @@ KIND_LABELS: Mapping[str, str] = MappingProxyType(
     }
 )
 
+#: The environment variables that set the room's :class:`Clocks` (minutes).
+CLOCK_ENV: Mapping[str, str] = MappingProxyType(
+    {
+        "verify_min": "PSP_CLOCK_VERIFY_MIN",
+        "act_min": "PSP_CLOCK_ACT_MIN",
+        "resolve_target_min": "PSP_CLOCK_RESOLVE_MIN",
+    }
+)
+
 BOARD_COLUMNS = (
     "incident_id", "state", "category", "severity", "centre_id", "owner", "units",
     "age_min", "to_verify_min", "to_resolve_min", "overdue",
@@ -125,6 +136,36 @@ class Clocks:
             value = getattr(self, name)
             if not value > 0:
                 raise ValueError(f"{name} must be more than 0 minutes, not {value}")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Clocks:
+        """Return the room's clocks: the :data:`CLOCK_ENV` variables of ``environ``.
+
+        A variable not set keeps its default. One setting for the whole room: the clocks'
+        escalations go into the shared log in the clock's name, so no board may run on
+        minutes of its own.
+
+        Raises
+        ------
+        InputError
+            Naming the variable whose value is not a number of minutes above 0.
+        """
+        minutes: dict[str, float] = {}
+        for name, variable in CLOCK_ENV.items():
+            text = environ.get(variable, "").strip()
+            if not text:
+                continue
+            try:
+                value = float(text)
+            except ValueError:
+                value = math.nan
+            if not (math.isfinite(value) and value > 0):
+                raise InputError(
+                    f"{variable}='{text[:20]}' is not a number of minutes above 0; set it to "
+                    f"one (default {getattr(cls, name):g}) or unset it"
+                )
+            minutes[name] = value
+        return cls(**minutes)
 
 
 def _minutes(later: Any, earlier: Any) -> float | None:
@@ -194,12 +235,16 @@ def incident_board(state: LiveState, now: datetime, clocks: Clocks = Clocks()) -
     return board.drop(columns="_late").reset_index(drop=True)
 
 
-def clock_escalations(state: LiveState, now: datetime, clocks: Clocks = Clocks()) -> list[Event]:
+def clock_escalations(
+    state: LiveState, now: datetime, clocks: Clocks = Clocks(), *, namespace: uuid.UUID
+) -> list[Event]:
     """Return the ``incident_escalated`` events the clocks call for at ``now``.
 
     One per incident and reason (``verify`` at ``verify_min``, ``act`` at ``act_min``),
-    each with an id made from the incident and the reason, so two boards (or a board and
-    a retry) that escalate the same incident store one event.
+    each with an id made from the incident and the reason in ``namespace`` (the log's
+    secret, :meth:`geo.events.EventLog.clock_namespace`), so two boards (or a board and
+    a retry) that escalate the same incident store one event, and nobody can take that
+    id first.
     """
     moment = as_utc(now)
     due = escalations_due(state, moment, verify_min=clocks.verify_min, act_min=clocks.act_min)
@@ -210,7 +255,7 @@ def clock_escalations(state: LiveState, now: datetime, clocks: Clocks = Clocks()
             make_event(
                 kind="incident_escalated",
                 actor=CLOCK_ACTOR,
-                event_id=str(uuid.uuid5(_CLOCK_NAMESPACE, f"{incident_id}|{reason}")),
+                event_id=str(uuid.uuid5(namespace, f"{incident_id}|{reason}")),
                 time=moment,
                 incident_id=incident_id,
                 reason=reason,

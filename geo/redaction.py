@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from geo.errors import AccessDeniedError, InputError
+from geo.livestate import LiveState
 from geo.permissions import Viewer
 from geo.risk import COMPONENTS
 from geo.schema import INCIDENT_CATEGORIES, UNIT_TYPES
@@ -314,3 +315,17 @@ def coverage_for_viewer(table: pd.DataFrame, viewer: Viewer) -> pd.DataFrame:
         the allow-list (statuses, risk and staffing stay).
     """
     return columns_for_viewer(table, viewer)
+
+
+def live_state_for_viewer(state: LiveState, viewer: Viewer) -> LiveState:
+    """Return the live state whose coverage ``viewer`` is shown on election day.
+
+    ``state`` for viewers who may see unit positions. For the others every unit is
+    where the plan put it (:meth:`geo.livestate.LiveState.units_as_planned`): the
+    centres that stop being covered the moment a unit is dispatched are those it alone
+    covered, and discs of the public patrol radius around them place it to about a
+    kilometre. Centre events (closed, suspended, relocated) still change their coverage:
+    the morning's coverage is already theirs to see (the Coverage page), and a centre's
+    status is public.
+    """
+    return state if viewer.can_see_unit_positions else state.units_as_planned()

@@ -8,6 +8,7 @@ does it rerun the page, which then folds the events again (cached per version).
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -28,7 +29,10 @@ from ui.coverage import CoverageSettings, current_settings
 #: Seconds between two looks at the event log (``PSP_BOARD_REFRESH_S``, default 5).
 REFRESH_ENV = "PSP_BOARD_REFRESH_S"
 _SEEN_KEY = "ops_seen"
-_PENDING_KEY = "ops_pending_event_id"
+_LAST_KEY = "ops_last_submission"
+_OWNERS_KEY = "ops_owners_shown"
+#: Seconds within which the same submission of a session is taken as a repeat of the last.
+RESUBMIT_S = 10.0
 
 
 def refresh_seconds() -> float:
@@ -114,19 +118,31 @@ def live_coverage(workspace: Workspace) -> LiveCoverage:
     return _live_coverage(f"{workspace.stamp}|{settings!r}", workspace, settings)
 
 
-def clock_settings(t: Callable[[str], str]) -> Clocks:
-    """Show the clocks' minutes in the sidebar; return them."""
-    with st.sidebar.expander(t("Clocks (minutes)")):
-        verify = st.number_input(t("Verify within"), 1, 240, 10, key="ops_verify_min")
-        act = st.number_input(t("Act within"), 1, 480, 30, key="ops_act_min")
-        target = st.number_input(t("Resolve within (target)"), 1, 1440, 100, key="ops_target")
-    return Clocks(verify_min=verify, act_min=act, resolve_target_min=target)
+def room_clocks(t: Callable[[str], str]) -> Clocks:
+    """Return the room's clocks (``PSP_CLOCK_*``, one setting for every board); show them.
+
+    Not a setting of the session: the escalations they call for go into the shared log in
+    the clock's name.
+    """
+    try:
+        clocks = Clocks.from_env(os.environ)
+    except PlannerError as exc:
+        ui.show_error(exc)
+    st.sidebar.caption(
+        f"{t('Clocks of the room')}: {t('verify within')} {clocks.verify_min:g} {t('min')} · "
+        f"{t('act within')} {clocks.act_min:g} {t('min')} · {t('resolve within')} "
+        f"{clocks.resolve_target_min:g} {t('min')}"
+    )
+    return clocks
 
 
 def run_clocks(workspace: Workspace, state: LiveState, now: datetime, clocks: Clocks) -> int:
     """Record the escalations the clocks call for; return how many were new."""
+    if state.incidents.empty:
+        return 0
+    namespace = EventLog(workspace.path).clock_namespace()
     stored = 0
-    for event in clock_escalations(state, now, clocks):
+    for event in clock_escalations(state, now, clocks, namespace=namespace):
         # One at a time: an incident another board has just changed does not hold back
         # the escalation of the others.
         try:
@@ -136,16 +152,30 @@ def run_clocks(workspace: Workspace, state: LiveState, now: datetime, clocks: Cl
     return stored
 
 
-def pending_event_id() -> str:
-    """Return the UUID of this session's next action (kept until it is recorded).
+def owners_shown(board: pd.DataFrame) -> dict[str, str]:
+    """Return each incident's owner as this session's board last showed it (``""``: nobody).
 
-    A submission retried (a double click, a rerun before the answer) carries the same id,
-    so the log stores it once.
+    The board of the run before this one: the run a click starts reads the log again, so
+    what the operator saw when clicking is the previous run's. An assignment carries it
+    (``previous_owner``) and is refused if someone took the incident in between.
     """
-    if _PENDING_KEY not in st.session_state:
-        st.session_state[_PENDING_KEY] = str(uuid.uuid4())
-    pending: str = st.session_state[_PENDING_KEY]
-    return pending
+    before = st.session_state.get(_OWNERS_KEY) or {}
+    now = {str(i): str(o or "") for i, o in zip(board["incident_id"], board["owner"], strict=True)}
+    st.session_state[_OWNERS_KEY] = now
+    return {**now, **{i: o for i, o in before.items() if i in now}}
+
+
+def _submission_id(content: str) -> str:
+    """Return the event id of a submission: the last one's when it repeats it.
+
+    The same action with the same values from the same session within
+    :data:`RESUBMIT_S` seconds (a double click, a rerun before the answer) carries the
+    same id, so the log stores it once.
+    """
+    last = st.session_state.get(_LAST_KEY)
+    if last is not None and last[0] == content and time.monotonic() - last[2] < RESUBMIT_S:
+        return str(last[1])
+    return str(uuid.uuid4())
 
 
 def act(
@@ -155,13 +185,17 @@ def act(
     if not viewer.can("operate"):
         st.error(t("Your role may not change the day's record."))
         return None
+    content = repr((kind, sorted(fields.items())))
     try:
-        event = make_event(kind=kind, actor=viewer.name, event_id=pending_event_id(), **fields)
-        record_events(workspace.path, [event])
+        event = make_event(kind=kind, actor=viewer.name, event_id=_submission_id(content), **fields)
+        st.session_state[_LAST_KEY] = (content, event.event_id, time.monotonic())
+        result = record_events(workspace.path, [event])
     except PlannerError as exc:
         st.error(ui.md_escape(exc))
         return None
-    del st.session_state[_PENDING_KEY]
+    if not result.stored:
+        st.info(t("Already recorded: the same action repeated within seconds is stored once."))
+        return event
     st.session_state["ops_done"] = (kind, event.incident_id or event.centre_id or event.unit_id)
     st.rerun()
     return event

@@ -27,6 +27,7 @@ from geo.ops import (
 )
 from geo.opsmap import CENTRE_COLOURS, build_ops_map
 from geo.pdf import handover_pdf
+from geo.redaction import live_state_for_viewer
 from geo.schema import INCIDENT_CATEGORIES
 from ui import ops
 
@@ -58,7 +59,7 @@ centre_names = dict(
     )
 )
 
-clocks = ops.clock_settings(t)
+clocks = ops.room_clocks(t)
 ops.watch(ws, t)
 ops.last_done(t)
 now = datetime.now(UTC)
@@ -67,12 +68,15 @@ try:
     if operate and ops.run_clocks(ws, state, now, clocks):
         state = ops.live_state(ws)
     live = ops.live_coverage(ws)
-    coverage = live.at(state)
-    lost = live.lost_cover(state)
+    # Without unit positions, coverage as if no unit had left (README, Redaction).
+    covered = live_state_for_viewer(state, viewer)
+    coverage = live.at(covered)
+    lost = live.lost_cover(covered)
 except PlannerError as exc:
     ui.show_error(exc)
 
 board = incident_board(state, now, clocks)
+owners_seen = ops.owners_shown(board)
 top = headline(state, ws.layer("centres"), now, clocks, lost_cover=len(lost))
 speed = response_times(state, now, clocks)
 
@@ -458,7 +462,8 @@ with right, st.container(border=True):
                 ops.act(ws, viewer, t, kind, incident_id=chosen)
         owner = st.text_input(t("Owner"), value=viewer.name, key="ops_owner")
         if st.button(t("Assign"), key="ops_assign"):
-            ops.act(ws, viewer, t, "incident_assigned", incident_id=chosen, owner=owner)
+            ops.act(ws, viewer, t, "incident_assigned", incident_id=chosen, owner=owner,
+                    previous_owner=owners_seen.get(chosen, ""))  # fmt: skip
         if current in DISPATCHABLE:
             options = live.dispatch_options(state, chosen, k=5)
             if options.empty:

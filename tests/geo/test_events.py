@@ -267,6 +267,31 @@ def test_an_incident_is_taken_on_and_handed_over_until_it_is_closed():
         check_events(late[:2], late[2:], centres=centres, units=units)
 
 
+def test_an_assignment_naming_the_owner_seen_is_refused_when_someone_took_it_between():
+    centres, units = world()
+    report = event("incident_reported", 0, centre_id="C1", category="other", severity=2)
+    iid = report.incident_id
+    amal = event("incident_assigned", 2, incident_id=iid, owner="Amal", previous_owner="")
+    # Omar's board still showed nobody when he clicked at minute 3.
+    omar = event("incident_assigned", 3, incident_id=iid, owner="Omar", previous_owner="")
+    with pytest.raises(InputError, match=(
+        f"incident {iid} was taken by 'Amal' \\(assigned by op at 12:02 UTC\\) after your "
+        "board showed nobody as its owner"
+    )):  # fmt: skip
+        check_events([report, amal], [omar], centres=centres, units=units)
+    # Knowing Amal holds it, he may take it over; without previous_owner, whoever holds it.
+    over = event("incident_assigned", 4, incident_id=iid, owner="Omar", previous_owner="Amal")
+    check_events([report, amal], [over], centres=centres, units=units)
+    blind = event("incident_assigned", 4, incident_id=iid, owner="Omar")
+    check_events([report, amal], [blind], centres=centres, units=units)
+    # Seen as Amal's, but Omar took it at minute 4: Huda's assignment is refused.
+    huda = event("incident_assigned", 5, incident_id=iid, owner="Huda", previous_owner="Amal")
+    with pytest.raises(InputError, match="was taken by 'Omar'.*board showed 'Amal'"):
+        check_events([report, amal, over], [huda], centres=centres, units=units)
+    with pytest.raises(InputError, match="a previous owner is only given with incident_assigned"):
+        event("incident_verified", 1, incident_id=iid, previous_owner="")
+
+
 def test_an_owner_is_required_for_an_assignment_and_refused_elsewhere():
     with pytest.raises(InputError, match="incident_assigned needs owner"):
         make_event(kind="incident_assigned", actor="op", incident_id="INC-1", now=NOW)

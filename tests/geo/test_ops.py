@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import Polygon
 
+from geo.errors import InputError
 from geo.events import EventLog, make_event
 from geo.livestate import fold_events, read_live_state, record_events
 from geo.ops import (
@@ -34,6 +36,8 @@ from tests.geo import builders as b
 from tests.geo.test_reports import pdf_text
 
 T0 = datetime(2025, 5, 16, 8, 0, tzinfo=UTC)
+#: A clock namespace (each event database has its own, EventLog.clock_namespace).
+NS = uuid.UUID(int=7)
 
 
 def at_min(minutes: float) -> datetime:
@@ -133,17 +137,17 @@ def test_the_clocks_escalate_once_per_incident_and_reason_whoever_asks():
     centres, units = world()
     events, ids = day()
     state = fold_events(events, centres=centres, units=units)
-    due = clock_escalations(state, at_min(60))
+    due = clock_escalations(state, at_min(60), namespace=NS)
     assert sorted((e.incident_id, e.payload["reason"]) for e in due) == sorted(
         [(ids["B"], "act"), (ids["C"], "verify")]
     )
     assert all(e.actor == CLOCK_ACTOR and e.time == at_min(60) for e in due)
     # A second board a few seconds later makes the same events (same ids, same content).
-    again = clock_escalations(state, at_min(60.1))
+    again = clock_escalations(state, at_min(60.1), namespace=NS)
     assert [e.event_id for e in again] == [e.event_id for e in due]
     assert all(x.same_content(y) for x, y in zip(due, again, strict=True))
     # Shorter clocks: C also falls overdue for 'act' at 12 minutes.
-    quick = clock_escalations(state, at_min(60), Clocks(verify_min=5, act_min=12))
+    quick = clock_escalations(state, at_min(60), Clocks(verify_min=5, act_min=12), namespace=NS)
     assert (ids["C"], "act") in {(e.incident_id, e.payload["reason"]) for e in quick}
 
 
@@ -156,11 +160,12 @@ def workspace(tmp_path) -> Path:
 
 
 def test_two_boards_escalating_at_once_store_each_escalation_once(workspace):
+    ns = EventLog(workspace).clock_namespace()  # the log's, as the boards use
     events, ids = day()
     record_events(workspace, events)
     state = read_live_state(workspace)
-    first = record_events(workspace, clock_escalations(state, at_min(60)))
-    second = record_events(workspace, clock_escalations(state, at_min(60.2)))
+    first = record_events(workspace, clock_escalations(state, at_min(60), namespace=ns))
+    second = record_events(workspace, clock_escalations(state, at_min(60.2), namespace=ns))
     assert (len(first.stored), len(first.already)) == (2, 0)
     assert (len(second.stored), len(second.already)) == (0, 2)
     after = read_live_state(workspace).incidents.set_index("incident_id")
@@ -168,22 +173,24 @@ def test_two_boards_escalating_at_once_store_each_escalation_once(workspace):
     assert after.loc[ids["C"], "escalations"] == "verify"
     # Escalated, nothing more is due for C until 'act' at 30 minutes (minute 75).
     later = read_live_state(workspace)
-    assert {e.incident_id for e in clock_escalations(later, at_min(70))} == set()
-    assert {(e.incident_id, e.payload["reason"]) for e in clock_escalations(later, at_min(76))} == {
-        (ids["C"], "act")
-    }
+    assert {e.incident_id for e in clock_escalations(later, at_min(70), namespace=ns)} == set()
+    assert {
+        (e.incident_id, e.payload["reason"])
+        for e in clock_escalations(later, at_min(76), namespace=ns)
+    } == {(ids["C"], "act")}
     assert len(EventLog(workspace).read()) == len(events) + 2
 
 
 def test_boards_whose_clocks_read_other_minutes_still_store_each_escalation_once(workspace):
+    ns = EventLog(workspace).clock_namespace()  # the log's, as the boards use
     events, ids = day()
     record_events(workspace, events)
     state = read_live_state(workspace)
     # Board 1 at minute 61 escalates B ('act') and C ('verify').
-    first = record_events(workspace, clock_escalations(state, at_min(61)))
+    first = record_events(workspace, clock_escalations(state, at_min(61), namespace=ns))
     # Board 2, which has not seen them yet, reads 63.4 and has shorter clocks: it makes the
     # same two (stored once) and C's 'act' (18 minutes after the report, over 12).
-    again = clock_escalations(state, at_min(63.4), Clocks(verify_min=5, act_min=12))
+    again = clock_escalations(state, at_min(63.4), Clocks(verify_min=5, act_min=12), namespace=ns)
     result = record_events(workspace, again)
     assert {(e.incident_id, e.payload["reason"]) for e in result.already} == {
         (e.incident_id, e.payload["reason"]) for e in first.stored
@@ -362,3 +369,12 @@ def test_units_by_type_counts_those_away_and_those_available():
     assert units_by_type(state, units).to_dict("records") == [
         {"unit_type": "patrol", "dispatched": 1, "available": 1}
     ]
+
+
+def test_the_rooms_clocks_come_from_the_environment():
+    assert Clocks.from_env({}) == Clocks(verify_min=10, act_min=30, resolve_target_min=100)
+    env = {"PSP_CLOCK_VERIFY_MIN": "5", "PSP_CLOCK_RESOLVE_MIN": " 90.5 ", "OTHER": "x"}
+    assert Clocks.from_env(env) == Clocks(verify_min=5, act_min=30, resolve_target_min=90.5)
+    for bad in ("0", "-3", "nan", "inf", "ten"):
+        with pytest.raises(InputError, match=f"PSP_CLOCK_ACT_MIN='{bad}' is not a number of"):
+            Clocks.from_env({"PSP_CLOCK_ACT_MIN": bad})
