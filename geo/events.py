@@ -627,19 +627,16 @@ class EventLog:
                 )
             batch.setdefault(event.event_id, event)
         recorded_at = _time_text(datetime.now(UTC))
+        key = str(self.path.resolve())
+        extended = False
         try:
             with self._writing() as con:
-                stored = [
-                    _event_of(row)
-                    for row in con.execute(
-                        f"SELECT seq, {', '.join(_COLUMNS)} FROM {EVENTS_TABLE} ORDER BY seq"
-                    )
-                ]
-                by_id = {e.event_id: e for e in stored}
+                seen = _stored_events(con, key)
+                stored = seen.events
                 fresh: list[Event] = []
                 already: list[Event] = []
                 for event in batch.values():
-                    known = by_id.get(event.event_id)
+                    known = seen.by_id.get(event.event_id)
                     if known is None:
                         fresh.append(event)
                     elif known.same_content(event):
@@ -660,13 +657,21 @@ class EventLog:
                         _row_of(event, recorded_at),
                     )
                     done.append(_with_seq(event, int(cursor.lastrowid or 0)))
-                version = max([e.seq or 0 for e in [*stored, *done]], default=0)
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(
-                f"cannot record events in {self.path} ({exc}); nothing was recorded: check "
-                "that the folder is writable and the disk has room, then submit again (a "
-                "retry with the same event id is never stored twice)"
-            ) from exc
+                # Still under the lock: the next append of this process reads from here on.
+                # Forgotten below if the commit fails.
+                seen.extend(done)
+                extended = True
+                version = seen.version
+        except BaseException as exc:
+            if extended:
+                _SEEN.pop(key, None)
+            if isinstance(exc, sqlite3.DatabaseError):
+                raise StoreError(
+                    f"cannot record events in {self.path} ({exc}); nothing was recorded: check "
+                    "that the folder is writable and the disk has room, then submit again (a "
+                    "retry with the same event id is never stored twice)"
+                ) from exc
+            raise
         return AppendResult(stored=tuple(done), already=tuple(already), version=version)
 
     @contextmanager
@@ -713,6 +718,62 @@ class EventLog:
             con.execute("COMMIT")
         finally:
             con.close()
+
+
+@dataclass
+class _Seen:
+    """The stored events one process has read from one event database, in append order.
+
+    Read under the write lock, so that an append reads only the events stored since its
+    process last looked (the log is append-only): the list is the log's prefix up to
+    :attr:`version`. Checked against the database on each use (the event at
+    :attr:`version` must be there, with its id), so a log restored from a backup or
+    replaced is read again whole.
+    """
+
+    events: list[Event] = field(default_factory=list)
+    by_id: dict[str, Event] = field(default_factory=dict)
+
+    @property
+    def version(self) -> int:
+        return (self.events[-1].seq or 0) if self.events else 0
+
+    def extend(self, events: Sequence[Event]) -> None:
+        for event in events:
+            if (event.seq or 0) > self.version:
+                self.events.append(event)
+                self.by_id[event.event_id] = event
+
+
+#: Per event database (resolved path): what this process has read of it.
+_SEEN: dict[str, _Seen] = {}
+_SEEN_SIZE = 8
+
+
+def _stored_events(con: sqlite3.Connection, key: str) -> _Seen:
+    """Return every stored event, reading only those this process has not read yet.
+
+    Call inside the write lock (nobody appends meanwhile); the result is shared: read only.
+    """
+    seen = _SEEN.get(key)
+    if seen is not None and seen.events:
+        last = seen.events[-1]
+        row = con.execute(
+            f"SELECT event_id FROM {EVENTS_TABLE} WHERE seq = ?", (last.seq,)
+        ).fetchone()
+        if row is None or str(row[0]) != last.event_id:
+            seen = None  # not the log this process read: read it again
+    if seen is None:
+        seen = _Seen()
+        while len(_SEEN) >= _SEEN_SIZE:
+            _SEEN.pop(next(iter(_SEEN)))
+    rows = con.execute(
+        f"SELECT seq, {', '.join(_COLUMNS)} FROM {EVENTS_TABLE} WHERE seq > ? ORDER BY seq",
+        (seen.version,),
+    )
+    seen.extend([_event_of(row) for row in rows])
+    _SEEN[key] = seen
+    return seen
 
 
 def _has_events_table(con: sqlite3.Connection) -> bool:

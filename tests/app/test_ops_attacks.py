@@ -53,7 +53,8 @@ def test_a_second_operator_cannot_silently_take_an_incident_the_first_just_took(
               if e.kind == "incident_assigned"]  # fmt: skip
     assert owners == ["Amal"]
     refusal = [e.value for e in omar.error if "was taken by" in e.value]
-    assert len(refusal) == 1 and "Amal" in refusal[0], [e.value for e in omar.error]
+    assert len(refusal) == 1, [e.value for e in omar.error]
+    assert "Amal" in refusal[0]
     # Now Omar's board shows Amal: taking it over on purpose is an assignment like any other.
     omar.button(key="ops_assign").click().run()
     owners = [e.payload["owner"] for e in EventLog(workspace).read()

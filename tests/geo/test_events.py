@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -449,3 +450,117 @@ def test_folding_the_same_layers_again_starts_from_the_layers_not_the_last_fold(
     c2 = fresh.centres.set_index("centre_id").loc["C2"]
     assert (c2["lon"], c2["lat"]) == pytest.approx(b.at(3))
     assert not c2["relocated"]
+
+
+def _random_event(rng, minute: float, incidents: list[str]):
+    """One event of a random kind, legal or not in the state it lands on."""
+    kind = rng.choice(["incident_reported", "incident_verified", "incident_resolved",
+                       "incident_closed", "incident_assigned", "unit_dispatched", "unit_back",
+                       "centre_closed", "centre_reopened", "police_present"])  # fmt: skip
+    incident = rng.choice([*incidents, "INC-NOPE"]) if incidents else "INC-NOPE"
+    centre = rng.choice(["C1", "C2", "C3", "C4"])
+    if kind == "incident_reported":
+        return event(kind, minute, centre_id=centre, category="other", severity=2)
+    if kind == "incident_assigned":
+        owner = rng.choice(["Amal", "Omar"])
+        return event(kind, minute, incident_id=incident, owner=owner,
+                     previous_owner=rng.choice([None, "", "Amal"]))  # fmt: skip
+    if kind in ("unit_dispatched", "unit_back"):
+        unit = rng.choice(["U1", "U2"])
+        extra = {"incident_id": incident} if kind == "unit_dispatched" else {}
+        return event(kind, minute, unit_id=unit, **extra)
+    if kind.startswith("incident_"):
+        return event(kind, minute, incident_id=incident)
+    return event(kind, minute, centre_id=centre)
+
+
+def _insert_raw(workspace: Path, e) -> None:
+    """Store an event as another process would: behind this process's back."""
+    from geo.events import _row_of
+
+    with closing(sqlite3.connect(events_path(workspace))) as con, con:
+        con.execute(
+            "INSERT INTO events (event_id, time, recorded_at, actor, kind, centre_id, unit_id,"
+            " incident_id, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            _row_of(e, "2025-05-16T18:00:00.000+00:00"),
+        )
+
+
+def test_each_append_is_decided_as_a_fold_of_the_whole_log_would(workspace):
+    # record_events keeps this process's fold of the stored events and applies only what
+    # is new; every decision must be the one check_events makes from the whole log:
+    # events stored by another process in between, late uploads dated earlier, refusals
+    # of every kind, and a log restored from an older copy.
+    import random
+    import shutil
+
+    centres, units = world()
+    rng = random.Random(11)
+    minute, backup = 0.0, None
+    decided = dict.fromkeys(["stored", "refused", "late", "other writer", "late, other writer",
+                             "refused pair"], 0)  # fmt: skip
+    for step in range(300):
+        late = rng.random() < 0.1
+        minute = minute - rng.uniform(1, 20) if late else minute + rng.uniform(0, 2)
+        minute = max(minute, 0.0)
+        stored = EventLog(workspace).read()
+        incidents = [e.incident_id for e in stored if e.kind == "incident_reported"]
+        batch = [_random_event(rng, minute, incidents)]
+        if late and rng.random() < 0.5:  # a field report uploaded late: legal at any time
+            batch = [event("police_absent", minute, centre_id=rng.choice(["C1", "C3"]))]
+        if rng.random() < 0.3:  # two events at once: the first may change what the second may
+            batch.append(_random_event(rng, minute + rng.uniform(0, 1), incidents))
+            if rng.random() < 0.5:  # the second refused: the first must leave no trace
+                batch.append(event("incident_verified", minute + 1, incident_id="INC-NOPE"))
+        try:
+            check_events(stored, batch, centres=centres, units=units)
+            expected = None
+        except InputError as exc:
+            expected = str(exc)
+        if expected is None and rng.random() < (0.8 if late else 0.15):
+            for one in batch:
+                _insert_raw(workspace, one)  # another writer
+            decided["other writer"] += 1
+            decided["late, other writer"] += late
+            continue
+        try:
+            record_events(workspace, batch)
+            got = None
+        except InputError as exc:
+            got = str(exc)
+        assert got == expected, f"step {step}: {[e.kind for e in batch]}"
+        decided["refused" if got else "stored"] += 1
+        decided["late"] += late
+        decided["refused pair"] += len(batch) == 2 and got is not None
+        if step == 100:
+            backup = events_path(workspace).with_suffix(".bak")
+            with closing(sqlite3.connect(events_path(workspace))) as con:
+                con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            shutil.copy(events_path(workspace), backup)
+        if step == 200:
+            assert backup is not None
+            for extra in ("-wal", "-shm"):
+                Path(str(events_path(workspace)) + extra).unlink(missing_ok=True)
+            shutil.copy(backup, events_path(workspace))  # restored from the older copy
+    assert min(decided.values()) >= 2, decided  # each kind of decision was exercised
+
+
+def test_a_late_event_stored_by_another_writer_is_folded_in_its_place(workspace):
+    # This process has folded I-1 reported (0), verified (2), resolved (20). Another writer
+    # then stores U2's dispatch to I-1 at minute 15, legal then (I-1 was verified). Folded
+    # in its place, U2 is busy; folded after the resolution it would be refused and U2
+    # left available, so a second dispatch of U2 would wrongly pass.
+    centres, units = world()
+    report = event("incident_reported", 0, centre_id="C3", category="other", severity=2)
+    iid = report.incident_id
+    record_events(workspace, [report, event("incident_verified", 2, incident_id=iid)])
+    record_events(workspace, [event("incident_resolved", 20, incident_id=iid)])
+    record_events(workspace, [event("police_present", 25, centre_id="C1")])  # folds minute 20
+    late = event("unit_dispatched", 15, unit_id="U2", incident_id=iid)
+    check_events(EventLog(workspace).read(), [late], centres=centres, units=units)  # legal
+    _insert_raw(workspace, late)
+    other = event("incident_reported", 26, centre_id="C4", category="other", severity=2)
+    record_events(workspace, [other])
+    again = event("unit_dispatched", 27, unit_id="U2", incident_id=other.incident_id)
+    with pytest.raises(InputError, match=f"unit U2 is already dispatched to incident {iid}"):
+        record_events(workspace, [again])
