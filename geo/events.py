@@ -14,8 +14,11 @@ name and would be applied to the wrong file). So the ``events`` table is kept in
 workspace's event database, the sibling file ``<workspace>.events.sqlite``
 (:func:`events_path`), in WAL mode with a busy timeout: appending never copies or
 rewrites the workspace file and never touches a layer, readers never block the writer,
-and a process killed mid-append loses only its own unacknowledged event. Back up and
-move the two files together.
+and a process killed mid-append loses only its own unacknowledged event. Each process
+keeps one writing connection open (opening one per append cost most of its time with
+many writers), so while the app runs the log is its file plus ``-wal`` and ``-shm``:
+back it up with ``sqlite3 FILE ".backup COPY"``; stop the app before restoring or
+moving it, and move the workspace and its log together.
 
 Columns
 -------
@@ -33,9 +36,12 @@ make every ``UPDATE``, ``DELETE`` or ``REPLACE`` of an event fail.
 
 from __future__ import annotations
 
+import atexit
 import json
 import math
+import os
 import sqlite3
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
@@ -58,6 +64,7 @@ __all__ = [
     "EventKind",
     "EventLog",
     "as_utc",
+    "close_writers",
     "events_path",
     "make_event",
     "new_incident_id",
@@ -696,28 +703,114 @@ class EventLog:
 
     @contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:
-        """Yield a connection inside ``BEGIN IMMEDIATE``; commit on success, else roll back."""
-        con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        """Yield a connection inside ``BEGIN IMMEDIATE``; commit on success, else roll back.
+
+        The connection is this process's writer for the file (:func:`_writer`), kept open:
+        opening one per append, and the checkpoint SQLite runs when the last connection
+        to a WAL database closes, made most of an append's time when many processes
+        write. Threads of the process take turns on it.
+        """
+        writer = _writer(self.path)
+        with writer.lock:
+            con = writer.connection(self.path)
+            try:
+                # The schema is committed on its own, so that a batch refused on the first
+                # append leaves a readable (empty) log rather than a file without the table.
+                if not _has_events_table(con):
+                    con.execute("BEGIN IMMEDIATE")
+                    for statement in _SCHEMA:
+                        con.execute(statement)
+                    con.execute("COMMIT")
+                con.execute("BEGIN IMMEDIATE")
+                try:
+                    yield con
+                except BaseException:
+                    con.execute("ROLLBACK")
+                    raise
+                con.execute("COMMIT")
+            except BaseException:
+                if con.in_transaction:
+                    writer.drop()  # a failed COMMIT or ROLLBACK: start afresh next time
+                raise
+
+
+class _Writer:
+    """One process's open writing connection to one event database, and its turn lock."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self._con: sqlite3.Connection | None = None
+        self._inode: int | None = None
+
+    def connection(self, path: Path) -> sqlite3.Connection:
+        """Return the open connection; a new one when the file was replaced or removed."""
         try:
+            inode: int | None = path.stat().st_ino
+        except FileNotFoundError:
+            inode = None
+        if self._con is not None and inode != self._inode:
+            self.drop()  # another file now (restored from a copy, moved away): not ours
+        if self._con is None:
+            con = sqlite3.connect(
+                path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+            )
             con.execute("PRAGMA journal_mode=WAL")
             # FULL: an acknowledged event survives a power cut too, not only a killed process.
             con.execute("PRAGMA synchronous=FULL")
-            # The schema is committed on its own, so that a batch refused on the first
-            # append leaves a readable (empty) log rather than a file without the table.
-            if not _has_events_table(con):
-                con.execute("BEGIN IMMEDIATE")
-                for statement in _SCHEMA:
-                    con.execute(statement)
-                con.execute("COMMIT")
-            con.execute("BEGIN IMMEDIATE")
-            try:
-                yield con
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-            con.execute("COMMIT")
-        finally:
-            con.close()
+            self._con, self._inode = con, path.stat().st_ino
+        return self._con
+
+    def drop(self) -> None:
+        if self._con is not None:
+            self._con.close()
+        self._con = self._inode = None
+
+
+#: This process's writers, per event database (resolved path); a few, the least recent
+#: closed. Forgotten in a forked child (a connection must not cross a fork).
+_WRITERS: dict[str, _Writer] = {}
+_WRITERS_SIZE = 4
+_WRITERS_GUARD = threading.Lock()
+_ABANDONED: list[_Writer] = []
+
+
+def _writer(path: Path) -> _Writer:
+    key = str(path.resolve())
+    with _WRITERS_GUARD:
+        writer = _WRITERS.pop(key, None) or _Writer()
+        _WRITERS[key] = writer  # the most recent last
+        while len(_WRITERS) > _WRITERS_SIZE:
+            oldest = _WRITERS.pop(next(iter(_WRITERS)))
+            with oldest.lock:
+                oldest.drop()
+    return writer
+
+
+def close_writers() -> None:
+    """Close this process's open writing connections (each reopens on the next append).
+
+    For a process that stops, or before the event database is restored or moved: a
+    connection open on it must not see its file replaced.
+    """
+    with _WRITERS_GUARD:
+        for writer in _WRITERS.values():
+            with writer.lock:
+                writer.drop()
+
+
+def _forget_writers() -> None:
+    global _WRITERS_GUARD
+    # Kept referenced, never closed here: closing the parent's connection in the child
+    # could disturb the parent's locks and journal.
+    _ABANDONED.extend(_WRITERS.values())
+    _WRITERS.clear()
+    _WRITERS_GUARD = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_writers)
+# At a normal exit the log is checkpointed into its file (a killed process leaves its WAL,
+# which the next connection applies).
+atexit.register(close_writers)
 
 
 @dataclass

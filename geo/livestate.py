@@ -29,6 +29,7 @@ events already stored, is accepted only when the fold stays legal
 
 from __future__ import annotations
 
+from collections import ChainMap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -541,15 +542,27 @@ def _base_layers(workspace: str | Path) -> _BaseLayers:
     return layers
 
 
+#: What an event reads or changes while folding: ("incident" | "unit" | "centre", id).
+_Key = tuple[str, str]
+
+
 @dataclass
 class _Folded:
-    """The fold of a log's first ``count`` stored events over one set of base layers."""
+    """The fold of a log's first ``count`` stored events over one set of base layers.
+
+    ``touched`` holds, for each incident, unit and centre, the latest time of a folded
+    event that read or changed it (refused ones too: an earlier event may make them
+    legal). An event dated before ``latest`` can be folded last, as if in its place,
+    when nothing folded after its time touched what it touches: events on other
+    incidents, units and centres neither change its outcome nor it theirs.
+    """
 
     layers: tuple[object, ...]  # kept, so that the frames' ids are not reused
     fold: _Fold
-    count: int
-    last_id: str | None  # id of the last event folded (append order)
-    latest: datetime | None  # the latest time folded
+    touched: dict[_Key, datetime] = field(default_factory=dict)
+    count: int = 0
+    last_id: str | None = None  # id of the last event folded (append order)
+    latest: datetime | None = None  # the latest time folded
 
 
 #: Per event database and base layers: the fold of the stored events, kept up to date by
@@ -558,20 +571,65 @@ _FOLDED: dict[tuple[str, int, int, int], _Folded] = {}
 _FOLDED_SIZE = 4
 
 
-def _touch(fold: _Fold, event: Event) -> None:
-    """Give ``fold`` its own copies of the rows ``event`` may change (copy on write)."""
-
-    def own(table: dict[str, _Row], key: object) -> None:
-        row = table.get(str(key)) if key is not None else None
-        if row is not None:
-            table[str(key)] = {k: list(v) if isinstance(v, list) else v for k, v in row.items()}
-
-    own(fold.incidents, event.incident_id)
-    own(fold.centres, event.centre_id)
-    own(fold.units, event.unit_id)
+def _keys(fold: _Fold, event: Event) -> list[_Key]:
+    """Return what ``event`` reads or changes in ``fold`` (see :func:`_apply`)."""
+    keys = [
+        (name, str(value))
+        for name, value in (
+            ("incident", event.incident_id),
+            ("unit", event.unit_id),
+            ("centre", event.centre_id),
+        )
+        if value is not None
+    ]
     unit = fold.units.get(event.unit_id or "")
-    if unit is not None:
-        own(fold.incidents, unit["incident_id"])  # the incident a returning unit leaves
+    if unit is not None and unit["incident_id"] is not None:
+        keys.append(("incident", str(unit["incident_id"])))  # the one a returning unit leaves
+    return keys
+
+
+def _in_place(touched: Mapping[_Key, datetime], keys: list[_Key], event: Event) -> bool:
+    """Return True when folding ``event`` last gives what folding it in its place does."""
+    return all(touched.get(k, event.time) <= event.time for k in keys)
+
+
+def _mark(
+    touched: dict[_Key, datetime] | ChainMap[_Key, datetime], keys: list[_Key], at: datetime
+) -> None:
+    for k in keys:
+        was = touched.get(k)
+        touched[k] = at if was is None or at > was else was
+
+
+def _touch(fold: _Fold, keys: list[_Key]) -> None:
+    """Give ``fold`` its own copies of the rows ``keys`` name (copy on write)."""
+    tables = {"incident": fold.incidents, "unit": fold.units, "centre": fold.centres}
+    for name, ident in keys:
+        row = tables[name].get(ident)
+        if row is not None:
+            tables[name][ident] = {k: list(v) if isinstance(v, list) else v for k, v in row.items()}
+
+
+def _folded(stored: Sequence[Event], layers: _BaseLayers) -> _Folded:
+    kept = _Folded(layers, _start(*layers))
+    _advance(kept, stored, len(stored))
+    return kept
+
+
+def _advance(kept: _Folded, events: Sequence[Event], count: int) -> bool:
+    """Fold stored ``events`` (after those folded); False when one must go in its place."""
+    for event in _order(events):
+        keys = _keys(kept.fold, event)
+        late = kept.latest is not None and event.time < kept.latest
+        if late and not _in_place(kept.touched, keys, event):
+            return False
+        problem = _apply(kept.fold, event)
+        if problem is not None:
+            kept.fold.problems[event.event_id] = problem
+        _mark(kept.touched, keys, event.time)
+        kept.latest = event.time if kept.latest is None else max(kept.latest, event.time)
+    kept.count = count
+    return True
 
 
 def _check_incremental(
@@ -583,9 +641,10 @@ def _check_incremental(
     """:func:`check_events` for a log whose stored events this process has folded.
 
     The same answer, from the fold kept in :data:`_FOLDED`: the events stored since are
-    applied to it, then the new ones to a copy-on-write view of it. When an event comes
-    before the latest one folded (a late upload), the stored events are folded again
-    from the start, as :func:`check_events` does.
+    folded into it, then the new ones into a copy-on-write view of it. An event dated
+    before the latest one folded (a late upload, or a writer that waited for the lock)
+    that touches something touched after its time makes the stored events be folded
+    again from the start, as :func:`check_events` does.
     """
     centres, units, incidents = layers
     slot = (key, id(centres), id(units), id(incidents))
@@ -594,26 +653,12 @@ def _check_incremental(
         kept.count > len(stored) or (kept.count and stored[kept.count - 1].event_id != kept.last_id)
     ):
         kept = None  # not this log's prefix
-    tail = stored[kept.count :] if kept is not None else stored
-    if kept is not None and kept.latest is not None and any(e.time < kept.latest for e in tail):
-        kept = None
-        tail = stored
-    if kept is None:
-        kept = _Folded(layers, _start(centres, units, incidents), 0, None, None)
-    for event in _order(tail):
-        problem = _apply(kept.fold, event)
-        if problem is not None:
-            kept.fold.problems[event.event_id] = problem
-    if tail:
-        kept.count, kept.last_id = len(stored), stored[-1].event_id
-        kept.latest = max([*(e.time for e in tail), *([kept.latest] if kept.latest else [])])
+    if kept is None or not _advance(kept, stored[kept.count :], len(stored)):
+        kept = _folded(stored, layers)
+    kept.last_id = stored[-1].event_id if stored else None
     while slot not in _FOLDED and len(_FOLDED) >= _FOLDED_SIZE:
         _FOLDED.pop(next(iter(_FOLDED)))
     _FOLDED[slot] = kept
-    if kept.latest is not None and any(e.time < kept.latest for e in new):
-        check_events(stored, new, centres=centres, units=units, incidents=incidents)
-        return
-    # After every stored event (a tie in time too: the new ones are appended last).
     trial = _Fold(
         dict(kept.fold.centres),
         dict(kept.fold.units),
@@ -621,13 +666,21 @@ def _check_incremental(
         kept.fold.base_incident_ids,
         dict(kept.fold.problems),
     )
-    for event in _order(new):
-        _touch(trial, event)
+    touched: ChainMap[_Key, datetime] = ChainMap({}, kept.touched)
+    latest = kept.latest
+    for event in _order(new):  # after every stored event of the same time: appended last
+        keys = _keys(trial, event)
+        if latest is not None and event.time < latest and not _in_place(touched, keys, event):
+            check_events(stored, new, centres=centres, units=units, incidents=incidents)
+            return
+        _touch(trial, keys)
         why = _apply(trial, event)
         if why is not None:
             raise EventRefusedError(
                 f"{event.kind} refused: {why}; nothing was recorded", event.event_id
             )
+        _mark(touched, keys, event.time)
+        latest = event.time if latest is None else max(latest, event.time)
 
 
 def record_events(workspace: str | Path, events: Sequence[Event]) -> AppendResult:

@@ -19,7 +19,7 @@ import pytest
 
 from geo.coverage import analyse_coverage
 from geo.errors import InputError, StoreError
-from geo.events import EventLog, events_path, make_event
+from geo.events import EventLog, close_writers, events_path, make_event
 from geo.livestate import (
     check_events,
     escalations_due,
@@ -535,10 +535,10 @@ def test_each_append_is_decided_as_a_fold_of_the_whole_log_would(workspace):
         if step == 100:
             backup = events_path(workspace).with_suffix(".bak")
             with closing(sqlite3.connect(events_path(workspace))) as con:
-                con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            shutil.copy(events_path(workspace), backup)
+                con.execute(f"VACUUM INTO '{backup}'")  # an online backup
         if step == 200:
             assert backup is not None
+            close_writers()  # as when the app is stopped to restore the log
             for extra in ("-wal", "-shm"):
                 Path(str(events_path(workspace)) + extra).unlink(missing_ok=True)
             shutil.copy(backup, events_path(workspace))  # restored from the older copy
@@ -564,3 +564,49 @@ def test_a_late_event_stored_by_another_writer_is_folded_in_its_place(workspace)
     again = event("unit_dispatched", 27, unit_id="U2", incident_id=other.incident_id)
     with pytest.raises(InputError, match=f"unit U2 is already dispatched to incident {iid}"):
         record_events(workspace, [again])
+
+
+def test_a_log_moved_away_is_not_written_through_a_connection_left_open(workspace, tmp_path):
+    # The process keeps its writing connection open; a log moved away (with the app
+    # running, against the advice) must not receive the next event through it.
+    first = event("police_present", 1, centre_id="C1")
+    record_events(workspace, [first])
+    moved = tmp_path / "moved.sqlite"
+    for extra in ("", "-wal", "-shm"):
+        source = Path(str(events_path(workspace)) + extra)
+        if source.exists():
+            source.rename(Path(str(moved) + extra))
+    second = event("police_absent", 2, centre_id="C1")
+    record_events(workspace, [second])
+    assert [e.event_id for e in EventLog(workspace).read()] == [second.event_id]
+    close_writers()
+    with closing(sqlite3.connect(moved)) as con:
+        assert [r[0] for r in con.execute("SELECT event_id FROM events")] == [first.event_id]
+
+
+def test_a_forked_process_opens_its_own_writer(workspace):
+    import multiprocessing as mp
+
+    import geo.events
+
+    record_events(workspace, [event("police_present", 1, centre_id="C1")])
+    assert geo.events._WRITERS  # this process's writer is open
+
+    def child(out) -> None:
+        out.put(len(geo.events._WRITERS))  # none inherited
+        for i in range(5):
+            record_events(workspace, [event("police_absent", 2 + i, centre_id="C2")])
+        out.put("done")
+
+    ctx = mp.get_context("fork")
+    out = ctx.Queue()
+    proc = ctx.Process(target=child, args=(out,))
+    proc.start()
+    assert out.get(timeout=60) == 0
+    assert out.get(timeout=60) == "done"
+    proc.join(timeout=60)
+    assert proc.exitcode == 0
+    record_events(workspace, [event("police_present", 9, centre_id="C3")])
+    assert len(EventLog(workspace).read()) == 7
+    with closing(sqlite3.connect(events_path(workspace))) as con:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
