@@ -21,29 +21,24 @@ figures over the baseline's (the cost of what the board computes and draws).
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import textwrap
 import time
-import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._browser import launch, offline_context, streamlit_server  # noqa: E402
 from geo.demo import write_demo  # noqa: E402
 from geo.events import make_event  # noqa: E402
 from geo.livestate import record_events  # noqa: E402
 from geo.workspace import open_workspace  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
 TIMEOUT_MS = 300_000
 BASELINE_APP = textwrap.dedent(
     """
@@ -63,43 +58,6 @@ BASELINE_APP = textwrap.dedent(
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _start(script: Path, workspace: Path, refresh: float) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    python = ROOT / ".venv" / "bin" / "python"
-    proc = subprocess.Popen(
-        [str(python if python.exists() else sys.executable), "-m", "streamlit", "run", str(script)]
-        + ["--server.headless", "true", "--server.address", "127.0.0.1"]
-        + ["--server.port", str(port), "--browser.gatherUsageStats", "false"]
-        + ["--server.enableStaticServing", "true", "--server.fileWatcherType", "none"],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            "PSP_WORKSPACE": str(workspace),
-            "PSP_BOARD_REFRESH_S": str(refresh),
-            "PYTHONPATH": str(ROOT),
-        },
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health") as answer:
-                if answer.read() == b"ok":
-                    return proc, url
-        except OSError:
-            time.sleep(0.2)
-    proc.terminate()
-    raise SystemExit(f"streamlit did not start for {script}")
-
-
 def _report(workspace: Path, centre: str) -> None:
     record_events(
         workspace,
@@ -113,47 +71,32 @@ def measure(
     """Return (cold s, warm s, staleness s per event) of the page ``path`` of ``script``."""
     from playwright.sync_api import sync_playwright
 
-    proc, url = _start(script, workspace, refresh)
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(
-                executable_path=CHROMIUM,
-                args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+    env = {"PSP_WORKSPACE": str(workspace), "PSP_BOARD_REFRESH_S": str(refresh)}
+    with streamlit_server(script, env) as url, sync_playwright() as pw:
+        browser = launch(pw)
+        loads = []
+        for _ in range(2):  # cold, then warm
+            context = offline_context(browser, 1400, 1000)
+            page = context.new_page()
+            start = time.perf_counter()
+            page.goto(f"{url}{path}", wait_until="commit")
+            page.get_by_text("Open incidents").first.wait_for(timeout=TIMEOUT_MS)
+            loads.append(time.perf_counter() - start)
+            if len(loads) == 1:
+                context.close()
+        stale = []
+        for _ in range(events):
+            version = len(stale) + 1
+            start = time.perf_counter()
+            _report(workspace, centre)
+            page.get_by_text(f"log version {version}", exact=False).first.wait_for(
+                timeout=TIMEOUT_MS
             )
-            loads = []
-            for _ in range(2):  # cold, then warm
-                context = browser.new_context(viewport={"width": 1400, "height": 1000})
-                context.route(
-                    "**/*",
-                    lambda route: (
-                        route.continue_()
-                        if urlsplit(route.request.url).hostname in ("127.0.0.1", None)
-                        else route.abort()
-                    ),
-                )
-                page = context.new_page()
-                start = time.perf_counter()
-                page.goto(f"{url}{path}", wait_until="commit")
-                page.get_by_text("Open incidents").first.wait_for(timeout=TIMEOUT_MS)
-                loads.append(time.perf_counter() - start)
-                if len(loads) == 1:
-                    context.close()
-            stale = []
-            for _ in range(events):
-                version = len(stale) + 1
-                start = time.perf_counter()
-                _report(workspace, centre)
-                page.get_by_text(f"log version {version}", exact=False).first.wait_for(
-                    timeout=TIMEOUT_MS
-                )
-                stale.append(time.perf_counter() - start)
-                page.wait_for_timeout(500)
-            context.close()
-            browser.close()
-        return loads[0], loads[1], stale
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+            stale.append(time.perf_counter() - start)
+            page.wait_for_timeout(500)
+        context.close()
+        browser.close()
+    return loads[0], loads[1], stale
 
 
 def _pct(values: list[float], q: float) -> float:

@@ -40,6 +40,7 @@ import folium.plugins
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench._browser import launch, offline_context, streamlit_server  # noqa: E402
 from geo.coverage import analyse_coverage  # noqa: E402
 from geo.demo import write_demo  # noqa: E402
 from geo.filters import FilteredLayers, MapFilters, apply_filters, filter_options  # noqa: E402
@@ -57,7 +58,6 @@ from geo.workspace import open_workspace  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 STATIC = REPO / "static"
-CHROMIUM = "/usr/bin/chromium"
 TIMEOUT_MS = 180_000
 #: Fill of the naive map's centre markers (tells them apart from polygons).
 NAIVE_FILL = "#1a9850"
@@ -177,10 +177,7 @@ def time_to_drawn(url: str, want: dict[str, object]) -> float:
             route.abort()
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-        )
+        browser = launch(pw)
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.route("**/*", guard)
         start = time.perf_counter()
@@ -306,69 +303,24 @@ def time_page(workspace: Path, want: dict[str, object]) -> float:
     The server runs ``app.py`` on 127.0.0.1 with the workspace; a first load warms it up
     (imports, caches), the second, in a fresh browser context, is timed.
     """
-    import os
-    import socket
-    import subprocess
-    import urllib.request
-
     from playwright.sync_api import sync_playwright
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    python = REPO / ".venv" / "bin" / "python"
-    proc = subprocess.Popen(
-        [str(python if python.exists() else sys.executable), "-m", "streamlit", "run", "app.py"]
-        + ["--server.headless", "true", "--server.address", "127.0.0.1"]
-        + ["--server.port", str(port), "--browser.gatherUsageStats", "false"]
-        + ["--server.enableStaticServing", "true", "--server.fileWatcherType", "none"],
-        cwd=REPO,
-        env={**os.environ, "PSP_WORKSPACE": str(workspace)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health") as r:
-                    if r.read() == b"ok":
-                        break
-            except OSError:
-                try:
-                    code = proc.wait(timeout=0.2)  # the poll interval; notices a crash
-                except subprocess.TimeoutExpired:
-                    continue
-                raise SystemExit(
-                    f"streamlit exited with code {code} before it was healthy"
-                ) from None
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(
-                executable_path=CHROMIUM,
-                args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-            )
-            elapsed = 0.0
-            for _ in range(2):  # warm-up, then the timed load
-                context = browser.new_context(viewport={"width": 1600, "height": 1300})
-                context.route(
-                    "**/*",
-                    lambda route: (
-                        route.continue_()
-                        if urlsplit(route.request.url).hostname in ("127.0.0.1", None)
-                        else route.abort()
-                    ),
-                )
-                page = context.new_page()
-                start = time.perf_counter()
-                page.goto(f"http://127.0.0.1:{port}/Map", wait_until="commit")
-                page.wait_for_function(PAGE_DRAWN_JS, arg=want, timeout=TIMEOUT_MS, polling=100)
-                elapsed = time.perf_counter() - start
-                context.close()
-            browser.close()
-        return elapsed
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+    with (
+        streamlit_server(REPO / "app.py", {"PSP_WORKSPACE": str(workspace)}) as url,
+        sync_playwright() as pw,
+    ):
+        browser = launch(pw)
+        elapsed = 0.0
+        for _ in range(2):  # warm-up, then the timed load
+            context = offline_context(browser, 1600, 1300)
+            page = context.new_page()
+            start = time.perf_counter()
+            page.goto(f"{url}/Map", wait_until="commit")
+            page.wait_for_function(PAGE_DRAWN_JS, arg=want, timeout=TIMEOUT_MS, polling=100)
+            elapsed = time.perf_counter() - start
+            context.close()
+        browser.close()
+    return elapsed
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -26,10 +26,11 @@ asserted. Targets (issue 19):
    through ``record_events`` (each writer reads the layers once before it starts, as a
    running app has); two of them are killed with ``kill -9`` while inside an append.
    Then: every acknowledged event id is stored, none is stored twice, at most one
-   unacknowledged event per killed writer, and the log's integrity check. ``--watchers``
-   starts processes that poll the log's version every second like the board's refresh
-   and prints how stale they were; the two browsers watching the real board come with the
-   Operations page (this option stands in for them until then).
+   unacknowledged event per killed writer, and the log's integrity check. ``--browsers``
+   (default 2) opens the Operations board of a real ``streamlit run`` in that many
+   Chromium pages and reads the log version each one shows every second: how far behind
+   the log it was (target 10 s at most). ``--watchers`` adds processes that poll the
+   version the way the board's fragment does, without a browser.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ import argparse
 import multiprocessing as mp
 import os
 import random
+import re
 import shutil
 import signal
 import sqlite3
@@ -389,7 +391,54 @@ def _watcher(workspace: str, until: float, poll_s: float, out) -> None:
     out.put(stale)
 
 
-def bench_soak(workspace: Path, minutes: float, interval: float, watchers: int) -> None:
+def _browsers(workspace: str, until: float, pages: int, refresh: float, out) -> None:
+    """Open the Operations board in ``pages`` Chromium pages; read each one's log version.
+
+    Every second, until ``until``: (wall time, page, version shown). A real ``streamlit
+    run`` of the app on the workspace (single-user mode on loopback: the administrator).
+    """
+    from playwright.sync_api import sync_playwright
+
+    from bench._browser import launch, offline_context, streamlit_server
+
+    samples: list[tuple[float, int, int]] = []
+    env = {"PSP_WORKSPACE": workspace, "PSP_BOARD_REFRESH_S": str(refresh)}
+    with streamlit_server(ROOT / "app.py", env) as url, sync_playwright() as pw:
+        browser = launch(pw)
+        tabs = []
+        for _ in range(pages):
+            page = offline_context(browser, 1400, 1000).new_page()
+            page.goto(f"{url}/Operations", wait_until="commit")
+            page.get_by_text("log version").first.wait_for(timeout=300_000)
+            tabs.append(page)
+        while time.time() < until:
+            for k, page in enumerate(tabs):
+                text = page.get_by_text("log version").first.inner_text(timeout=30_000)
+                found = re.search(r"log version ([\d,]+)", text)
+                if found:
+                    samples.append((time.time(), k, int(found.group(1).replace(",", ""))))
+            time.sleep(1.0)
+        browser.close()
+    out.put(samples)
+
+
+def _staleness(workspace: Path, samples: list[tuple[float, int, int]]) -> list[float]:
+    """Seconds each sample's board was behind: since the first event it did not show."""
+    with sqlite3.connect(events_path(workspace)) as con:
+        stored = {
+            int(seq): datetime.fromisoformat(at).timestamp()
+            for seq, at in con.execute("SELECT seq, recorded_at FROM events")
+        }
+    # recorded_at is taken before the append waits for the lock: the figure errs long.
+    return [
+        max(0.0, t - stored[v + 1]) if v + 1 in stored and stored[v + 1] <= t else 0.0
+        for t, _page, v in samples
+    ]
+
+
+def bench_soak(
+    workspace: Path, minutes: float, interval: float, watchers: int, browsers: int = 0
+) -> None:
     print(
         f"\n3. soak: {WRITERS} writers × one event every ~{interval:g} s for {minutes:g} min, "
         f"{KILLED} killed with kill -9 inside an append"
@@ -412,6 +461,11 @@ def bench_soak(workspace: Path, minutes: float, interval: float, watchers: int) 
         ctx.Process(target=_watcher, args=(str(workspace), until, 1.0, out))
         for _ in range(watchers)
     ]
+    shown = ctx.Queue()
+    if browsers:
+        polls.append(
+            ctx.Process(target=_browsers, args=(str(workspace), until, browsers, 5.0, shown))
+        )
     for p in [*procs, *polls]:
         p.start()
     kills = []
@@ -422,7 +476,8 @@ def bench_soak(workspace: Path, minutes: float, interval: float, watchers: int) 
             time.sleep(0.0005)
         os.kill(procs[k].pid, signal.SIGKILL)
         kills.append(bool(states[k].value))
-    stale = [s for _ in polls for s in out.get()]
+    stale = [s for _ in range(watchers) for s in out.get()]
+    samples = shown.get() if browsers else []
     for p in [*procs, *polls]:
         p.join()
     acked, latency = [], []
@@ -448,13 +503,21 @@ def bench_soak(workspace: Path, minutes: float, interval: float, watchers: int) 
         f"  append latency under load: p50 {pct(latency, 50):.0f} ms, p95 "
         f"{pct(latency, 95):.0f} ms, max {max(latency, default=float('nan')):.0f} ms"
     )
+    if browsers:
+        behind = _staleness(workspace, samples)
+        print(
+            f"  {browsers} Chromium pages on the Operations board (refresh 5 s), "
+            f"{len(samples):,} looks: behind the log p50 {pct(behind, 50):.1f} s, p95 "
+            f"{pct(behind, 95):.1f} s, max {max(behind, default=float('nan')):.1f} s "
+            "(target ≤ 10 s)"
+        )
     if watchers:
         print(
             f"  {watchers} version pollers (every 1 s): staleness p50 {pct(stale, 50):.1f} s, "
             f"p95 {pct(stale, 95):.1f} s (target ≤ 10 s at p95; browsers: the Operations page)"
         )
-    else:
-        print("  board staleness: not measured (--watchers N polls the version like the board)")
+    elif not browsers:
+        print("  board staleness: not measured (--browsers N, --watchers N)")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -470,6 +533,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--soak-minutes", type=float, default=10.0)
     parser.add_argument("--soak-interval", type=float, default=3.0, help="seconds (3)")
     parser.add_argument("--watchers", type=int, default=0, help="version pollers (0)")
+    parser.add_argument(
+        "--browsers", type=int, default=2, help="Chromium pages on the board in the soak (2)"
+    )
     parser.add_argument("--only", choices=["append", "coverage", "soak"], action="append")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
@@ -485,7 +551,7 @@ def main(argv: list[str] | None = None) -> None:
         if "soak" in only:
             fresh = Path(folder) / "soak.gpkg"
             write_demo(fresh, seed=args.seed)
-            bench_soak(fresh, args.soak_minutes, args.soak_interval, args.watchers)
+            bench_soak(fresh, args.soak_minutes, args.soak_interval, args.watchers, args.browsers)
 
 
 if __name__ == "__main__":
