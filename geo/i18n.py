@@ -23,8 +23,12 @@ LANGUAGES: dict[Language, str] = {"en": "English", "ar": "العربية"}
 Digits = Literal["latn", "arab"]
 #: The digits Arabic pages may use: Western (0-9) or Arabic-Indic (٠-٩); English uses 0-9.
 DIGITS: dict[Digits, str] = {"latn": "0-9", "arab": "٠-٩"}
-#: The Babel (CLDR) locale of each language: Arabic as written in Libya.
+#: The Babel (CLDR) locale of each language's dates: Arabic as written in Libya (ar_LY).
 LOCALES: dict[Language, str] = {"en": "en_GB", "ar": "ar_LY"}
+#: ... and of its numbers: Western digits grouped as on the English pages, 1,234.5 (generic
+#: "ar"), not CLDR ar_LY's Maghreb 1.234,5, which beside the English pages would read as a
+#: decimal (to be confirmed with Libyan readers). Arabic-Indic digits: ١٬٢٣٤٫٥ either way.
+NUMBER_LOCALES: dict[Language, str] = {"en": "en_GB", "ar": "ar"}
 _INDIC = str.maketrans("0123456789%", "٠١٢٣٤٥٦٧٨٩٪")
 #: Where the catalogues are: ``locale/<lang>/LC_MESSAGES/messages.mo``.
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
@@ -86,7 +90,7 @@ def with_digits(text: str, lang: Language, digits: Digits = "latn") -> str:
 def _number(value: float, lang: Language, digits: Digits, pattern: str) -> str:
     system = _digits(lang, digits)
     text = babel_numbers.format_decimal(
-        value, format=pattern, locale=LOCALES[lang], numbering_system=system
+        value, format=pattern, locale=NUMBER_LOCALES[lang], numbering_system=system
     )
     return with_digits(text, lang, system)
 
@@ -94,29 +98,28 @@ def _number(value: float, lang: Language, digits: Digits, pattern: str) -> str:
 def format_integer(value: float, lang: Language, digits: Digits = "latn") -> str:
     """Return ``value`` rounded to a whole number, with the thousands separator of ``lang``.
 
-    English ``12,345``; Arabic (Libya) ``12.345`` with Western digits, ``١٢٬٣٤٥`` with
-    Arabic-Indic ones.
+    ``12,345`` in English and in Arabic with Western digits, ``١٢٬٣٤٥`` with Arabic-Indic.
     """
     return _number(round(value), lang, digits, "#,##0")
 
 
 def format_decimal(value: float, lang: Language, digits: Digits = "latn", places: int = 1) -> str:
-    """Return ``value`` with ``places`` decimals: ``1,234.5``, ``1.234,5``, ``١٬٢٣٤٫٥``."""
+    """Return ``value`` with ``places`` decimals: ``1,234.5``, or ``١٬٢٣٤٫٥``."""
     return _number(value, lang, digits, "#,##0" + ("." + "0" * places if places else ""))
 
 
 def format_percent(share: float, lang: Language, digits: Digits = "latn", places: int = 0) -> str:
-    """Return the share ``share`` (0.256) as a percentage: ``26%``, ``25,6%``, ``٢٥٫٦٪``."""
+    """Return the share ``share`` (0.256) as a percentage: ``26%``, ``25.6%``, ``٢٥٫٦٪``."""
     system = _digits(lang, digits)
     pattern = "#,##0" + ("." + "0" * places if places else "") + "%"
     text = babel_numbers.format_percent(
-        share, format=pattern, locale=LOCALES[lang], numbering_system=system
+        share, format=pattern, locale=NUMBER_LOCALES[lang], numbering_system=system
     )
     return with_digits(text, lang, system)
 
 
 def format_km(km: float, lang: Language, digits: Digits = "latn", places: int = 1) -> str:
-    """Return a distance: ``12.5 km``, ``12,5 كم``, ``١٢٫٥ كم``."""
+    """Return a distance: ``12.5 km``, ``12.5 كم``, ``١٢٫٥ كم``."""
     return f"{format_decimal(km, lang, digits, places)} {translate('km', lang)}"
 
 
@@ -128,11 +131,14 @@ def format_minutes(minutes: float, lang: Language, digits: Digits = "latn") -> s
 def format_date(
     day: dt.date, lang: Language, digits: Digits = "latn", style: Literal["long", "short"] = "long"
 ) -> str:
-    """Return a Gregorian date as written in ``lang``: day, month name, year, or dd/mm/yyyy.
+    """Return a Gregorian date as written in ``lang``: day, month name, year, or in figures.
 
-    English ``5 March 2025`` or ``05/03/2025``; Arabic (Libya, months يناير … ديسمبر)
-    ``5 مارس 2025`` or ``05/03/2025``, and ``٥ مارس ٢٠٢٥`` with Arabic-Indic digits.
+    English ``5 March 2025`` or ``2025-03-05`` (ISO, as the English pages always wrote
+    it); Arabic (Libya, months يناير … ديسمبر) ``5 مارس 2025`` or ``05/03/2025``
+    (day/month/year), and ``٥ مارس ٢٠٢٥`` with Arabic-Indic digits.
     """
+    if style == "short" and lang != "ar":
+        return day.isoformat()[:10]
     pattern = "d MMMM y" if style == "long" else "dd/MM/y"
     text = babel_dates.format_date(day, pattern, locale=LOCALES[lang])
     return with_digits(text, lang, digits)

@@ -159,6 +159,7 @@ def run() -> None:
     if is_rtl(lang):
         st.markdown(_RTL_CSS, unsafe_allow_html=True)
     viewer = require_login(lang)
+    ui.choose_digits(lang, viewer)
     st.sidebar.caption(
         f"{translate('Signed in as', lang)} **{ui.md_escape(viewer.name)}** "
         f"({translate('role', lang)}: {ui.md_escape(viewer.role)})"

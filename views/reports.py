@@ -63,6 +63,7 @@ try:
         params=result.params,
         weights=result.weights,
         as_of=f"{result.as_of:%Y-%m-%d}",
+        digits=ui.preferred_digits(),
     )
     data = cached.report_data(ws, options, result)
 except PlannerError as exc:
