@@ -2,6 +2,7 @@
 
 import gettext
 import io
+import re
 import shutil
 import textwrap
 from pathlib import Path
@@ -205,3 +206,36 @@ def test_read_dict_names_the_file_when_there_is_no_dictionary(tmp_path):
     other.write_text("X = 1\n", encoding="utf-8")
     with pytest.raises(ValueError, match="other.py: no dictionary literal named ARABIC"):
         read_dict(other)
+
+
+# --- the glossary of the .po header ------------------------------------------------------
+
+#: English term → the Arabic stems one of which its translation must hold (the glossary).
+GLOSSARY = {
+    r"polling centres?|\bcentres?\b": ("مركز", "مراكز"),
+    r"\bstations?\b": ("محط",),
+    r"\bstatic guards?\b|\bguard(ed|s)?\b": ("حراس", "محروس", "تحرس"),
+    r"\bpatrols?\b": ("دوري",),
+    r"\brapid[- ]response\b": ("تدخل سريع", "التدخل السريع"),
+    r"\bgaps?\b": ("فجو",),
+    r"\bshortfall\b|\bshort of\b": ("عجز",),
+    r"\bfemale officers?\b|\bwomen officers?\b": ("نسائي",),
+    r"\brisk\b": ("خطورة",),
+}
+#: Names, not the concept: the agency "Municipal Guard" is الحرس البلدي.
+NOT_THE_TERM = {"Municipal Guard"}
+
+
+def test_every_entry_uses_the_glossary_terms():
+    catalogue = _po()
+    header = catalogue.header_comment
+    for stems in GLOSSARY.values():
+        assert any(stem in header for stem in stems), stems
+    off = [
+        f"{m.id!r} => {m.string!r} (wants {' or '.join(stems)})"
+        for m in catalogue
+        if m.id and m.string and m.id not in NOT_THE_TERM
+        for term, stems in GLOSSARY.items()
+        if re.search(term, m.id, re.IGNORECASE) and not any(s in m.string for s in stems)
+    ]
+    assert not off, "\n".join(off)
