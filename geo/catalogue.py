@@ -11,9 +11,11 @@ the file's syntax tree and finds the first argument of every call of ``t``,
 
 * a literal (``t("Polling centres")``), also inside an f-string and in both branches of
   ``t("a" if x else "b")``;
-* a name bound by a ``for`` loop or a comprehension over literal tuples, or over a
-  dictionary or tuple assigned at the top of the same file (``for label, km in (("Patrol
-  reach", …), …): t(label)``; ``{k: t(v[1]) for k, v in INCIDENT_STYLES.items()}``);
+* a name bound by a ``for`` loop or a comprehension (also through ``enumerate``) over
+  literal tuples, or over a dictionary or tuple assigned at the top of the same file
+  (``for label, km in (("Patrol reach", …), …): t(label)``;
+  ``{k: t(v[1]) for k, v in INCIDENT_STYLES.items()}``), or assigned in the same function;
+* the options of ``st.selectbox(…, options, format_func=t)`` (and radios alike);
 * a top-level name or an item of a top-level dictionary or tuple of the same file
   (``t(LAYER_CENTRES)``, ``t(SHEET_TITLES[table])``, ``t(UNIT_SHAPES[k][1])``).
 
@@ -180,6 +182,16 @@ class _Resolver:
 
     def _elements(self, iterable: ast.expr) -> list[ast.expr]:
         """Elements a loop over ``iterable`` takes (``(key, value)`` tuples for ``.items()``)."""
+        if (
+            isinstance(iterable, ast.Call)
+            and isinstance(iterable.func, ast.Name)
+            and iterable.func.id == "enumerate"
+            and iterable.args
+        ):
+            count = ast.Constant(value=0)
+            return [
+                ast.Tuple(elts=[count, e], ctx=ast.Load()) for e in self._elements(iterable.args[0])
+            ]
         if isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Attribute):
             method = iterable.func.attr
             dicts = [d for d in self.leaves(iterable.func.value) if isinstance(d, ast.Dict)]

@@ -64,6 +64,7 @@ def test_names_are_followed_to_literals_of_the_same_file():
         STYLES = {"a": ("#ff0000", "Attack"), "b": ("#00ff00", "Blockade")}
         TITLES = MappingProxyType({"s": "Summary"})
         ACTIONS = (("open", "Opened"), ("close", "Close"))
+        LIMITS = {"circuity": ("Circuity", 1.0)}
 
         def show(code, kind):
             t(LAYER)
@@ -73,6 +74,8 @@ def test_names_are_followed_to_literals_of_the_same_file():
             for _, label in ACTIONS:
                 t(label)
             for label, km, *rest in (("Patrol reach", 3, 1), ("Rapid reach", 5, 2)):
+                t(label)
+            for i, (name, (label, low)) in enumerate(LIMITS.items()):
                 t(label)
             rows = [("Guarded", 1)]
             rows += [("Reachable", 2)]
@@ -92,6 +95,7 @@ def test_names_are_followed_to_literals_of_the_same_file():
         "Close",
         "Patrol reach",
         "Rapid reach",
+        "Circuity",
         "Guarded",
         "Reachable",
         "Method",
