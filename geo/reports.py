@@ -56,7 +56,7 @@ from geo.coverage import (
 from geo.errors import InputError, PlannerError
 from geo.export import neutralise_formulas, to_csv_bytes
 from geo.filters import NO_ELECTION, MapFilters, apply_filters, area_pcodes
-from geo.i18n import DIGITS, Digits, Language, NumberFormat, translate
+from geo.i18n import DIGITS, Digits, Language, NumberFormat, translate, with_digits
 from geo.permissions import Viewer, require
 from geo.redaction import (
     COUNT_COLUMNS,
@@ -1683,23 +1683,22 @@ def busiest_municipality(result: CoverageResult) -> str | None:
 
 def slide_for(data: ReportData) -> Slide:
     """Return the slide of a report's scope: its name and four figures for a projector."""
-    t = data.t
-    f = data.figures
-    elections = " · ".join(f"{e}: {n:,}" for e, n in f.incidents_by_election[-1:])
+    t, f, n = data.t, data.figures, data.num.integer
+    elections = " · ".join(f"{e}: {n(c)}" for e, c in f.incidents_by_election[-1:])
     figures = (
-        Figure(t("Polling centres"), f"{f.centres:,}", f"{t('Registered voters')}: {f.voters:,}"),
+        Figure(t("Polling centres"), n(f.centres), f"{t('Registered voters')}: {n(f.voters)}"),
         Figure(
             t("Voters at centres with a protection gap"),
-            format_share(f.share_voters_gap),
-            f"{t('Centres with neither guard nor response')}: {f.centres_gap:,}",
+            with_digits(format_share(f.share_voters_gap), data.lang, data.options.digits),
+            f"{t('Centres with neither guard nor response')}: {n(f.centres_gap)}",
         ),
         Figure(
             t("Female officers assigned / required"),
-            f"{f.female_officers_assigned:,} / {f.female_officers_required:,}",
+            f"{n(f.female_officers_assigned)} / {n(f.female_officers_required)}",
             f"{t('Centres where women vote with no female officer')}: "
-            f"{f.centres_no_female_officer:,}",
+            f"{n(f.centres_no_female_officer)}",
         ),
-        Figure(t("Incidents"), f"{f.incidents:,}", elections),
+        Figure(t("Incidents"), n(f.incidents), elections),
     )
     return Slide(
         scope=data.options.scope,

@@ -9,7 +9,7 @@ import pytest
 from geo.errors import InputError
 from geo.pdf import key_figures, pdf_report
 from geo.permissions import Viewer
-from geo.reports import ReportOptions, parse_scope, prepare_report
+from geo.reports import ReportOptions, parse_scope, prepare_report, slide_for
 from geo.workspace import open_workspace
 
 BRIEFER = Viewer("Briefer Bea", "briefer")
@@ -71,3 +71,12 @@ def test_the_arabic_pdf_prints_the_arabic_indic_figures(tripoli, tmp_path):
     ).stdout
     assert indic(data.figures.voters) in text
     assert indic(data.figures.centres) in text
+
+
+def test_briefing_slides_take_the_digits_too(tripoli):
+    data, _ = figures(tripoli, lang="ar", digits="arab")
+    slide = slide_for(data)
+    assert slide.figures[0].value == indic(data.figures.centres)
+    assert slide.figures[3].value == indic(data.figures.incidents)
+    latn, _ = figures(tripoli, lang="ar", digits="latn")
+    assert slide_for(latn).figures[0].value == f"{latn.figures.centres:,}"
