@@ -164,7 +164,14 @@ def choose_digits(lang: Language, viewer: Viewer) -> Digits:
         state["digits"] = state["ui_digits"]
         st.query_params["digits"] = state["ui_digits"]
         if users_path:
-            users.set_digits(users_path, viewer.name, state["ui_digits"], by=viewer)
+            try:
+                users.set_digits(users_path, viewer.name, state["ui_digits"], by=viewer)
+            except (PlannerError, OSError) as exc:
+                # The choice still holds for this session; say why it is not remembered.
+                st.sidebar.warning(
+                    f"{translate('The choice of digits is kept for this session only', lang)}: "
+                    f"{md_escape(exc)}"
+                )
 
     st.sidebar.radio(
         translate("Digits", lang),

@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from geo import users
 from geo.coverage import CoverageParams, analyse_coverage, summarise_coverage
+from geo.errors import StoreError
 from geo.i18n import translate
 from geo.permissions import Viewer
 
@@ -119,3 +120,18 @@ def test_a_users_choice_is_kept_in_the_users_file_for_her_next_session(team, dem
     other = signed_in_as("pat").run()
     assert metric(other, "مراكز الاقتراع") == libyan(centres)
     assert users.get_user(team, "pat").digits == "latn"
+
+
+def test_a_users_file_that_cannot_be_written_keeps_the_choice_for_the_session(
+    team, demo_layers, monkeypatch
+):
+    def refuse(*args, **kwargs):
+        raise StoreError(f"{team} is read-only")
+
+    monkeypatch.setattr(users, "set_digits", refuse)
+    at = signed_in_as("amal").run()
+    at.sidebar.radio(key="ui_digits").set_value("arab").run()
+    assert not at.exception
+    assert metric(at, "مراكز الاقتراع") == indic(len(demo_layers["centres"]))
+    assert any("لهذه الجلسة فقط" in w.value for w in at.sidebar.warning)
+    assert users.get_user(team, "amal").digits == "latn"
