@@ -488,11 +488,16 @@ def read_dict(path: Path, name: str = "ARABIC") -> dict[str, str]:
     raise ValueError(f"{path}: no dictionary literal named {name} at the top of the file")
 
 
-def merge(translations: Mapping[str, str], lang: str = "ar", root: Path = ROOT) -> list[str]:
-    """Put ``translations`` into the ``lang`` catalogue (new texts are added); compile it.
+def merge(
+    translations: Mapping[str, str], lang: str = "ar", root: Path = ROOT, *, overwrite: bool = False
+) -> list[str]:
+    """Put ``translations`` into the ``lang`` catalogue and compile it; say what was done.
 
-    Returns one line per text added or changed. A text the code does not show yet is
-    added too; the next ``make po`` keeps it if the code shows it then.
+    New texts are added and untranslated or fuzzy ones filled in. A text the catalogue
+    already translates otherwise is kept (reported as ``kept``) unless ``overwrite``: an
+    old dictionary from another branch holds every old translation, and the catalogue's
+    may be the newer (the glossary's). A text the code does not show yet is added too;
+    the next ``make po`` keeps it if the code shows it by then.
     """
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po, write_po
@@ -503,10 +508,17 @@ def merge(translations: Mapping[str, str], lang: str = "ar", root: Path = ROOT) 
     done: list[str] = []
     for english, translated in translations.items():
         message = catalogue.get(english)
+        gone = catalogue.obsolete.get(english)
+        if message is None and gone is not None and gone.string == translated:
+            continue  # the code no longer shows it; make po keeps it as obsolete (#~)
         if message is None:
             catalogue.add(english, translated)
             done.append(f"added: {english}")
-        elif message.string != translated or message.fuzzy:
+        elif message.string == translated and not message.fuzzy:
+            continue
+        elif message.string and not message.fuzzy and not overwrite:
+            done.append(f"kept: {english} ({message.string}; the file has {translated})")
+        else:
             old = message.string
             message.string = translated
             message.flags.discard("fuzzy")
@@ -530,6 +542,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     merge_dict.add_argument("file", type=Path, help="a Python file, e.g. an old geo/i18n.py")
     merge_dict.add_argument("--name", default="ARABIC", help="the dictionary's name")
+    merge_dict.add_argument(
+        "--overwrite", action="store_true", help="replace translations the .po already has"
+    )
     args = parser.parse_args(argv)
     if args.command == "update":
         texts, missing = update()
@@ -538,7 +553,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{missing} without a checked Arabic translation (new or fuzzy)"
         )
         return 0
-    for line in merge(read_dict(args.file, args.name)):
+    for line in merge(read_dict(args.file, args.name), overwrite=args.overwrite):
         print(line)
     return 0
 

@@ -196,12 +196,21 @@ def test_merge_dict_adds_and_changes_entries(tmp_path):
         "A new text from another branch": "نص جديد",
     }
     done = merge(entries, root=root)
-    assert len(done) == 2
+    # The new text is added; the catalogue's own translation of an old one is kept.
+    assert sorted(done) == [
+        "added: A new text from another branch",
+        "kept: Polling centres (مراكز الاقتراع; the file has مراكز اقتراع)",
+    ]
     merged = _po(target)
     assert merged.get("A new text from another branch").string == "نص جديد"
-    assert merged.get("Polling centres").string == "مراكز اقتراع"
+    assert merged.get("Polling centres").string == "مراكز الاقتراع"
+    assert merge(entries, root=root, overwrite=True) == [
+        "changed: Polling centres (مراكز الاقتراع → مراكز اقتراع)"
+    ]
     with target.with_suffix(".mo").open("rb") as file:
-        assert gettext.GNUTranslations(file).gettext("Polling centres") == "مراكز اقتراع"
+        compiled = gettext.GNUTranslations(file)
+    assert compiled.gettext("Polling centres") == "مراكز اقتراع"
+    assert compiled.gettext("A new text from another branch") == "نص جديد"
     assert merge(entries, root=root) == []
 
 
