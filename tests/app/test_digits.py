@@ -135,3 +135,16 @@ def test_a_users_file_that_cannot_be_written_keeps_the_choice_for_the_session(
     assert metric(at, "مراكز الاقتراع") == indic(len(demo_layers["centres"]))
     assert any("لهذه الجلسة فقط" in w.value for w in at.sidebar.warning)
     assert users.get_user(team, "amal").digits == "latn"
+
+
+@pytest.mark.parametrize(
+    "script",
+    ["views/map.py", "views/coverage.py", "views/plan.py", "views/reports.py",
+     "views/briefing.py", "views/data.py", "views/admin.py"],
+)  # fmt: skip
+def test_every_page_runs_in_arabic_with_arabic_indic_digits(home, script):
+    home.query_params["lang"] = "ar"
+    home.query_params["digits"] = "arab"
+    at = home.run().switch_page(script).run()
+    assert not at.exception, script
+    assert at.sidebar.radio(key="ui_digits").value == "arab"
