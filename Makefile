@@ -7,7 +7,7 @@ STAMP := $(VENV)/.requirements-installed
 DEV_STAMP := $(VENV)/.requirements-dev-installed
 ASSETS := static/vendor/.complete
 
-.PHONY: run test lint setup dev assets demo bench clean
+.PHONY: run test lint setup dev assets demo bench clean po po-merge
 
 $(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version'
@@ -52,9 +52,19 @@ demo: $(STAMP)
 	rm -f $(WORKSPACE)
 	$(BIN)/python -m geo demo --out $(WORKSPACE)
 
+## po: re-extract every text of the code (locale/messages.pot), update and compile the Arabic
+## catalogue (locale/ar/LC_MESSAGES/messages.po and .mo, both committed); then translate what is new
+po: $(STAMP)
+	$(BIN)/python -m geo.catalogue update
+
+## po-merge FROM=file.py: add the entries of an old-style ARABIC = {...} dictionary to the .po
+po-merge: $(STAMP)
+	test -n "$(FROM)" || { echo "usage: make po-merge FROM=path/to/old/i18n.py"; exit 2; }
+	$(BIN)/python -m geo.catalogue merge-dict $(FROM)
+
 ## bench: run the benchmarks (prints figures; not part of the tests)
 bench: dev
-	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
+	for b in bench/[!_]*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) static/vendor workspace test-artifacts

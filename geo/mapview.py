@@ -44,7 +44,7 @@ from geo.coverage import CoverageParams
 from geo.distance import distance_m, points_xy
 from geo.errors import InputError
 from geo.filters import FilteredLayers, MapFilters, filters_to_query
-from geo.i18n import Language, is_rtl, translate
+from geo.i18n import N_, Language, is_rtl, translate
 from geo.maps import (
     BOUNDARY_NOTES,
     CATEGORY_COLOURS,
@@ -1375,11 +1375,11 @@ def resolve_click(clicked: Mapping[str, Any] | None, centres: pd.DataFrame) -> s
 
 #: Accessibility audit answers, in checklist order, with their labels.
 CHECKLIST: tuple[tuple[str, str], ...] = (
-    ("step_free_entrance", "Step-free entrance"),
-    ("ramp", "Ramp"),
-    ("ground_floor_voting", "Voting on the ground floor"),
-    ("accessible_toilet", "Accessible toilet"),
-    ("parking_near", "Parking near the entrance"),
+    ("step_free_entrance", N_("Step-free entrance")),
+    ("ramp", N_("Ramp")),
+    ("ground_floor_voting", N_("Voting on the ground floor")),
+    ("accessible_toilet", N_("Accessible toilet")),
+    ("parking_near", N_("Parking near the entrance")),
 )
 
 
@@ -1474,8 +1474,8 @@ def _area_name(frame: pd.DataFrame, pcode: Any) -> str:
 
 def _answer(value: Any) -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return "not recorded"
-    return "yes" if bool(value) else "no"
+        return N_("not recorded")
+    return N_("yes") if bool(value) else N_("no")
 
 
 def centre_details(
@@ -1550,7 +1550,7 @@ def centre_details(
     voters_male, voters_female = row.get("voters_male"), row.get("voters_female")
     stations = pd.DataFrame(
         {
-            "kind": ["men", "women", "mixed", "total"],
+            "kind": [N_("men"), N_("women"), N_("mixed"), N_("total")],
             "stations": [
                 count("stations_male"),
                 count("stations_female"),
@@ -1583,16 +1583,16 @@ def centre_details(
                 v: label for v, _, label in COLOUR_SCHEMES["coverage_status"].categories
             }
             items = [
-                ("Coverage status", status_label.get(str(c["status"]), str(c["status"]))),
-                ("Guarded", _answer(c["guarded"])),
-                ("Reachable by patrol or rapid response", _answer(c["reachable"])),
-                ("Risk score", f"{c['risk_score']:.0f} ({c['risk_tier']})"),
-                ("Officers required", c["officers_required"]),
-                ("Officers assigned", c["officers_assigned"]),
-                ("Officer shortfall", c["shortfall"]),
-                ("Female officers required", c["female_officers_required"]),
-                ("Female officers assigned", c["female_officers_assigned"]),
-                ("Female officer shortfall", c["female_shortfall"]),
+                (N_("Coverage status"), status_label.get(str(c["status"]), str(c["status"]))),
+                (N_("Guarded"), _answer(c["guarded"])),
+                (N_("Reachable by patrol or rapid response"), _answer(c["reachable"])),
+                (N_("Risk score"), f"{c['risk_score']:.0f} ({c['risk_tier']})"),
+                (N_("Officers required"), c["officers_required"]),
+                (N_("Officers assigned"), c["officers_assigned"]),
+                (N_("Officer shortfall"), c["shortfall"]),
+                (N_("Female officers required"), c["female_officers_required"]),
+                (N_("Female officers assigned"), c["female_officers_assigned"]),
+                (N_("Female officer shortfall"), c["female_shortfall"]),
             ]
             items += [
                 (label, c[column])

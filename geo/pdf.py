@@ -32,7 +32,7 @@ from fpdf.enums import Align, TableBordersLayout, XPos, YPos
 from fpdf.fonts import FontFace
 
 from geo.coverage import NEED_LIST_TITLES, NEED_LISTS, NeedList
-from geo.i18n import Language, is_rtl, translate
+from geo.i18n import Language, is_rtl, translate, with_digits
 from geo.ops import CENTRE_STATUS_LABELS, KIND_LABELS, OVERDUE_LABELS, STATE_LABELS, Handover
 from geo.permissions import Viewer
 from geo.reports import (
@@ -371,43 +371,48 @@ def _document(data: ReportData, *, orientation: Orientation) -> PdfDocument:
 
 def key_figures(data: ReportData) -> list[Figure]:
     """Return the nine headline figures of the PDF report."""
-    t = data.t
-    f = data.figures
+    t, f, n = data.t, data.figures, data.num.integer
+
+    def share(value: float) -> str:
+        return with_digits(format_share(value), data.lang, data.options.digits)
+
     latest = f.incidents_by_election[-1:] if f.incidents_by_election else ()
     return [
-        Figure(t("Polling centres"), f"{f.centres:,}", f"{t('Stations')}: {f.stations:,}"),
+        Figure(t("Polling centres"), n(f.centres), f"{t('Stations')}: {n(f.stations)}"),
         Figure(
             t("Registered voters"),
-            f"{f.voters:,}",
-            f"{t('women')}: {f.voters_female:,}" if f.voters_female else "",
+            n(f.voters),
+            f"{t('women')}: {n(f.voters_female)}" if f.voters_female else "",
         ),
         Figure(
             t("Voters at centres with a protection gap"),
-            format_share(f.share_voters_gap),
-            f"{t('Centres with neither guard nor response')}: {f.centres_gap:,}",
+            share(f.share_voters_gap),
+            f"{t('Centres with neither guard nor response')}: {n(f.centres_gap)}",
         ),
         Figure(
             t("Voters at guarded and reachable centres"),
-            format_share(f.share_voters_full),
-            f"{t('Centres')}: {f.centres_full:,}",
+            share(f.share_voters_full),
+            f"{t('Centres')}: {n(f.centres_full)}",
         ),
         Figure(
             t("Officer shortfall"),
-            f"{f.shortfall:,}",
+            n(f.shortfall),
             f"{t('Officers assigned / required')}: "
-            f"{f.officers_assigned:,} / {f.officers_required:,}",
+            f"{n(f.officers_assigned)} / {n(f.officers_required)}",
         ),
         Figure(
             t("Female officers assigned / required"),
-            f"{f.female_officers_assigned:,} / {f.female_officers_required:,}",
-            f"{t('Shortfall')}: {f.female_shortfall:,}",
+            f"{n(f.female_officers_assigned)} / {n(f.female_officers_required)}",
+            f"{t('Shortfall')}: {n(f.female_shortfall)}",
         ),
         Figure(
             t("Centres where women vote with no female officer"),
-            f"{f.centres_no_female_officer:,}",
+            n(f.centres_no_female_officer),
         ),
-        Figure(t("Voters at accessible centres"), format_share(f.share_voters_accessible)),
-        Figure(t("Incidents"), f"{f.incidents:,}", " · ".join(f"{e}: {n:,}" for e, n in latest)),
+        Figure(t("Voters at accessible centres"), share(f.share_voters_accessible)),
+        Figure(
+            t("Incidents"), n(f.incidents), " · ".join(f"{e}: {n(count)}" for e, count in latest)
+        ),
     ]
 
 

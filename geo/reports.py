@@ -56,7 +56,7 @@ from geo.coverage import (
 from geo.errors import InputError, PlannerError
 from geo.export import neutralise_formulas, to_csv_bytes
 from geo.filters import NO_ELECTION, MapFilters, apply_filters, area_pcodes
-from geo.i18n import Language, translate
+from geo.i18n import DIGITS, Digits, Language, NumberFormat, translate, with_digits
 from geo.permissions import Viewer, require
 from geo.redaction import (
     COUNT_COLUMNS,
@@ -273,6 +273,8 @@ class ReportOptions:
         fields are replaced by ``scope``.
     lang
         Language of labels, sheet names and PDF text.
+    digits
+        Digits of an Arabic report's headline figures: ``latn`` (0-9) or ``arab`` (٠-٩).
     params, weights, as_of
         Coverage parameters, risk model and analysis date (``YYYY-MM-DD``; ``None`` means
         the latest incident's day, see :func:`geo.risk.resolve_as_of`). Incidents after
@@ -292,11 +294,14 @@ class ReportOptions:
     as_of: str | None = None
     generated_at: pd.Timestamp | None = None
     top_gaps: int = 15
+    digits: Digits = "latn"
 
     def __post_init__(self) -> None:
         """Reject a language or gap count that cannot be used."""
         if self.lang not in ("en", "ar"):
             raise InputError(f"report language must be en or ar, not {self.lang!r}")
+        if self.digits not in DIGITS:
+            raise InputError(f"report digits must be latn or arab, not {self.digits!r}")
         if self.top_gaps < 1:
             raise InputError(f"top_gaps must be at least 1, got {self.top_gaps}")
 
@@ -468,6 +473,11 @@ class ReportData:
     def t(self, text: str) -> str:
         """Translate ``text`` into the report's language."""
         return translate(text, self.options.lang)
+
+    @property
+    def num(self) -> NumberFormat:
+        """Numbers in the report's language and digits."""
+        return NumberFormat(self.options.lang, self.options.digits)
 
 
 # --- preparing the data ---------------------------------------------------------------
@@ -1673,23 +1683,22 @@ def busiest_municipality(result: CoverageResult) -> str | None:
 
 def slide_for(data: ReportData) -> Slide:
     """Return the slide of a report's scope: its name and four figures for a projector."""
-    t = data.t
-    f = data.figures
-    elections = " · ".join(f"{e}: {n:,}" for e, n in f.incidents_by_election[-1:])
+    t, f, n = data.t, data.figures, data.num.integer
+    elections = " · ".join(f"{e}: {n(c)}" for e, c in f.incidents_by_election[-1:])
     figures = (
-        Figure(t("Polling centres"), f"{f.centres:,}", f"{t('Registered voters')}: {f.voters:,}"),
+        Figure(t("Polling centres"), n(f.centres), f"{t('Registered voters')}: {n(f.voters)}"),
         Figure(
             t("Voters at centres with a protection gap"),
-            format_share(f.share_voters_gap),
-            f"{t('Centres with neither guard nor response')}: {f.centres_gap:,}",
+            with_digits(format_share(f.share_voters_gap), data.lang, data.options.digits),
+            f"{t('Centres with neither guard nor response')}: {n(f.centres_gap)}",
         ),
         Figure(
             t("Female officers assigned / required"),
-            f"{f.female_officers_assigned:,} / {f.female_officers_required:,}",
+            f"{n(f.female_officers_assigned)} / {n(f.female_officers_required)}",
             f"{t('Centres where women vote with no female officer')}: "
-            f"{f.centres_no_female_officer:,}",
+            f"{n(f.centres_no_female_officer)}",
         ),
-        Figure(t("Incidents"), f"{f.incidents:,}", elections),
+        Figure(t("Incidents"), n(f.incidents), elections),
     )
     return Slide(
         scope=data.options.scope,

@@ -13,6 +13,7 @@ documentation) can read it, plus this product's own fields per user::
           failed_login_attempts: 0        # consecutive failures since the last success
           locked_until: null              # ISO 8601 UTC while locked out
           sessions_valid_after: null      # ISO 8601 UTC: sessions begun earlier are ended
+          digits: latn                    # Arabic pages' digits: latn (0-9) or arab (٠-٩)
           created_at: '2025-05-16T09:30:00.000+00:00'
           updated_at: '2025-05-16T09:30:00.000+00:00'
 
@@ -49,7 +50,8 @@ import pandas as pd
 import yaml
 
 from geo.audit import AuditAction, record
-from geo.errors import InputError, PlannerError, StoreError
+from geo.errors import AccessDeniedError, InputError, PlannerError, StoreError
+from geo.i18n import DIGITS, Digits
 from geo.permissions import Role, Viewer, parse_role, require
 
 logger = logging.getLogger(__name__)
@@ -164,6 +166,8 @@ class UserRecord:
     sessions_valid_after: datetime | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    #: The digits this user reads Arabic pages with (:data:`geo.i18n.DIGITS`).
+    digits: Digits = "latn"
 
     @property
     def viewer(self) -> Viewer:
@@ -652,6 +656,33 @@ def set_disabled(
     return _modify_checked(Path(path), username, now, change)
 
 
+def set_digits(
+    path: str | os.PathLike[str],
+    username: str,
+    digits: str,
+    *,
+    by: Viewer,
+    now: datetime | None = None,
+) -> UserRecord:
+    """Remember the digits ``username`` reads Arabic pages with (``latn`` or ``arab``).
+
+    A preference, not an account change: each user sets their own, and nobody else's.
+
+    Raises
+    ------
+    AccessDeniedError
+        When ``by`` is not ``username``.
+    InputError
+        When ``digits`` is not a choice of :data:`geo.i18n.DIGITS`, or the account does
+        not exist.
+    """
+    name = normalise_username(username)
+    if normalise_username(by.name) != name:
+        raise AccessDeniedError(f"'{by.name}' may not change the digits of '{name}'")
+    choice = _digit_choice(digits, f"digits of '{name}'")
+    return _update_user(Path(path), name, _utc(now), digits=choice)
+
+
 def set_role(
     path: str | os.PathLike[str],
     username: str,
@@ -1004,6 +1035,7 @@ def _records(document: dict[str, Any], path: Path) -> dict[str, UserRecord]:
             ),
             created_at=_time(entry.get("created_at"), where, "created_at"),
             updated_at=_time(entry.get("updated_at"), where, "updated_at"),
+            digits=_digit_choice(entry.get("digits", "latn"), where),
         )
     return records
 
@@ -1012,6 +1044,16 @@ def _flag(value: object, where: str, name: str) -> bool:
     if isinstance(value, bool):
         return value
     raise InputError(f"{where}: '{name}' must be true or false, not {value!r}")
+
+
+def _digit_choice(value: object, where: str) -> Digits:
+    for choice in DIGITS:
+        if value == choice:
+            return choice
+    raise InputError(
+        f"{where}: 'digits' must be {' or '.join(DIGITS)} (Western or Arabic-Indic digits), "
+        f"not {value!r}"
+    )
 
 
 def _count(value: object, where: str) -> int:

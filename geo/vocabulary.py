@@ -10,7 +10,7 @@ given, so that the import report can say so.
 Labels are compared by :func:`label_key`: case, punctuation, underscores, diacritics,
 Arabic letter variants and the English articles *a*, *an*, *the* are ignored, and
 *center* is read as *centre*. English labels are those the app shows (reports, map
-legends, filters); Arabic labels are their translations in :data:`geo.i18n.ARABIC`.
+legends, filters); Arabic labels are their translations (:func:`geo.i18n.translate`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from types import MappingProxyType
 
 import pandas as pd
 
-from geo.i18n import ARABIC
+from geo.i18n import translate
 from geo.names import is_arabic, normalise_name
 
 #: Column → code → the English labels the app uses for it (the first is the main one).
@@ -106,8 +106,8 @@ def _lookup(column: str) -> dict[str, tuple[str, str]]:
     for code, labels in codes.items():
         for label in labels:
             found.setdefault(label_key(label), (code, ENGLISH))
-            arabic = ARABIC.get(label)
-            if arabic:
+            arabic = translate(label, "ar")
+            if arabic != label:
                 found.setdefault(label_key(arabic), (code, ARABIC_LABEL))
     for code in codes:
         found.setdefault(label_key(code), (code, CODE))

@@ -10,6 +10,7 @@ from types import MappingProxyType
 import pandas as pd
 
 from geo.errors import LayerMissingError, StoreError
+from geo.i18n import N_
 from geo.schema import LAYER_NAMES, empty_layer
 from geo.store import GeoPackageStore
 
@@ -143,12 +144,12 @@ def describe_layers(workspace: Workspace) -> pd.DataFrame:
         info = versions.loc[name] if versions is not None and name in versions.index else None
         rows.append(
             {
-                "layer": name,
-                "version": None if info is None else int(info["version"]),  # type: ignore[arg-type]
-                "rows": len(frame),
-                "source": cited,
-                "written at": None if info is None else info["created_at"],
-                "author": None if info is None else info["author"],
+                N_("layer"): name,
+                N_("version"): None if info is None else int(info["version"]),  # type: ignore[arg-type]
+                N_("rows"): len(frame),
+                N_("source"): cited,
+                N_("written at"): None if info is None else info["created_at"],
+                N_("author"): None if info is None else info["author"],
             }
         )
     return pd.DataFrame(rows)

@@ -18,7 +18,7 @@ from streamlit_folium import st_folium
 
 from geo.audit import record
 from geo.errors import PlannerError
-from geo.i18n import LANGUAGES, Language, translate
+from geo.i18n import DIGITS, LANGUAGES, Digits, Language, NumberFormat, translate
 from geo.permissions import Viewer
 from geo.workspace import Workspace, open_workspace, workspace_stamp
 
@@ -46,10 +46,16 @@ class PageContext:
     lang: Language
     viewer: Viewer
     workspace: Workspace
+    digits: Digits = "latn"
 
     def t(self, text: str) -> str:
         """Translate ``text`` into the page language."""
         return translate(text, self.lang)
+
+    @property
+    def num(self) -> NumberFormat:
+        """Numbers and dates in the page language, with the viewer's digits."""
+        return NumberFormat(self.lang, self.digits)
 
 
 def md_escape(text: object) -> str:
@@ -128,6 +134,72 @@ def choose_language() -> Language:
     return lang
 
 
+def choose_digits(lang: Language, viewer: Viewer) -> Digits:
+    """Show the choice of digits for Arabic pages in the sidebar; return the choice.
+
+    Remembered per user: in the users file for a signed-in user of a team deployment
+    (:func:`geo.users.set_digits`), else in this session and the URL (``?digits=arab``).
+    """
+    from geo import users
+    from ui.auth import team_config
+
+    state = st.session_state
+    users_path = None
+    if viewer.name and viewer is not LOCAL_ADMIN:
+        try:
+            config = team_config()
+        except PlannerError:
+            config = None
+        users_path = config.users_path if config is not None else None
+    if "digits" not in state or state.get("digits_of") != viewer.name:
+        record = users.get_user(users_path, viewer.name) if users_path else None
+        wanted = record.digits if record else st.query_params.get("digits", "latn")
+        state["digits"] = wanted if wanted in DIGITS else "latn"
+        state["digits_of"] = viewer.name
+    if lang != "ar":
+        return "latn"
+    state["ui_digits"] = state["digits"]
+
+    def remember() -> None:
+        state["digits"] = state["ui_digits"]
+        st.query_params["digits"] = state["ui_digits"]
+        if users_path:
+            try:
+                users.set_digits(users_path, viewer.name, state["ui_digits"], by=viewer)
+            except (PlannerError, OSError) as exc:
+                # The choice still holds for this session; say why it is not remembered.
+                st.sidebar.warning(
+                    f"{translate('The choice of digits is kept for this session only', lang)}: "
+                    f"{md_escape(exc)}"
+                )
+
+    st.sidebar.radio(
+        translate("Digits", lang),
+        options=list(DIGITS),
+        format_func=DIGITS.__getitem__,
+        key="ui_digits",
+        horizontal=True,
+        on_change=remember,
+    )
+    digits: Digits = state["digits"]
+    return digits
+
+
+def preferred_digits() -> Digits:
+    """Return the digits the viewer chose for Arabic, even while the page is in English.
+
+    For Arabic reports asked for from an English page.
+    """
+    digits = st.session_state.get("digits")
+    return digits if digits in DIGITS else "latn"
+
+
+def current_digits() -> Digits:
+    """Return the digits chosen in this session (by :func:`choose_digits`); 0-9 in English."""
+    digits = st.session_state.get("digits")
+    return digits if current_language() == "ar" and digits in DIGITS else "latn"
+
+
 def current_language() -> Language:
     """Return the language chosen in this session (by :func:`choose_language`)."""
     lang = st.session_state.get("lang")
@@ -167,7 +239,7 @@ def setup_page(title: str) -> PageContext:
         show_demo_banner(lang)
     st.title(translate(title, lang))
     st.sidebar.caption(f"{translate('Workspace', lang)}: {md_escape(Path(workspace.path).name)}")
-    return PageContext(lang=lang, viewer=viewer, workspace=workspace)
+    return PageContext(lang=lang, viewer=viewer, workspace=workspace, digits=current_digits())
 
 
 def show_map(

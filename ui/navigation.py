@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 import ui
-from geo.i18n import is_rtl, translate
+from geo.i18n import N_, is_rtl, translate
 from geo.imports import PERMISSION_BY_LAYER
 from geo.permissions import Permission, Viewer
 from ui.auth import require_login
@@ -51,81 +51,86 @@ class PageEntry:
 HOME = PageEntry(
     f"{VIEWS}/home.py",
     "",
-    "Home",
+    N_("Home"),
     ":material/home:",
-    "What the workspace holds, its key figures and each layer's source",
+    N_("What the workspace holds, its key figures and each layer's source"),
 )
 PAGES: tuple[PageEntry, ...] = (
     HOME,
     PageEntry(
         f"{VIEWS}/map.py",
         "Map",
-        "Map",
+        N_("Map"),
         ":material/map:",
-        "Every layer on one map, with filters and a centre's details",
+        N_("Every layer on one map, with filters and a centre's details"),
     ),
     PageEntry(
         f"{VIEWS}/coverage.py",
         "Coverage",
-        "Coverage",
+        N_("Coverage"),
         ":material/shield:",
-        "Coverage, staffing and risk of every centre",
+        N_("Coverage, staffing and risk of every centre"),
     ),
     PageEntry(
         f"{VIEWS}/plan.py",
         "Plan",
-        "Plan",
+        N_("Plan"),
         ":material/explore:",
-        "Plan deployments and compare scenarios",
+        N_("Plan deployments and compare scenarios"),
         frozenset({"plan"}),
-        "Planning needs the 'plan' permission (roles planner and admin); ask an administrator.",
+        N_("Planning needs the 'plan' permission (roles planner and admin); ask an administrator."),
     ),
     PageEntry(
         f"{VIEWS}/data.py",
         "Data",
-        "Data",
+        N_("Data"),
         ":material/upload_file:",
-        "Import and correct data",
+        N_("Import and correct data"),
         # Whoever may import at least one layer (geo.imports decides which layers).
         frozenset(PERMISSION_BY_LAYER.values()),
-        "Your role may not change data. Ask an administrator for a role that may.",
+        N_("Your role may not change data. Ask an administrator for a role that may."),
     ),
     PageEntry(
         f"{VIEWS}/reports.py",
         "Reports",
-        "Reports",
+        N_("Reports"),
         ":material/description:",
-        "Reports and exports",
+        N_("Reports and exports"),
         frozenset({"export_coverage"}),
-        "Your role may not export reports. Ask an administrator for the analyst or briefer role.",
+        N_(
+            "Your role may not export reports. "
+            "Ask an administrator for the analyst or briefer role."
+        ),
     ),
     PageEntry(
         f"{VIEWS}/briefing.py",
         "Briefing",
-        "Briefing",
+        N_("Briefing"),
         ":material/slideshow:",
-        "Briefing for the Security Track",
+        N_("Briefing for the Security Track"),
         frozenset({"see_briefing"}),
-        "Your role may not see the briefing. Ask an administrator for the briefer role.",
+        N_("Your role may not see the briefing. Ask an administrator for the briefer role."),
     ),
     PageEntry(
         f"{VIEWS}/operations.py",
         "Operations",
-        "Operations",
+        N_("Operations"),
         ":material/crisis_alert:",
-        "Election day: live incidents, centre status and dispatch",
+        N_("Election day: live incidents, centre status and dispatch"),
         frozenset({"see_operations"}),
-        "The operations room is open to operators, liaisons, planners and administrators; "
-        "ask an administrator for the operator or liaison role.",
+        N_(
+            "The operations room is open to operators, liaisons, planners and administrators; "
+            "ask an administrator for the operator or liaison role."
+        ),
     ),
     PageEntry(
         f"{VIEWS}/admin.py",
         "Admin",
-        "Administration",
+        N_("Administration"),
         ":material/admin_panel_settings:",
-        "Users and audit log",
+        N_("Users and audit log"),
         frozenset({"manage_users", "read_audit_log"}),
-        "Only administrators may open this page: it shows the audit log and manages users.",
+        N_("Only administrators may open this page: it shows the audit log and manages users."),
     ),
 )
 
@@ -154,6 +159,7 @@ def run() -> None:
     if is_rtl(lang):
         st.markdown(_RTL_CSS, unsafe_allow_html=True)
     viewer = require_login(lang)
+    ui.choose_digits(lang, viewer)
     st.sidebar.caption(
         f"{translate('Signed in as', lang)} **{ui.md_escape(viewer.name)}** "
         f"({translate('role', lang)}: {ui.md_escape(viewer.role)})"

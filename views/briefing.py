@@ -71,6 +71,7 @@ try:
     options = ReportOptions(
         viewer=viewer,
         lang=page.lang,
+        digits=page.digits,
         params=result.params,
         weights=result.weights,
         as_of=f"{result.as_of:%Y-%m-%d}",

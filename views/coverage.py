@@ -23,7 +23,7 @@ from ui.coverage import CoverageSettings, current_settings, rollup, save_setting
 from ui.coverage import coverage as analyse
 
 page = ui.setup_page("Coverage")
-t, ws = page.t, page.workspace
+t, ws, num = page.t, page.workspace, page.num
 settings = current_settings()
 p, w = settings.params, settings.weights
 PARAMETERS = {  # field: (label, minimum, maximum)
@@ -104,24 +104,25 @@ summary = summarise_coverage(result)
 m = st.columns(4)
 m[0].metric(
     t("Voters in centres with a gap"),
-    f"{summary.voters_gap:,}",
-    help=f"{summary.share_voters_gap:.1%}",
+    num.integer(summary.voters_gap),
+    help=num.percent(summary.share_voters_gap, places=1),
 )
-m[1].metric(t("Centres with a gap"), f"{summary.centres_gap:,}")
-m[2].metric(t("Centres short of officers"), f"{summary.centres_short_of_officers:,}")
+m[1].metric(t("Centres with a gap"), num.integer(summary.centres_gap))
+m[2].metric(t("Centres short of officers"), num.integer(summary.centres_short_of_officers))
 m[3].metric(
     t("Women vote, too few female officers"),
-    f"{summary.centres_short_of_female_officers:,}",
+    num.integer(summary.centres_short_of_female_officers),
     help=t("Centres where women vote with no female officer")
-    + f": {summary.centres_without_female_officer:,}",
+    + f": {num.integer(summary.centres_without_female_officer)}",
 )
 day_note = "" if settings.as_of else " (" + t("the latest incident's day") + ")"
 st.caption(
     ui.md_escape(
-        f"{t('As of')} {result.as_of:%Y-%m-%d}{day_note} · "
-        f"{t('Officers')}: {summary.officers_assigned:,} / {summary.officers_required:,} · "
-        f"{t('Officer shortfall')}: {summary.shortfall:,} · "
-        f"{t('Female officer shortfall')}: {summary.female_shortfall:,}"
+        f"{t('As of')} {num.date(result.as_of, style='short')}{day_note} · "
+        f"{t('Officers')}: {num.integer(summary.officers_assigned)} / "
+        f"{num.integer(summary.officers_required)} · "
+        f"{t('Officer shortfall')}: {num.integer(summary.shortfall)} · "
+        f"{t('Female officer shortfall')}: {num.integer(summary.female_shortfall)}"
     )
 )
 result_on_roads = bool((result.centres["reach_model"] == "network").any())

@@ -10,7 +10,7 @@ from ui import navigation
 from ui.navigation import PAGES
 
 page = ui.setup_page("Polling Security Planner")
-t = page.t
+t, num = page.t, page.num
 ws = page.workspace
 
 figures = summarise_workspace(
@@ -30,30 +30,32 @@ for entry in PAGES:
 
 st.subheader(t("Key figures"))
 row1 = st.columns(4)
-row1[0].metric(t("Polling centres"), f"{figures.centres:,}")
+row1[0].metric(t("Polling centres"), num.integer(figures.centres))
 row1[1].metric(
     t("Stations"),
-    f"{figures.stations:,}",
-    help=f"{figures.stations_male:,} {t('men')} · {figures.stations_female:,} {t('women')} · "
-    f"{figures.stations_mixed:,} {t('mixed')}",
+    num.integer(figures.stations),
+    help=f"{num.integer(figures.stations_male)} {t('men')} · "
+    f"{num.integer(figures.stations_female)} {t('women')} · "
+    f"{num.integer(figures.stations_mixed)} {t('mixed')}",
 )
-row1[2].metric(t("Registered voters"), f"{figures.voters:,}")
-row1[3].metric(t("Voters at accessible centres"), f"{figures.share_voters_accessible:.0%}")
+row1[2].metric(t("Registered voters"), num.integer(figures.voters))
+row1[3].metric(t("Voters at accessible centres"), num.percent(figures.share_voters_accessible))
 st.caption(
-    f"{t('Stations')}: {figures.stations_male:,} {t('men')} · "
-    f"{figures.stations_female:,} {t('women')} · {figures.stations_mixed:,} {t('mixed')} — "
-    f"{t('Registered voters')}: {figures.voters_male:,} {t('men')} · "
-    f"{figures.voters_female:,} {t('women')}"
+    f"{t('Stations')}: {num.integer(figures.stations_male)} {t('men')} · "
+    f"{num.integer(figures.stations_female)} {t('women')} · "
+    f"{num.integer(figures.stations_mixed)} {t('mixed')} — "
+    f"{t('Registered voters')}: {num.integer(figures.voters_male)} {t('men')} · "
+    f"{num.integer(figures.voters_female)} {t('women')}"
 )
 row2 = st.columns(4)
-row2[0].metric(t("Security units"), f"{figures.units:,}")
-row2[1].metric(t("Officers"), f"{figures.officers:,}")
+row2[0].metric(t("Security units"), num.integer(figures.units))
+row2[1].metric(t("Officers"), num.integer(figures.officers))
 row2[2].metric(
     t("Female officers"),
-    f"{figures.female_officers:,}",
-    help=f"{figures.female_officers / max(figures.officers, 1):.1%}",
+    num.integer(figures.female_officers),
+    help=num.percent(figures.female_officers / max(figures.officers, 1), places=1),
 )
-row2[3].metric(t("Incidents"), f"{figures.incidents:,}")
+row2[3].metric(t("Incidents"), num.integer(figures.incidents))
 
 left, right = st.columns([3, 2])
 with left:

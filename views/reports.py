@@ -5,7 +5,7 @@ import streamlit as st
 import ui
 from geo.errors import PlannerError
 from geo.filters import MapFilters
-from geo.i18n import LANGUAGES
+from geo.i18n import LANGUAGES, with_digits
 from geo.reports import (
     GEO_LAYERS,
     LEVEL_LABELS,
@@ -63,6 +63,7 @@ try:
         params=result.params,
         weights=result.weights,
         as_of=f"{result.as_of:%Y-%m-%d}",
+        digits=ui.preferred_digits(),
     )
     data = cached.report_data(ws, options, result)
 except PlannerError as exc:
@@ -71,10 +72,14 @@ except PlannerError as exc:
 figures = data.figures
 st.subheader(f"{t(LEVEL_LABELS[scope.level])}: {ui.md_escape(data.area.name(page.lang))}")
 cols = st.columns(4)
-cols[0].metric(t("Polling centres"), f"{figures.centres:,}")
-cols[1].metric(t("Voters at centres with a protection gap"), format_share(figures.share_voters_gap))
-cols[2].metric(t("Officer shortfall"), f"{figures.shortfall:,}")
-cols[3].metric(t("Incidents"), f"{figures.incidents:,}")
+num = page.num
+cols[0].metric(t("Polling centres"), num.integer(figures.centres))
+cols[1].metric(
+    t("Voters at centres with a protection gap"),
+    with_digits(format_share(figures.share_voters_gap), page.lang, page.digits),
+)
+cols[2].metric(t("Officer shortfall"), num.integer(figures.shortfall))
+cols[3].metric(t("Incidents"), num.integer(figures.incidents))
 if data.shows_unit_positions:
     st.caption(t("Your role may see unit positions: exports include the units layer."))
 else:
