@@ -62,6 +62,7 @@ from geo.staticmap import (
     render_incident_chart,
     report_map,
 )
+from geo.vocabulary import election_label
 
 _ARABIC = "naskh"
 _LATIN = "dejavu"
@@ -411,7 +412,9 @@ def key_figures(data: ReportData) -> list[Figure]:
         ),
         Figure(t("Voters at accessible centres"), share(f.share_voters_accessible)),
         Figure(
-            t("Incidents"), n(f.incidents), " · ".join(f"{e}: {n(count)}" for e, count in latest)
+            t("Incidents"),
+            n(f.incidents),
+            " · ".join(f"{election_label(e, data.lang)}: {n(count)}" for e, count in latest),
         ),
     ]
 

@@ -67,6 +67,7 @@ from geo.redaction import (
 )
 from geo.risk import RiskWeights, resolve_as_of
 from geo.schema import CRS
+from geo.vocabulary import ENGLISH_LABELS, election_label
 from geo.workspace import Workspace, describe_layers
 
 ScopeLevel = Literal["national", "region", "district", "municipality"]
@@ -1168,15 +1169,87 @@ _LABELS: Mapping[str, str] = MappingProxyType(
         "source": "Source",
         "written_at": "Written at",
         "author": "Author",
+        # layers as stored, version history, audit log, scenarios, staffing pools
+        "name": "Name",
+        "centre_type": "Centre type",
+        "voters_male": "Male voters",
+        "voters_female": "Female voters",
+        "latitude": "Latitude",
+        "longitude": "Longitude",
+        "source_file": "Source file",
+        "note": "Note",
+        "created_at": "Created at",
+        "derived_from": "Derived from",
+        "areas": "Areas",
+        "pool_id": "Pool",
+        "entry": "Entry",
+        "at": "Time",
+        "actor": "Who",
+        "action": "Action",
+        "target": "Target",
+        "details": "Details",
+        "username": "Username",
+        "role": "Role",
+        "disabled": "Disabled",
+        "date": "Date",
+        "description": "Description",
+    }
+)
+#: Names of the layers (``layer`` column of the version history).
+LAYER_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        "regions": "Regions",
+        "districts": "Districts",
+        "municipalities": "Municipalities",
+        "centres": "Polling centres",
+        "units": "Security units",
+        "incidents": "Incidents",
+        "access_audits": "Accessibility audits",
+        "roads": "Roads",
+    }
+)
+#: What each audit action is called (``action`` of the audit log).
+ACTION_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        "login": "Signed in",
+        "login_failed": "Sign-in failed",
+        "login_locked": "Account locked",
+        "logout": "Signed out",
+        "import": "Import",
+        "rollback": "Restore of a version",
+        "scenario_save": "Scenario saved",
+        "scenario_delete": "Scenario deleted",
+        "export": "Export",
+        "user_create_admin": "First administrator created",
+        "user_add": "User added",
+        "user_disable": "User disabled",
+        "user_enable": "User enabled",
+        "user_set_role": "Role changed",
+        "user_reset_password": "Password reset",
+        "user_unlock": "User unlocked",
+        "user_end_sessions": "Sessions ended",
     }
 )
 _VALUE_LABELS: Mapping[str, Mapping[str, str]] = MappingProxyType(
     {
-        "status": STATUS_LABELS,
+        # coverage statuses and a centre's own status share the column name
+        "status": {**STATUS_LABELS, "open": "Open", "planned": "Planned", "closed": "Closed"},
         "risk_tier": TIER_LABELS,
         "access_status": ACCESS_LABELS,
         "category": CATEGORY_LABELS,
         "unit_type": UNIT_TYPE_LABELS,
+        "centre_type": {code: names[0] for code, names in ENGLISH_LABELS["centre_type"].items()},
+        "layer": LAYER_LABELS,
+        "action": ACTION_LABELS,
+        "role": {
+            "admin": "Administrator",
+            "planner": "Planner",
+            "analyst": "Analyst",
+            "briefer": "Briefer",
+            "viewer": "Viewer",
+            "operator": "Operator",
+            "liaison": "Liaison",
+        },
     }
 )
 
@@ -1198,15 +1271,32 @@ def column_label(column: str, lang: Language) -> str:
     return column
 
 
+def value_label(column: str, code: object, lang: Language) -> str:
+    """Return a coded value of ``column`` (a status, a type, a layer ...) in ``lang``."""
+    text = str(code)
+    if column == "election":
+        return election_label(text, lang)
+    label = _VALUE_LABELS.get(column, {}).get(text)
+    if label is None and text in ("yes", "no"):
+        label = {"yes": "Yes", "no": "No"}[text]
+    return text if label is None else translate(label, lang)
+
+
 def labelled(table: pd.DataFrame, lang: Language) -> pd.DataFrame:
     """Return ``table`` with headings and coded values (status, tier, ...) in ``lang``."""
     out = table.copy()
     for column, labels in _VALUE_LABELS.items():
         if column in out.columns:
             text = out[column].astype("str")
-            out[column] = text.map(
-                {code: translate(label, lang) for code, label in labels.items()}
-            ).fillna(text)
+            out[column] = (
+                text.map({code: translate(label, lang) for code, label in labels.items()})
+                .fillna(text)
+                .where(out[column].notna(), None)
+            )
+    if "election" in out.columns:
+        out["election"] = [
+            None if pd.isna(e) else election_label(str(e), lang) for e in out["election"]
+        ]
     headings = [column_label(c, lang) for c in out.columns]
     seen: dict[str, int] = {}
     unique = []
@@ -1684,7 +1774,9 @@ def busiest_municipality(result: CoverageResult) -> str | None:
 def slide_for(data: ReportData) -> Slide:
     """Return the slide of a report's scope: its name and four figures for a projector."""
     t, f, n = data.t, data.figures, data.num.integer
-    elections = " · ".join(f"{e}: {n(c)}" for e, c in f.incidents_by_election[-1:])
+    elections = " · ".join(
+        f"{election_label(e, data.lang)}: {n(c)}" for e, c in f.incidents_by_election[-1:]
+    )
     figures = (
         Figure(t("Polling centres"), n(f.centres), f"{t('Registered voters')}: {n(f.voters)}"),
         Figure(

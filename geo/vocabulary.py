@@ -15,13 +15,14 @@ legends, filters); Arabic labels are their translations (:func:`geo.i18n.transla
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
 import pandas as pd
 
-from geo.i18n import translate
+from geo.i18n import N_, Language, translate
 from geo.names import is_arabic, normalise_name
 
 #: Column → code → the English labels the app uses for it (the first is the main one).
@@ -213,3 +214,44 @@ def read_coded_values(column: str, values: pd.Series) -> CodedReading:
     blank = text.isna() | (text == "")
     out[blank.to_numpy(dtype=bool)] = values[blank.to_numpy(dtype=bool)]
     return CodedReading(pd.Series(out, index=values.index), counts, example)
+
+
+#: Kinds of election an election's name starts with (``municipal 2025 phase 2``).
+ELECTION_KINDS: Mapping[str, str] = MappingProxyType(
+    {
+        "municipal": N_("Municipal elections"),
+        "parliamentary": N_("Parliamentary elections"),
+        "presidential": N_("Presidential elections"),
+        "referendum": N_("Referendum"),
+    }
+)
+#: "Phase n" for the phases an election is held in.
+ELECTION_PHASES: Mapping[int, str] = MappingProxyType(
+    {
+        1: N_("first phase"),
+        2: N_("second phase"),
+        3: N_("third phase"),
+        4: N_("fourth phase"),
+        5: N_("fifth phase"),
+    }
+)
+_ELECTION = re.compile(r"^\s*([a-z]+)\s+(\d{4})(?:\s+phase\s+(\d+))?\s*$", re.IGNORECASE)
+
+
+def election_label(name: str, lang: Language) -> str:
+    """Return an election's name as a reader of ``lang`` writes it.
+
+    ``municipal 2025 phase 2`` is «الانتخابات البلدية 2025 – المرحلة الثانية» in Arabic; a
+    name of another form, and every name in English, is shown as written.
+    """
+    found = _ELECTION.match(name)
+    if lang == "en" or found is None or found.group(1).lower() not in ELECTION_KINDS:
+        return name
+    kind, year, phase = found.group(1).lower(), found.group(2), found.group(3)
+    text = f"{translate(ELECTION_KINDS[kind], lang)} {year}"
+    if phase is not None:
+        ordinal = ELECTION_PHASES.get(int(phase))
+        text += " – " + (
+            translate(ordinal, lang) if ordinal else f"{translate('phase', lang)} {phase}"
+        )
+    return text

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import folium
+import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -204,6 +205,17 @@ def current_language() -> Language:
     """Return the language chosen in this session (by :func:`choose_language`)."""
     lang = st.session_state.get("lang")
     return lang if lang in LANGUAGES else "en"
+
+
+def table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return ``frame`` as a table is shown: headings and coded values in the page's language.
+
+    :func:`geo.reports.labelled`, the one vocabulary of the reports, for every table a page
+    shows (a column or code it does not know is shown as it is).
+    """
+    from geo.reports import labelled
+
+    return labelled(frame, current_language())
 
 
 def show_demo_banner(lang: Language) -> None:

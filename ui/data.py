@@ -51,6 +51,7 @@ from geo.mapping import (
     targets_of,
 )
 from geo.permissions import Viewer
+from geo.reports import LAYER_LABELS, column_label, value_label
 from geo.schema import LAYER_NAMES, LAYERS
 from geo.store import BaseVersion, GeoPackageStore, LayerVersion
 from geo.workspace import Workspace
@@ -479,6 +480,7 @@ def show_record_form(
 ) -> dict[str, str]:
     """Show the fields of one record; return what was typed (field → text)."""
     schema = LAYERS[layer]
+    lang = ui.current_language()
     names = [n for n in schema.column_names if n != "source"]
     if schema.geometry == "point":
         names += [LATITUDE, LONGITUDE]
@@ -492,15 +494,20 @@ def show_record_form(
         choices = column.allowed if column is not None else None
         if column is not None and column.kind == "bool":
             choices = ("yes", "no")
+        label = ui.md_escape(column_label(name, lang))
         if choices:
             options = ["", *choices]
             if st.session_state[key] not in options:
                 st.session_state[key] = ""
             values[name] = grid[i % 3].selectbox(
-                ui.md_escape(name), options, key=key, disabled=disabled
+                label,
+                options,
+                key=key,
+                disabled=disabled,
+                format_func=lambda v, c=name: value_label(c, v, lang) if v else "",
             )
         else:
-            values[name] = grid[i % 3].text_input(ui.md_escape(name), key=key, disabled=disabled)
+            values[name] = grid[i % 3].text_input(label, key=key, disabled=disabled)
     return values
 
 
@@ -549,7 +556,9 @@ def crosswalk_csv(result: CrosswalkResult) -> bytes:
 def show_editor(workspace: Workspace, layers: list[str], viewer: Viewer, t: Translate) -> None:
     """Add, correct or retire one record: form, map click, live report, save as a version."""
     left, right = st.columns(2)
-    layer = left.selectbox(t("Layer"), layers, key="data_edit_layer")
+    layer = left.selectbox(
+        t("Layer"), layers, key="data_edit_layer", format_func=lambda x: t(LAYER_LABELS[x])
+    )
     action = right.radio(
         t("Action"), ["add", "update", "retire"], horizontal=True, format_func=t,
         key="data_edit_action",
@@ -557,7 +566,12 @@ def show_editor(workspace: Workspace, layers: list[str], viewer: Viewer, t: Tran
     key_name = LAYERS[layer].key
     if action != "add":
         ids = workspace.layer(layer)[key_name].astype(str).tolist()
-        picked = st.selectbox(ui.md_escape(key_name), ids, index=None, key="data_edit_id")
+        picked = st.selectbox(
+            ui.md_escape(column_label(key_name, ui.current_language())),
+            ids,
+            index=None,
+            key="data_edit_id",
+        )
         if (layer, picked) != st.session_state.get("data_edit_loaded"):
             st.session_state["data_edit_loaded"] = (layer, picked)
             record_fields(workspace, layer, picked)

@@ -175,7 +175,8 @@ def compare(
 
 
 def _label(frame: pd.DataFrame, t: Translate) -> pd.DataFrame:
-    return frame.rename(columns={c: t(c) for c in frame.columns})
+    del t  # the page's language: ui.table reads it
+    return ui.table(frame)
 
 
 def show_unit_plan(plan: UnitPlan, workspace: Workspace, t: Translate) -> None:

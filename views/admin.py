@@ -7,6 +7,7 @@ from geo.audit import ACTIONS, read_log
 from geo.errors import PlannerError
 from geo.export import to_csv_bytes
 from geo.permissions import ROLES
+from geo.reports import ACTION_LABELS, value_label
 from geo.users import USER_ACTIONS, change_user, list_users
 from ui.auth import team_config
 
@@ -22,7 +23,12 @@ with log_tab:
     filters = {
         "actor": cols[0].text_input(t("Who (username)"), key="admin_log_actor").strip(),
         "target": cols[1].text_input(t("Target"), key="admin_log_target").strip(),
-        "action": cols[2].multiselect(t("Actions"), ACTIONS, key="admin_log_actions"),
+        "action": cols[2].multiselect(
+            t("Actions"),
+            ACTIONS,
+            key="admin_log_actions",
+            format_func=lambda a: t(ACTION_LABELS[a]),
+        ),
         "since": cols[3].date_input(t("From"), value=None, key="admin_log_since"),
         "until": cols[4].date_input(t("Until"), value=None, key="admin_log_until"),
     }
@@ -35,7 +41,9 @@ with log_tab:
         f"{len(log):,} {t('entries')} · {t('newest first')} · "
         + t("The audit log is append-only: entries cannot be changed or deleted.")
     )
-    st.dataframe(log.iloc[::-1].head(SHOWN_ENTRIES), hide_index=True, key="admin_log_table")
+    st.dataframe(
+        ui.table(log.iloc[::-1].head(SHOWN_ENTRIES)), hide_index=True, key="admin_log_table"
+    )
 
     described = {k: ",".join(v) if k == "action" else str(v) for k, v in chosen.items()}
     # Made on click, and recorded in the log it exports before the file is handed over:
@@ -75,7 +83,7 @@ with users_tab:
     if done := st.session_state.pop("admin_done", None):
         st.success(ui.md_escape(done))
     accounts = list_users(config.users_path, by=viewer)
-    st.dataframe(accounts, hide_index=True, key="admin_users_table")
+    st.dataframe(ui.table(accounts), hide_index=True, key="admin_users_table")
 
     def take_request(form: str) -> None:
         """Keep the submitted change and blank the password fields at once (a callback)."""
@@ -97,7 +105,13 @@ with users_tab:
         cols = st.columns(3)
         cols[0].text_input(t("Username"), key="admin_add_username")
         cols[1].text_input(t("Full name"), key="admin_add_name")
-        cols[2].selectbox(t("Role"), ROLES, index=len(ROLES) - 1, key="admin_add_role")
+        cols[2].selectbox(
+            t("Role"),
+            ROLES,
+            index=len(ROLES) - 1,
+            format_func=lambda r: value_label("role", r, page.lang),
+            key="admin_add_role",
+        )
         cols[0].text_input(t("Password"), type="password", key="admin_add_password")
         cols[1].text_input(t("Password again"), type="password", key="admin_add_again")
         st.form_submit_button(
@@ -114,7 +128,12 @@ with users_tab:
             format_func=lambda a: t(a.replace("_", " ")),
             key="admin_change_action",
         )
-        cols[2].selectbox(t("New role (for 'set role')"), ROLES, key="admin_change_role")
+        cols[2].selectbox(
+            t("New role (for 'set role')"),
+            ROLES,
+            format_func=lambda r: value_label("role", r, page.lang),
+            key="admin_change_role",
+        )
         cols[1].text_input(
             t("New password (for 'reset password')"), type="password", key="admin_change_password"
         )

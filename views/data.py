@@ -5,6 +5,7 @@ import streamlit as st
 import ui
 from geo.errors import PlannerError
 from geo.mapping import FORMAT_LABELS, FORMAT_NAMES
+from geo.reports import LAYER_LABELS
 from ui import data
 
 page = ui.setup_page("Data")
@@ -36,7 +37,9 @@ with tabs[0]:
                 st.session_state["data_layer"] = guess.layer if guess.layer in layers else layers[0]
                 st.session_state["data_swap"] = False
             left, mid, right = st.columns(3)
-            layer = left.selectbox(t("Layer"), layers, key="data_layer")
+            layer = left.selectbox(
+                t("Layer"), layers, format_func=lambda x: t(LAYER_LABELS[x]), key="data_layer"
+            )
             fmt = mid.selectbox(
                 t("Format"),
                 ["auto", *FORMAT_NAMES],
@@ -104,9 +107,11 @@ with tabs[0]:
             st.error(ui.md_escape(exc))
 
 with tabs[1]:
-    chosen_layer = st.selectbox(t("Layer"), layers, key="data_versions_layer")
+    chosen_layer = st.selectbox(
+        t("Layer"), layers, key="data_versions_layer", format_func=lambda x: t(LAYER_LABELS[x])
+    )
     history = data.history(chosen_layer)
-    st.dataframe(history, hide_index=True, key="data_versions_table")
+    st.dataframe(ui.table(history), hide_index=True, key="data_versions_table")
     if len(history) < 2:
         st.caption(t("Only one version is stored: there is nothing to restore yet."))
     else:
@@ -129,7 +134,9 @@ with tabs[2]:
     data.show_editor(ws, [n for n in data.EDITABLE_LAYERS if n in layers], viewer, t)
 
 with tabs[3]:
-    template_layer = st.selectbox(t("Layer"), layers, key="data_template_layer")
+    template_layer = st.selectbox(
+        t("Layer"), layers, format_func=lambda x: t(LAYER_LABELS[x]), key="data_template_layer"
+    )
     cols = st.columns(4)
     for i, (kind, lang) in enumerate(
         [("csv", "en"), ("csv", "ar"), ("xlsx", "en"), ("xlsx", "ar")]

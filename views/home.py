@@ -5,6 +5,7 @@ import streamlit as st
 import ui
 from geo.maps import build_overview_map
 from geo.summary import summarise_workspace
+from geo.vocabulary import election_label
 from geo.workspace import describe_layers
 from ui import navigation
 from ui.navigation import PAGES
@@ -74,7 +75,7 @@ with right:
     st.subheader(t("Incidents per election"))
     st.dataframe(
         {
-            t("election"): [e for e, _ in figures.incidents_by_election],
+            t("election"): [election_label(e, page.lang) for e, _ in figures.incidents_by_election],
             t("incidents"): [n for _, n in figures.incidents_by_election],
         },
         hide_index=True,

@@ -5,6 +5,7 @@ import streamlit as st
 import ui
 from geo.errors import PlannerError
 from geo.optimise import CANDIDATE_SOURCES, PlanRequest, parse_district_counts, parse_site_ids
+from geo.reports import column_label, value_label
 from geo.scenario import CURRENT_DEPLOYMENT, list_scenarios
 from geo.staffing import (
     OfficerPool,
@@ -29,7 +30,12 @@ units_tab, staff_tab, scenario_tab = st.tabs(
 
 with units_tab, st.form("plan_units_form"):
     c = st.columns(4)
-    unit_type = c[0].selectbox(t("Unit type"), ["patrol", "rapid_response"], key="plan_unit_type")
+    unit_type = c[0].selectbox(
+        t("Unit type"),
+        ["patrol", "rapid_response"],
+        key="plan_unit_type",
+        format_func=lambda u: value_label("unit_type", u, page.lang),
+    )
     count = c[1].number_input(t("Units to place"), 0, 5000, 40, key="plan_count")
     radius = c[2].number_input(
         t("Radius, road km (0: default)"), 0.0, 300.0, 0.0, key="plan_radius_km"
@@ -92,9 +98,18 @@ with staff_tab, st.form("plan_staff_form"):
     base_first = st.checkbox(
         t("Every centre gets its base officers first"), True, key="plan_base_first"
     )
+    pools_shown = pools_frame(defaults)
+    # A pool's id is only its name: the default ones (unit types) in the page's language.
+    pools_shown["pool_id"] = [
+        value_label("unit_type", p, page.lang) for p in pools_shown["pool_id"]
+    ]
+    headings = {column_label(c, page.lang): c for c in pools_shown.columns}
     edited = st.data_editor(
-        pools_frame(defaults), num_rows="dynamic", hide_index=True, key=f"plan_pools_{kind}"
-    )
+        pools_shown.rename(columns={c: h for h, c in headings.items()}),
+        num_rows="dynamic",
+        hide_index=True,
+        key=f"plan_pools_{kind}",
+    ).rename(columns=headings)
     run_staff = st.form_submit_button(t("Allocate officers"), type="primary")
 if run_staff:
     try:
@@ -111,7 +126,7 @@ store = ui_plan.store_of(ws)
 with scenario_tab:
     ui_plan.save_form(ws, store, viewer, t)
     scenarios = list_scenarios(store)
-    st.dataframe(scenarios.rename(columns=t), hide_index=True, key="plan_scenarios_table")
+    st.dataframe(ui.table(scenarios), hide_index=True, key="plan_scenarios_table")
     names = [CURRENT_DEPLOYMENT, *scenarios["name"]]
     c = st.columns(3)
     name_a = c[0].selectbox(t("Plan A"), names, format_func=t, key="plan_compare_a")

@@ -19,6 +19,7 @@ from geo.reports import (
     labelled,
     report_table,
 )
+from geo.vocabulary import election_label
 from ui import reports as cached
 from ui.coverage import current_coverage
 
@@ -50,7 +51,11 @@ lang = right.radio(
 )
 elections = sorted(ws.layer("incidents")["election"].dropna().astype("str").unique())
 chosen = middle.multiselect(
-    t("Elections (incidents)"), elections, key="reports_elections", placeholder=t("all")
+    t("Elections (incidents)"),
+    elections,
+    key="reports_elections",
+    placeholder=t("all"),
+    format_func=lambda e: election_label(e, page.lang),
 )
 
 try:

@@ -149,7 +149,10 @@ def test_a_record_added_through_the_form_is_checked_then_saved(workspace):
 
 def test_an_analyst_may_import_centres_and_audits_only(workspace):
     at = open_page(Viewer("Salem", "analyst"))
-    assert at.selectbox(key="data_template_layer").options == ["centres", "access_audits"]
+    assert at.selectbox(key="data_template_layer").options == [
+        "Polling centres",
+        "Accessibility audits",
+    ]
 
 
 def test_a_viewer_is_told_they_may_not_change_data(workspace):
