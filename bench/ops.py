@@ -121,6 +121,8 @@ def _append_worker(
         start = time.perf_counter()
         record_events(path, [_flag_event(name, -1, centres)])
         out.put(("first", time.perf_counter() - start))
+    elif mode == "log":
+        EventLog(path).append([_flag_event(name, -1, centres)])  # opens its writer, as above
     barrier.wait()
     for i in range(runs):
         event = _flag_event(name, i, centres)
