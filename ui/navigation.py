@@ -20,6 +20,7 @@ import ui
 from geo.i18n import N_, is_rtl, translate
 from geo.imports import PERMISSION_BY_LAYER
 from geo.permissions import Permission, Viewer
+from geo.reports import value_label
 from ui.auth import require_login
 
 VIEWS = "views"
@@ -160,9 +161,11 @@ def run() -> None:
         st.markdown(_RTL_CSS, unsafe_allow_html=True)
     viewer = require_login(lang)
     ui.choose_digits(lang, viewer)
+    # The local administrator has no name of its own: called by its role, in the language.
+    name = translate("the local administrator", lang) if viewer is ui.LOCAL_ADMIN else viewer.name
     st.sidebar.caption(
-        f"{translate('Signed in as', lang)} **{ui.md_escape(viewer.name)}** "
-        f"({translate('role', lang)}: {ui.md_escape(viewer.role)})"
+        f"{translate('Signed in as', lang)} **{ui.md_escape(name)}** "
+        f"({translate('role', lang)}: {ui.md_escape(value_label('role', viewer.role, lang))})"
     )
     if viewer is ui.LOCAL_ADMIN:
         st.sidebar.info(
