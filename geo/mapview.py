@@ -40,7 +40,7 @@ import pandas as pd
 import shapely
 
 from geo.access import derive_access_status
-from geo.coverage import CoverageParams
+from geo.coverage import CoverageParams, nearest_units_by_time, uses_network
 from geo.distance import distance_m, points_xy
 from geo.errors import InputError
 from geo.filters import FilteredLayers, MapFilters, filters_to_query
@@ -1409,8 +1409,9 @@ class CentreDetails:
         ``item``, ``answer`` (``yes``, ``no``, ``not recorded``).
     nearest_units
         ``unit_id``, ``agency``, ``unit_type``, ``officers``, ``female_officers``,
-        ``distance_km``, ``assigned_here``: the nearest units; ``None`` for viewers who
-        may not see unit positions.
+        ``distance_km``, ``travel_min``, ``reach_model``, ``assigned_here``: the nearest
+        units (in travel time on roads); ``None`` for viewers who may not see unit
+        positions.
     units_within
         ``unit_type``, ``units``: how many units stand within ``units_radius_km`` (counts
         only, safe for every role).
@@ -1492,6 +1493,9 @@ def centre_details(
     units_radius_km: float = 10.0,
     incidents_radius_km: float = 10.0,
     nearest_count: int = 5,
+    roads: pd.DataFrame | None = None,
+    roads_version: object = None,
+    params: CoverageParams = CoverageParams(),
 ) -> CentreDetails:
     """Gather the details of one centre for the panel beside the map.
 
@@ -1515,6 +1519,11 @@ def centre_details(
         Radii of the unit count and of the incident list, km (straight line).
     nearest_count
         How many nearest units to list.
+    roads, roads_version, params
+        The ``roads`` layer and the analysis parameters: when the analysis measures on
+        roads (:func:`geo.coverage.uses_network`) the nearest units are those nearest in
+        travel time (:func:`geo.coverage.nearest_units_by_time`), else in straight line
+        (their ``travel_min`` then is road km ÷ the type's speed).
 
     Raises
     ------
@@ -1598,11 +1607,13 @@ def centre_details(
                 (label, c[column])
                 for label, column in (
                     ("Nearest static guard (km)", "nearest_static_km"),
-                    ("Patrol response (min)", "patrol_response_min"),
-                    ("Rapid response (min)", "rapid_response_min"),
+                    ("Patrol response (min)", "nearest_patrol_min"),
+                    ("Rapid response (min)", "nearest_rapid_min"),
                 )
                 if column in found.columns
             ]
+            if "reach_model" in found.columns:
+                items.append(("Reach measured by", str(c["reach_model"])))
             if pd.notna(c.get("nearest_accessible_centre_id")):
                 items.append(
                     (
@@ -1645,7 +1656,20 @@ def centre_details(
         for kind in UNIT_TYPES:
             within_counts[kind] = int((close & (unit_type == kind)).sum())
         if viewer.can_see_unit_positions:
-            order = np.argsort(unit_km, kind="stable")[:nearest_count]
+            if uses_network(params, roads):
+                assert roads is not None
+                by_time = nearest_units_by_time(
+                    lon, lat, units, params, roads, roads_version, count=nearest_count
+                )
+                order = by_time["unit_row"].to_numpy(dtype=np.intp)
+                travel_min = by_time["travel_min"].to_numpy(dtype=float)
+                model = by_time["reach_model"].to_numpy(dtype=object)
+            else:
+                order = np.argsort(unit_km, kind="stable")[:nearest_count]
+                rapid = unit_type[order] == "rapid_response"
+                speed = np.where(rapid, params.rapid_speed_kmh, params.patrol_speed_kmh)
+                travel_min = unit_km[order] * params.circuity / speed * 60.0
+                model = np.full(len(order), "straight", dtype=object)
             chosen = units.iloc[order]
             nearest_units = pd.DataFrame(
                 {
@@ -1655,6 +1679,8 @@ def centre_details(
                     "officers": pd.to_numeric(chosen["officers"]).to_numpy(),
                     "female_officers": pd.to_numeric(chosen["female_officers"]).to_numpy(),
                     "distance_km": np.round(unit_km[order], 2),
+                    "travel_min": np.round(travel_min, 1),
+                    "reach_model": model,
                     "assigned_here": (
                         chosen["assigned_centre_id"].astype("str") == str(centre_id)
                     ).to_numpy(dtype=bool, na_value=False),
@@ -1669,6 +1695,8 @@ def centre_details(
                 "officers",
                 "female_officers",
                 "distance_km",
+                "travel_min",
+                "reach_model",
                 "assigned_here",
             ]
         )
