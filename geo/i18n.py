@@ -900,6 +900,44 @@ ARABIC: dict[str, str] = {
     "Save this column mapping (JSON)": "حفظ مطابقة الأعمدة هذه (JSON)",
     "Reported": "مُبلَّغ عنها",
     "resolved": "عولجت",
+    # issue 18 additions (reach on roads: Coverage page, risk, map); port as one block
+    "Roads when the workspace has them": "الطرق حين تحتويها مساحة العمل",
+    "Road network": "شبكة الطرق",
+    "Straight line × circuity": "خط مستقيم × معامل التعرج",
+    "Patrol reach on roads (minutes)": "مدى الدوريات على الطرق (دقائق)",
+    "Rapid-response reach on roads (minutes)": "مدى الاستجابة السريعة على الطرق (دقائق)",
+    "Reach on roads": "المدى على الطرق",
+    "Reach model": "نموذج المدى",
+    "Off-road speed (km/h)": "السرعة خارج الطرق (كم/س)",
+    "Speeds per road class (km/h)": "السرعات حسب فئة الطريق (كم/س)",
+    "motorway": "طريق سريع",
+    "trunk": "طريق رئيسي",
+    "primary": "طريق أولي",
+    "secondary": "طريق ثانوي",
+    "tertiary": "طريق ثالثي",
+    "other roads": "طرق أخرى",
+    "reach": "المدى",
+    "centres on the network model": "مركزًا على نموذج الشبكة",
+    "centres on the straight model": "مركزًا على نموذج الخط المستقيم",
+    "Reach per centre": "المدى لكل مركز",
+    "Straight lines against roads": "الخطوط المستقيمة مقابل الطرق",
+    "Minutes to the nearest units are shown only to roles that see units.": (
+        "لا تُعرض الدقائق إلى أقرب الوحدات إلا للأدوار التي ترى مواقع الوحدات."
+    ),
+    "The workspace has no roads layer: import one to compare straight lines with roads.": (
+        "لا تحتوي مساحة العمل على طبقة طرق: استورد واحدة لمقارنة الخطوط المستقيمة بالطرق."
+    ),
+    "Centres that change status": "مراكز تتغير حالتها",
+    "Lose reach on roads": "تفقد المدى على الطرق",
+    "Gain reach on roads": "تكسب المدى على الطرق",
+    "voters": "الناخبون",
+    "Same parameters, reach measured both ways; most voters changed first.": (
+        "المعايير نفسها، والمدى مقيس بالطريقتين؛ الأكثر ناخبين تغيرًا أولًا."
+    ),
+    "Reach measured by": "المدى مقيس بـ",
+    "network": "شبكة الطرق",
+    "straight": "خط مستقيم",
+    # end of issue 18 additions
 }
 
 

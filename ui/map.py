@@ -495,6 +495,9 @@ class MapPanel:
     tiles: TileSource | None
     signature: str
     area: str
+    roads: pd.DataFrame | None = None
+    roads_version: object = None
+    params: CoverageParams = CoverageParams()
 
 
 def map_panel_of(
@@ -518,8 +521,20 @@ def map_panel_of(
             repr(tiles),
         )
     )
+    roads, roads_version = page.workspace.roads()
     return MapPanel(
-        layers, options, coverage, page.viewer, page.lang, tuple(agencies), tiles, signature, area
+        layers,
+        options,
+        coverage,
+        page.viewer,
+        page.lang,
+        tuple(agencies),
+        tiles,
+        signature,
+        area,
+        roads=roads,
+        roads_version=roads_version,
+        params=current_settings().params,
     )
 
 
@@ -725,6 +740,9 @@ def show_details(panel: MapPanel, centre_id: str) -> None:
             incidents=layers.incidents,
             audits=layers.audits,
             coverage=panel.coverage.table,
+            roads=panel.roads,
+            roads_version=panel.roads_version,
+            params=panel.params,
         )
     except PlannerError as exc:
         st.warning(md_escape(exc))
