@@ -52,19 +52,22 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+import shapely
 from numpy.typing import NDArray
 
 from geo.access import NEEDS_ALTERNATIVE, centre_access, nearest_accessible_xy
-from geo.distance import any_within, nearest, pairs_within, points_xy
+from geo.distance import any_within, nearest, pairs_within, points_xy, project_lonlat
 from geo.errors import InputError, LayerMissingError
 from geo.i18n import Language, translate
 from geo.network import (
+    ReachArea,
     ReachParams,
     RoadSpeeds,
     cached_network,
     nearest_sources,
     nearest_travel_time,
     prepare_targets,
+    reach_area,
     snap_points,
     travel_times_within,
 )
@@ -77,6 +80,7 @@ from geo.risk import (
     resolve_as_of,
     score_risk_xy,
 )
+from geo.roads import to_lonlat
 from geo.schema import INCIDENT_CATEGORIES, empty_layer
 
 STATUSES: tuple[str, ...] = ("full", "guard_only", "response_only", "gap")
@@ -777,6 +781,39 @@ def nearest_units_by_time(
             "reach_model": found["reach_model"].to_numpy(),
         }
     )
+
+
+def reach_area_of(
+    lon: float,
+    lat: float,
+    *,
+    minutes: float,
+    speed_kmh: float,
+    params: CoverageParams,
+    roads: pd.DataFrame | None,
+    roads_version: object = None,
+) -> ReachArea:
+    """Return the area a unit (or a candidate site) at (lon, lat) reaches in ``minutes``.
+
+    On roads (:func:`uses_network`), :func:`geo.network.reach_area`: a polygon around the
+    reachable network; otherwise, or off the network, the straight-line model's circle of
+    ``minutes × speed_kmh ÷ circuity``. For the map of roles that see unit positions.
+    """
+    reach = _reach_params(params)
+    if uses_network(params, roads):
+        if roads is None or len(roads) == 0:
+            raise LayerMissingError(
+                "reach on the road network needs the 'roads' layer, which is missing or "
+                "empty; import roads or use the straight model"
+            )
+        network = cached_network(roads, roads_version, speeds=params.road_speeds)
+        return reach_area(
+            network, lon, lat, minutes=minutes, straight_speed_kmh=speed_kmh, params=reach
+        )
+    x, y = project_lonlat(np.array([lon]), np.array([lat]))
+    radius_m = minutes / 60.0 * speed_kmh / params.circuity * 1000.0
+    circle = shapely.buffer(shapely.points(x[0], y[0]), radius_m, quad_segs=32)
+    return ReachArea(to_lonlat(circle), "straight", float(minutes), math.nan, 0.0)
 
 
 def _reach_params(params: CoverageParams) -> ReachParams:

@@ -937,6 +937,13 @@ ARABIC: dict[str, str] = {
     "Reach measured by": "المدى مقيس بـ",
     "network": "شبكة الطرق",
     "straight": "خط مستقيم",
+    "Roads": "الطرق",
+    "Roads by class": "الطرق حسب الفئة",
+    "© OpenStreetMap contributors, ODbL 1.0": "© مساهمو OpenStreetMap، رخصة ODbL 1.0",
+    "Reach area": "منطقة المدى",
+    "straight line × circuity": "خط مستقيم × معامل التعرج",
+    "Reach area of a unit or site": "منطقة مدى وحدة أو موقع",
+    "None": "لا شيء",
     # end of issue 18 additions
 }
 

@@ -231,3 +231,46 @@ def test_map_works_when_the_tile_basemap_cannot_load(
     assert frame.locator(".leaflet-tile-pane img").count() > 0  # tried, failed quietly
     assert page_errors == []
     assert blocked_requests == []
+
+
+# Road lines drawn (features with a "_style" property, one per road class) and their colours.
+COUNT_ROADS_JS = """() => {
+    const colours = [];
+    window.map.eachLayer(layer => {
+        const props = layer.feature && layer.feature.properties;
+        if (props && props._style !== undefined && layer._path && layer._path.isConnected) {
+            colours.push(layer._path.getAttribute('stroke'));
+        }
+    });
+    return colours.sort();
+}"""
+
+
+def test_the_roads_layer_draws_every_class_offline_and_toggles(
+    streamlit_server, demo_workspace, demo_layers, page, blocked_requests, page_errors,
+    artifacts_dir,
+):  # fmt: skip
+    from geo.mapview import LAYER_ROADS, ROAD_STYLES, road_class_of
+
+    base_url = streamlit_server(workspace=demo_workspace)
+    page.goto(f"{base_url}/Map?roads=1", wait_until="domcontentloaded")
+    expect(page.get_by_text("DEMO — synthetic data")).to_be_visible(timeout=WAIT_MS)
+    frame = map_frame(page)
+    classes = sorted(set(road_class_of(demo_layers["roads"]["highway"])))
+    expected = sorted(ROAD_STYLES[c].color for c in classes)
+    frame.wait_for_function(f"({COUNT_ROADS_JS})().length === {len(expected)}", timeout=WAIT_MS)
+    assert frame.evaluate(COUNT_ROADS_JS) == expected
+    frame.locator(".psp-legend summary").click()  # folded on a map this narrow
+    roads_legend = frame.locator(".psp-legend .psp-section", has_text="Roads by class")
+    expect(roads_legend).to_be_visible()
+    expect(roads_legend).to_contain_text("© OpenStreetMap contributors, ODbL 1.0")
+    page.wait_for_timeout(500)
+    page.screenshot(path=artifacts_dir / "map_roads.png")
+    # The layer control switches the roads off, and its legend with them.
+    frame.locator(".leaflet-control-layers").hover()
+    frame.locator(".leaflet-control-layers-overlays label", has_text=LAYER_ROADS).first.click()
+    frame.wait_for_function(f"({COUNT_ROADS_JS})().length === 0", timeout=WAIT_MS)
+    expect(roads_legend).to_be_hidden()
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page_errors == []
+    assert blocked_requests == []
