@@ -113,10 +113,10 @@ ROAD_STYLES: dict[str, LineStyle] = {
     "tertiary": LineStyle("#737373", 1.5),
     "other": LineStyle("#969696", 1.0),
 }
-#: Fill of the reach areas, the shorter time darker.
+#: Fill of the reach areas, the shorter time darker (magenta: no shading palette has it).
 REACH_STYLES: tuple[PolygonStyle, PolygonStyle] = (
-    PolygonStyle(color="#08519c", weight=1.5, fill_color="#3182bd", fill_opacity=0.35),
-    PolygonStyle(color="#6baed6", weight=1.0, fill_color="#9ecae1", fill_opacity=0.2),
+    PolygonStyle(color="#7a0177", weight=1.5, fill_color="#dd3497", fill_opacity=0.35),
+    PolygonStyle(color="#ae017e", weight=1.0, fill_color="#fa9fb5", fill_opacity=0.25),
 )
 
 #: CSS class of the centre cluster icons (the browser tests count them by it).

@@ -96,6 +96,7 @@ OPTION_KEYS: Mapping[str, str] = {
 }
 #: Session key of the unit or centre whose reach areas the map draws (``kind:id``).
 REACH_SITE_KEY = "map_reach_site"
+_REACH_SHOWN = "map_reach_site_shown"
 SEARCH_KEY = "map_search"
 SEARCH_PICK_KEY = "map_search_pick"
 #: ``st_folium`` key of the map.
@@ -615,6 +616,11 @@ def map_panel_of(
             )
         except PlannerError as exc:
             st.warning(md_escape(exc))
+    if reach is not None and st.session_state.get(_REACH_SHOWN) != site:
+        # A site just chosen: frame its larger area (the view kept on the map's rebuild).
+        frame = zoom_for_bounds(tuple(reach.areas[-1].geometry.bounds))
+        st.session_state[GOTO] = st.session_state[VIEW] = frame
+    st.session_state[_REACH_SHOWN] = site
     return MapPanel(
         layers,
         options,

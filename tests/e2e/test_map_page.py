@@ -9,9 +9,11 @@ the test (``blocked_requests``).
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Frame, Page, expect
 
 from geo.mapview import CENTRE_CLUSTER_CLASS, LAYER_CENTRES, LAYER_MUNICIPALITIES
@@ -271,6 +273,78 @@ def test_the_roads_layer_draws_every_class_offline_and_toggles(
     frame.locator(".leaflet-control-layers-overlays label", has_text=LAYER_ROADS).first.click()
     frame.wait_for_function(f"({COUNT_ROADS_JS})().length === 0", timeout=WAIT_MS)
     expect(roads_legend).to_be_hidden()
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page_errors == []
+    assert blocked_requests == []
+
+
+# Reach areas drawn: SVG paths filled with the reach styles' colours.
+COUNT_REACH_JS = """() => {
+    const fills = [];
+    window.map.eachLayer(layer => {
+        if (layer.feature && layer._path && layer._path.isConnected) {
+            const fill = layer._path.getAttribute('fill');
+            if (fill === '#dd3497' || fill === '#fa9fb5') { fills.push(fill); }
+        }
+    });
+    return fills.sort();
+}"""
+
+
+def frame_with(page: Page, text: str) -> Frame:
+    """The map frame whose page holds ``text`` (while a rebuilt map replaces the old)."""
+    for _ in range(WAIT_MS // 250):
+        for frame in page.frames:
+            if "streamlit_folium" not in frame.url:
+                continue
+            with contextlib.suppress(PlaywrightError):
+                if frame.evaluate(
+                    "(t) => Boolean(window.map) && document.body.textContent.includes(t)", text
+                ):
+                    return frame
+        page.wait_for_timeout(250)
+    raise AssertionError(f"no map frame shows {text!r}")
+
+
+def test_a_patrols_reach_area_is_drawn_around_its_roads(
+    streamlit_server, demo_workspace, demo_layers, page, blocked_requests, page_errors,
+    artifacts_dir,
+):  # fmt: skip
+    from geo.coverage import CoverageParams
+    from geo.mapview import site_reach
+    from geo.permissions import Viewer
+
+    units = demo_layers["units"]
+    patrol = units[units["unit_type"] == "patrol"].iloc[0]
+    expected = site_reach(
+        "unit",
+        str(patrol["unit_id"]),
+        viewer=Viewer("a", "admin"),
+        centres=demo_layers["centres"],
+        units=units,
+        params=CoverageParams(),
+        roads=demo_layers["roads"],
+    )
+    frame = open_map_page(page, streamlit_server(workspace=demo_workspace))
+    assert frame.evaluate(COUNT_REACH_JS) == []
+    choice = page.locator('[data-testid="stSelectbox"]', has_text="Reach area of a unit or site")
+    choice.click()
+    page.keyboard.type(f"Unit {patrol['unit_id']} (")
+    page.keyboard.press("Enter")
+    # The map is rebuilt (a new frame, the old one goes): wait for the one that names it.
+    frame = frame_with(page, f"unit {patrol['unit_id']} (patrol)")
+    frame.wait_for_function(f"({COUNT_REACH_JS})().length >= 2", timeout=WAIT_MS)
+    drawn = frame.evaluate(COUNT_REACH_JS)
+    # One path per polygon part: the 15- and the 30-minute areas, both drawn.
+    assert "#dd3497" in drawn
+    assert "#fa9fb5" in drawn
+    frame.locator(".psp-legend summary").click()
+    legend = frame.locator(".psp-legend .psp-section", has_text="Reach area")
+    expect(legend).to_contain_text(f"unit {patrol['unit_id']} (patrol)")
+    how = "on roads" if expected.areas[0].model == "network" else "straight line × circuity"
+    expect(legend).to_contain_text(f"15 min ({how})")
+    page.wait_for_timeout(500)
+    page.screenshot(path=artifacts_dir / "map_reach_area.png")
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page_errors == []
     assert blocked_requests == []
