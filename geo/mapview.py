@@ -1073,14 +1073,27 @@ class SiteReach:
 
     Attributes
     ----------
-    label
-        What the site is (``"unit U12 (patrol)"``, ``"centre 01001"``), for the legend.
+    kind, site_id
+        ``unit`` or ``centre``, and its ID.
+    unit_type
+        The unit's type (``None`` for a centre).
     areas
         The reach areas, shortest time first (patrol minutes, then rapid-response minutes).
     """
 
-    label: str
+    kind: Literal["unit", "centre"]
+    site_id: str
+    unit_type: str | None
     areas: tuple[ReachArea, ...]
+
+    def label(self, lang: Language = "en") -> str:
+        """Say what the site is, for the legend: ``"Unit U12 (Patrol)"``, ``"Centre 01001"``."""
+        t = partial(translate, lang=lang)
+        text = f"{t('Unit' if self.kind == 'unit' else 'Centre')} {self.site_id}"
+        if self.unit_type is not None:
+            shape = UNIT_SHAPES.get(self.unit_type)
+            text += f" ({t(shape[1]) if shape else self.unit_type})"
+        return text
 
 
 def site_reach(
@@ -1117,10 +1130,9 @@ def site_reach(
         raise InputError(f"no {kind} has ID {site_id!r}; choose one from the list")
     point = match.geometry.iloc[0]
     speeds = [params.patrol_speed_kmh, params.rapid_speed_kmh]
-    label = f"{kind} {site_id}"
+    unit_type = None
     if kind == "unit":
         unit_type = str(match["unit_type"].iloc[0])
-        label += f" ({unit_type})"
         if unit_type == "rapid_response":
             speeds = [params.rapid_speed_kmh] * 2
         elif unit_type == "patrol":
@@ -1139,7 +1151,7 @@ def site_reach(
             (params.patrol_minutes, params.rapid_minutes), speeds, strict=True
         )
     )
-    return SiteReach(label, areas)
+    return SiteReach(kind, str(site_id), unit_type, areas)
 
 
 def _reach_layer(m: folium.Map, reach: SiteReach, lang: Language) -> LegendSection:
@@ -1154,7 +1166,7 @@ def _reach_layer(m: folium.Map, reach: SiteReach, lang: Language) -> LegendSecti
         entries.append(
             LegendEntry(f"{area.minutes:g} {t('min')} ({how})", style.fill_color, "square")
         )
-    return LegendSection(t(LAYER_REACH), f"{t(LAYER_REACH)}: {reach.label}", tuple(entries))
+    return LegendSection(t(LAYER_REACH), f"{t(LAYER_REACH)}: {reach.label(lang)}", tuple(entries))
 
 
 def build_planning_map(

@@ -548,7 +548,7 @@ def test_a_planner_draws_a_units_reach_area_on_roads(app, demo_layers):
     choice.set_value(f"unit:{unit['unit_id']}").run()
     assert not at.exception
     script = map_script(at)
-    assert f"Reach area: unit {unit['unit_id']} (patrol)" in script
+    assert f"Reach area: Unit {unit['unit_id']} (Patrol)" in script
     assert "15 min (on roads)" in script
     assert "30 min (on roads)" in script
 

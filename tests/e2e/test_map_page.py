@@ -332,7 +332,7 @@ def test_a_patrols_reach_area_is_drawn_around_its_roads(
     page.keyboard.type(f"Unit {patrol['unit_id']} (")
     page.keyboard.press("Enter")
     # The map is rebuilt (a new frame, the old one goes): wait for the one that names it.
-    frame = frame_with(page, f"unit {patrol['unit_id']} (patrol)")
+    frame = frame_with(page, f"Unit {patrol['unit_id']} (Patrol)")
     frame.wait_for_function(f"({COUNT_REACH_JS})().length >= 2", timeout=WAIT_MS)
     drawn = frame.evaluate(COUNT_REACH_JS)
     # One path per polygon part: the 15- and the 30-minute areas, both drawn.
@@ -340,7 +340,7 @@ def test_a_patrols_reach_area_is_drawn_around_its_roads(
     assert "#fa9fb5" in drawn
     frame.locator(".psp-legend summary").click()
     legend = frame.locator(".psp-legend .psp-section", has_text="Reach area")
-    expect(legend).to_contain_text(f"unit {patrol['unit_id']} (patrol)")
+    expect(legend).to_contain_text(f"Unit {patrol['unit_id']} (Patrol)")
     how = "on roads" if expected.areas[0].model == "network" else "straight line × circuity"
     expect(legend).to_contain_text(f"15 min ({how})")
     page.wait_for_timeout(500)

@@ -132,7 +132,7 @@ def test_a_patrols_15_and_30_minute_areas_follow_the_road_not_a_circle():
     holds the road 14 km east, which the circle does not.
     """
     reach = reach_of()
-    assert reach.label == "unit P1 (patrol)"
+    assert reach.label() == "Unit P1 (Patrol)"
     short, long = reach.areas
     assert (short.model, short.minutes, long.minutes) == ("network", 15.0, 30.0)
     assert short.road_km == pytest.approx(30.0, rel=2e-3)
@@ -163,7 +163,7 @@ def test_a_candidate_centre_gets_its_areas_too():
         params=CoverageParams(),
         roads=b.roads(ROAD),
     )
-    assert reach.label == "centre C1"
+    assert reach.label() == "Centre C1"
     assert reach.areas[0].road_km == pytest.approx(10.0 + 15.0, rel=2e-3)  # 30 km end
 
 
@@ -190,9 +190,30 @@ def test_the_map_draws_the_reach_areas_only_for_roles_with_unit_positions():
     )
     assert layer_names(drawn).count(LAYER_REACH) == 2
     section = next(s for s in legend_of(drawn).sections if s.layer == LAYER_REACH)
-    assert section.title == "Reach area: unit P1 (patrol)"
+    assert section.title == "Reach area: Unit P1 (Patrol)"
     assert [e.label for e in section.entries] == ["15 min (on roads)", "30 min (on roads)"]
     hidden = build_planning_map(
         apply_filters(world(), MapFilters()), viewer=BRIEFER, options=options, reach=reach
     )
     assert LAYER_REACH not in layer_names(hidden)
+
+
+def test_the_roads_and_reach_legends_speak_arabic():
+    options = MapOptions(**PLAIN, show_roads=True)
+    m = build_planning_map(
+        apply_filters(world(), MapFilters()),
+        viewer=PLANNER,
+        options=options,
+        road_lines=roads_for_map(mixed_roads()),
+        reach=reach_of(),
+        lang="ar",
+    )
+    assert {"الطرق", "منطقة المدى"} <= set(layer_names(m))
+    sections = {s.layer: s for s in legend_of(m).sections}
+    assert sections["الطرق"].title == "الطرق حسب الفئة"
+    assert [e.label for e in sections["الطرق"].entries] == ["طريق رئيسي", "طريق أولي", "طرق أخرى"]
+    assert sections["منطقة المدى"].title == "منطقة المدى: الوحدة P1 (دورية)"
+    assert [e.label for e in sections["منطقة المدى"].entries] == [
+        "15 د (على الطرق)",
+        "30 د (على الطرق)",
+    ]
