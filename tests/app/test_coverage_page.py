@@ -384,3 +384,26 @@ def test_the_reach_settings_speak_arabic(coverage_page):
     )
     assert at.number_input(key="coverage_motorway_kmh").label == "طريق سريع"
     assert any("نموذج الشبكة" in c for c in caption_texts(at))
+
+
+def test_without_roads_the_page_says_so_and_network_asks_for_them(
+    demo_layers, tmp_path, monkeypatch
+):
+    path = tmp_path / "no_roads.gpkg"
+    GeoPackageStore(path).write_layers(
+        {k: v for k, v in demo_layers.items() if k != "roads"}, author="test"
+    )
+    monkeypatch.setenv("PSP_WORKSPACE", str(path))
+    at = AppTest.from_file(APP, default_timeout=90).run().switch_page(PAGE).run()
+    assert not at.exception
+    straight = analyse(demo_layers, reach="straight")
+    assert metric(at, "Centres with a gap") == f"{summarise_coverage(straight).centres_gap:,}"
+    assert any(
+        "The workspace has no roads layer: import one to compare straight lines with roads."
+        in i.value
+        for i in at.info
+    )
+    at.selectbox(key="coverage_reach").set_value("network")
+    at.button[0].click().run()
+    assert not at.exception
+    assert "needs the 'roads' layer" in shown(at.error[0].value)
