@@ -89,6 +89,7 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
         CoverageParams,
         CoverageResult,
         analyse_coverage,
+        describe_models,
         describe_reach,
         rollup_coverage,
         with_reach,
@@ -185,12 +186,7 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     counts = result.centres["status"].value_counts()
     models = result.centres["reach_model"].value_counts()
-    print(
-        "reach: "
-        + ", ".join(
-            f"{models.get(m, 0):,} centres on the {m} model" for m in ("network", "straight")
-        )
-    )
+    print(describe_models(result))
     for line in describe_reach(ws.layer("units"), params, on_roads=models.get("network", 0) > 0):
         print(line)
     print(

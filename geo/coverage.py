@@ -52,18 +52,22 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+import shapely
 from numpy.typing import NDArray
 
 from geo.access import NEEDS_ALTERNATIVE, centre_access, nearest_accessible_xy
-from geo.distance import any_within, nearest, pairs_within, points_xy
+from geo.distance import any_within, nearest, pairs_within, points_xy, project_lonlat
 from geo.errors import InputError, LayerMissingError
 from geo.i18n import Language, translate
 from geo.network import (
+    ReachArea,
     ReachParams,
     RoadSpeeds,
     cached_network,
+    nearest_sources,
     nearest_travel_time,
     prepare_targets,
+    reach_area,
     snap_points,
     travel_times_within,
 )
@@ -76,6 +80,7 @@ from geo.risk import (
     resolve_as_of,
     score_risk_xy,
 )
+from geo.roads import to_lonlat
 from geo.schema import INCIDENT_CATEGORIES, empty_layer
 
 STATUSES: tuple[str, ...] = ("full", "guard_only", "response_only", "gap")
@@ -272,6 +277,34 @@ def describe_reach(
             text += " (" + t("units' own radii not used") + ")"
         out.append(text)
     return out[0], out[1]
+
+
+def uses_network(params: CoverageParams, roads: pd.DataFrame | None) -> bool:
+    """Return whether an analysis with ``params`` measures reach on ``roads``.
+
+    ``network`` always does (and needs roads), ``straight`` never, ``auto`` when the
+    ``roads`` layer is given and not empty.
+    """
+    has_roads = roads is not None and len(roads) > 0
+    return params.reach == "network" or (params.reach == "auto" and has_roads)
+
+
+def describe_models(result: CoverageResult, *, lang: Language = "en") -> str:
+    """Say how many centres each reach model measured, in ``lang``.
+
+    ``"reach: 1,850 centres on the network model, 50 centres on the straight model"``:
+    the line the command line prints and every page, export and report quotes.
+    """
+    t = partial(translate, lang=lang)
+    models = result.centres["reach_model"].value_counts()
+    return (
+        t("reach")
+        + ": "
+        + ", ".join(
+            f"{int(models.get(m, 0)):,} {t(f'centres on the {m} model')}"
+            for m in ("network", "straight")
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -512,13 +545,12 @@ def _analyse_coverage(
     if params.use_unit_radii and "response_radius_km" in units.columns:
         own = pd.to_numeric(units["response_radius_km"]).to_numpy(dtype=float, na_value=np.nan)
         radius_km = np.where(np.isfinite(own), own, radius_km)
-    has_roads = roads is not None and len(roads) > 0
-    if params.reach == "network" and not has_roads:
+    use_network = uses_network(params, roads)
+    if use_network and (roads is None or len(roads) == 0):
         raise LayerMissingError(
             "reach on the road network needs the 'roads' layer, which is missing or empty; "
             "import roads (python -m geo import --layer roads FILE) or use the straight model"
         )
-    use_network = params.reach == "network" or (params.reach == "auto" and has_roads)
     if use_network:
         assert roads is not None
         reachable, patrol_min, rapid_min, on_network = network_reach(
@@ -542,8 +574,22 @@ def _analyse_coverage(
     if inc is None:
         warnings.append("no incidents loaded: risk counts size, remoteness and nothing else")
     incident_xy = points_xy(inc, layer="incidents") if inc is not None else np.empty((0, 2))
+    unit_min = unit_on_network = None
+    if use_network:
+        assert roads is not None
+        unit_min, unit_on_network = nearest_unit_minutes(
+            centres, units, params, roads, roads_version
+        )
     risk = score_risk_xy(
-        centres, centre_xy, nearest_any_m / 1000.0, inc, incident_xy, weights=weights, as_of=day
+        centres,
+        centre_xy,
+        nearest_any_m / 1000.0,
+        inc,
+        incident_xy,
+        weights=weights,
+        as_of=day,
+        nearest_unit_min=unit_min,
+        remoteness_model=unit_on_network,
     )
 
     if audits is None or len(audits) == 0:
@@ -628,11 +674,7 @@ def _network_reach(
     ``nan`` where no unit of the type exists.
     """
     network = cached_network(roads, roads_version, speeds=params.road_speeds)
-    reach = ReachParams(
-        offroad_speed_kmh=params.reach_params.offroad_speed_kmh,
-        max_connector_km=params.reach_params.max_connector_km,
-        circuity=params.circuity,
-    )
+    reach = _reach_params(params)
     c_lon, c_lat = _lonlat(centres)
     u_lon, u_lat = _lonlat(units)
     targets = prepare_targets(network, snap_points(network, c_lon, c_lat, params=reach))
@@ -672,6 +714,121 @@ def _network_reach(
         within = pairs.minutes <= limits[pairs.source]
         reachable[pairs.target[within]] = True
     return reachable, result[0], result[1], on_network
+
+
+def nearest_unit_minutes(
+    centres: pd.DataFrame,
+    units: pd.DataFrame,
+    params: CoverageParams,
+    roads: pd.DataFrame,
+    roads_version: object,
+) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """Return the travel time from the nearest unit of any type, and whether roads gave it.
+
+    The risk score's remoteness on roads (:mod:`geo.risk`). Every unit type counts, as
+    for remoteness in km; a pair the network does not join uses the straight line ×
+    circuity at the patrol speed (the rapid-response speed for rapid-response units).
+    Minutes are ``inf`` where there is no unit at all.
+    """
+    n = len(centres)
+    if not len(units):
+        return np.full(n, np.inf), np.zeros(n, dtype=bool)
+    network = cached_network(roads, roads_version, speeds=params.road_speeds)
+    reach = _reach_params(params)
+    c_lon, c_lat = _lonlat(centres)
+    u_lon, u_lat = _lonlat(units)
+    found = nearest_travel_time(
+        network,
+        snap_points(network, u_lon, u_lat, params=reach),
+        snap_points(network, c_lon, c_lat, params=reach),
+        straight_speed_kmh=_unit_speeds(units, params),
+        params=reach,
+    )
+    return found.minutes, found.network & np.isfinite(found.minutes)
+
+
+def nearest_units_by_time(
+    lon: float,
+    lat: float,
+    units: pd.DataFrame,
+    params: CoverageParams,
+    roads: pd.DataFrame,
+    roads_version: object,
+    *,
+    count: int = 5,
+) -> pd.DataFrame:
+    """Return the ``count`` units of any type nearest (lon, lat) in travel time.
+
+    The times of :func:`nearest_unit_minutes` (the same speeds and fallback), for a
+    centre's details: ``unit_row`` (position in ``units``), ``travel_min`` and
+    ``reach_model``, nearest first (:func:`geo.network.nearest_sources`, exact).
+    """
+    network = cached_network(roads, roads_version, speeds=params.road_speeds)
+    reach = _reach_params(params)
+    u_lon, u_lat = _lonlat(units)
+    found = nearest_sources(
+        network,
+        snap_points(network, u_lon, u_lat, params=reach),
+        snap_points(network, [lon], [lat], params=reach),
+        count=count,
+        straight_speed_kmh=_unit_speeds(units, params),
+        params=reach,
+    )
+    return pd.DataFrame(
+        {
+            "unit_row": found["source"].to_numpy(),
+            "travel_min": found["minutes"].to_numpy(),
+            "reach_model": found["reach_model"].to_numpy(),
+        }
+    )
+
+
+def reach_area_of(
+    lon: float,
+    lat: float,
+    *,
+    minutes: float,
+    speed_kmh: float,
+    params: CoverageParams,
+    roads: pd.DataFrame | None,
+    roads_version: object = None,
+) -> ReachArea:
+    """Return the area a unit (or a candidate site) at (lon, lat) reaches in ``minutes``.
+
+    On roads (:func:`uses_network`), :func:`geo.network.reach_area`: a polygon around the
+    reachable network; otherwise, or off the network, the straight-line model's circle of
+    ``minutes × speed_kmh ÷ circuity``. For the map of roles that see unit positions.
+    """
+    reach = _reach_params(params)
+    if uses_network(params, roads):
+        if roads is None or len(roads) == 0:
+            raise LayerMissingError(
+                "reach on the road network needs the 'roads' layer, which is missing or "
+                "empty; import roads or use the straight model"
+            )
+        network = cached_network(roads, roads_version, speeds=params.road_speeds)
+        return reach_area(
+            network, lon, lat, minutes=minutes, straight_speed_kmh=speed_kmh, params=reach
+        )
+    x, y = project_lonlat(np.array([lon]), np.array([lat]))
+    radius_m = minutes / 60.0 * speed_kmh / params.circuity * 1000.0
+    circle = shapely.buffer(shapely.points(x[0], y[0]), radius_m, quad_segs=32)
+    return ReachArea(to_lonlat(circle), "straight", float(minutes), math.nan, 0.0)
+
+
+def _reach_params(params: CoverageParams) -> ReachParams:
+    """Return the network model's parameters of ``params`` (with the analysis's circuity)."""
+    return ReachParams(
+        offroad_speed_kmh=params.reach_params.offroad_speed_kmh,
+        max_connector_km=params.reach_params.max_connector_km,
+        circuity=params.circuity,
+    )
+
+
+def _unit_speeds(units: pd.DataFrame, params: CoverageParams) -> NDArray[np.float64]:
+    """Straight-line speed of every unit: rapid response at its speed, others a patrol's."""
+    rapid = (units["unit_type"].astype("str") == "rapid_response").to_numpy(dtype=bool)
+    return np.where(rapid, params.rapid_speed_kmh, params.patrol_speed_kmh).astype(np.float64)
 
 
 def _lonlat(frame: pd.DataFrame) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -1226,6 +1383,37 @@ def need_list(result: CoverageResult, centres: pd.DataFrame, which: NeedList) ->
     leading = ["rank", "centre_id", *names, "priority"]
     rest = [c for c in chosen.columns if c not in leading]
     return chosen[leading + rest].reset_index(drop=True)
+
+
+#: Columns of :func:`reach_table`: the per-centre reach as the Coverage page shows it.
+REACH_TABLE_COLUMNS: tuple[str, ...] = (
+    "centre_id",
+    "name_en",
+    "name_ar",
+    "municipality_pcode",
+    "status",
+    "reachable",
+    "nearest_patrol_min",
+    "nearest_rapid_min",
+    "reach_model",
+)
+
+
+def reach_table(result: CoverageResult, centres: pd.DataFrame) -> pd.DataFrame:
+    """Return every analysed centre's reach: :data:`REACH_TABLE_COLUMNS`, in result order.
+
+    The minutes are those of the model in ``reach_model`` (on roads, or straight line ×
+    circuity at the type's speed); pass the table through
+    :func:`geo.redaction.coverage_for_viewer` before showing it.
+    """
+    table = result.centres
+    out = pd.DataFrame({"centre_id": table["centre_id"].to_numpy()})
+    for column in ("name_en", "name_ar"):
+        if column in centres.columns:
+            out[column] = out["centre_id"].map(_lookup(centres, "centre_id", column)).to_numpy()
+    for column in REACH_TABLE_COLUMNS[3:]:
+        out[column] = table[column].to_numpy()
+    return out
 
 
 def gap_list(result: CoverageResult, centres: pd.DataFrame) -> pd.DataFrame:

@@ -138,6 +138,7 @@ BOUNDARY_NOTES: Mapping[str, str] = MappingProxyType(
 
 _DASHED = "_dashed"
 _FILL = "_fill"
+_STYLE = "_style"
 # Rows are [lat, lon, code per label column]; LABELS holds, per label column, the
 # distinct escaped values the codes point into (names repeat a lot: this keeps a
 # 19,000-centre page small).
@@ -1099,6 +1100,59 @@ def add_polygons(
         tooltip=tooltip,
         show=show,
         interactive=interactive,
+    )
+    layer.add_to(m)
+    return layer
+
+
+@dataclass(frozen=True)
+class LineStyle:
+    """How the lines of one class are drawn (Leaflet path options; palette constants)."""
+
+    color: str
+    weight: float
+    opacity: float = 0.9
+
+    def to_leaflet(self) -> dict[str, Any]:
+        """Return the Leaflet style of a line (never filled)."""
+        return {"color": self.color, "weight": self.weight, "opacity": self.opacity, "fill": False}
+
+
+def add_lines(
+    m: folium.Map | folium.FeatureGroup,
+    lines: gpd.GeoDataFrame,
+    *,
+    name: str,
+    styles: Sequence[LineStyle],
+    style_codes: Sequence[int] | npt.NDArray[np.intp],
+    show: bool = True,
+) -> SafeGeoJson:
+    """Add one GeoJSON layer of lines, each row drawn in ``styles[style_codes[row]]``.
+
+    The layer ignores the mouse and carries no text: only the style code of each row
+    travels to the browser (with its geometry), never a value from the data.
+
+    Raises
+    ------
+    InputError
+        The frame has no CRS, or ``style_codes`` has another length or names no style.
+    """
+    frame = _in_wgs84(lines, name)
+    codes = np.asarray(style_codes, dtype=np.intp)
+    if codes.shape != (len(frame),) or (
+        len(codes) and not 0 <= codes.min() <= codes.max() < len(styles)
+    ):
+        raise InputError(f"{name}: one style code (0–{len(styles) - 1}) per row is needed")
+    geoms = frame.geometry.to_numpy()
+    keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    data = gpd.GeoDataFrame({_STYLE: codes[keep]}, geometry=geoms[keep], crs="EPSG:4326")
+    drawn = [style.to_leaflet() for style in styles]
+    layer = SafeGeoJson(
+        data.to_geo_dict(show_bbox=False),
+        name=name,
+        style_function=lambda feature: drawn[int(feature["properties"][_STYLE])],
+        show=show,
+        interactive=False,
     )
     layer.add_to(m)
     return layer

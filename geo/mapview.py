@@ -36,11 +36,12 @@ from urllib.parse import urlencode
 import folium
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 
 from geo.access import derive_access_status
-from geo.coverage import CoverageParams
+from geo.coverage import CoverageParams, nearest_units_by_time, reach_area_of, uses_network
 from geo.distance import distance_m, points_xy
 from geo.errors import InputError
 from geo.filters import FilteredLayers, MapFilters, filters_to_query
@@ -55,6 +56,7 @@ from geo.maps import (
     FillFade,
     LegendEntry,
     LegendSection,
+    LineStyle,
     MapLegend,
     PolygonStyle,
     Symbol,
@@ -63,6 +65,7 @@ from geo.maps import (
     add_circles,
     add_heat,
     add_layer_control,
+    add_lines,
     add_polygons,
     add_symbols,
     add_tiles,
@@ -77,8 +80,14 @@ from geo.maps import (
     standalone_html,
     use_offline_assets,
 )
+from geo.network import ReachArea
 from geo.permissions import Viewer, require
-from geo.redaction import columns_for_viewer, unit_counts_by_municipality, unit_positions
+from geo.redaction import (
+    columns_for_viewer,
+    require_unit_positions,
+    unit_counts_by_municipality,
+    unit_positions,
+)
 from geo.schema import CENTRE_TYPES, INCIDENT_CATEGORIES, UNIT_TYPES
 
 # --- layer names (English keys of geo.i18n) -------------------------------------------------
@@ -92,6 +101,23 @@ LAYER_UNIT_COUNTS = "Security units (count per municipality)"
 LAYER_RADII = "Response radii"
 LAYER_INCIDENTS = "Incidents"
 LAYER_HEAT = "Incident heat map"
+LAYER_ROADS = "Roads"
+LAYER_REACH = "Reach area"
+
+#: Road classes as the map draws them (a ``*_link`` road as its parent): colour, width px.
+ROAD_STYLES: dict[str, LineStyle] = {
+    "motorway": LineStyle("#b2182b", 3.5),
+    "trunk": LineStyle("#ef6548", 3.0),
+    "primary": LineStyle("#fc8d59", 2.5),
+    "secondary": LineStyle("#4393c3", 2.0),
+    "tertiary": LineStyle("#737373", 1.5),
+    "other": LineStyle("#969696", 1.0),
+}
+#: Fill of the reach areas, the shorter time darker (magenta: no shading palette has it).
+REACH_STYLES: tuple[PolygonStyle, PolygonStyle] = (
+    PolygonStyle(color="#7a0177", weight=1.5, fill_color="#dd3497", fill_opacity=0.35),
+    PolygonStyle(color="#ae017e", weight=1.0, fill_color="#fa9fb5", fill_opacity=0.25),
+)
 
 #: CSS class of the centre cluster icons (the browser tests count them by it).
 CENTRE_CLUSTER_CLASS = "psp-centre-cluster"
@@ -293,6 +319,8 @@ class MapOptions:
         Switch the response-radius circles on when the map opens.
     heat_map
         Show incidents as a heat map rather than points when the map opens.
+    show_roads
+        Include the roads layer (by class), when the workspace has one.
     """
 
     measure: str | None = "registered_voters"
@@ -302,6 +330,7 @@ class MapOptions:
     show_radii: bool = False
     show_incidents: bool = True
     heat_map: bool = False
+    show_roads: bool = False
 
     def __post_init__(self) -> None:
         """Refuse unknown measures and colour schemes, naming the valid ones."""
@@ -325,6 +354,7 @@ OPTION_QUERY_KEYS: Mapping[str, str] = {
     "show_radii": "radii",
     "show_incidents": "incidents",
     "heat_map": "heat",
+    "show_roads": "roads",
 }
 
 
@@ -987,6 +1017,158 @@ def _incident_layers(
     ]
 
 
+def road_class_of(highway: pd.Series) -> npt.NDArray[np.str_]:
+    """Return the drawn class of every road: its ``highway`` (a link as its parent)."""
+    names = highway.astype("str").fillna("").str.strip().str.lower().str.removesuffix("_link")
+    return np.where(names.isin(list(ROAD_STYLES)[:-1]), names, "other").astype(str)
+
+
+def roads_for_map(roads: gpd.GeoDataFrame, *, tolerance_deg: float = 0.002) -> gpd.GeoDataFrame:
+    """Return the road layer as the map draws it: one row per class (``road_class``).
+
+    Lines of a class that meet end to end are merged and simplified to ``tolerance_deg``
+    (about 200 m), so that the national network travels to the browser as a few
+    multi-lines of some 40,000 points instead of 25,000 lines. Only the class and the
+    geometry are kept: no text of the layer reaches the map.
+    """
+    if len(roads) == 0:
+        return gpd.GeoDataFrame({"road_class": []}, geometry=[], crs="EPSG:4326")
+    frame = roads.to_crs("EPSG:4326") if roads.crs is not None else roads
+    drawn = road_class_of(frame["highway"])
+    classes, geometries = [], []
+    for name in ROAD_STYLES:
+        parts = frame.geometry.to_numpy()[drawn == name]
+        parts = parts[~(shapely.is_missing(parts) | shapely.is_empty(parts))]
+        if not len(parts):
+            continue
+        lines = shapely.get_parts(parts)
+        merged = shapely.line_merge(shapely.multilinestrings(lines))
+        classes.append(name)
+        geometries.append(shapely.simplify(merged, tolerance_deg))
+    return gpd.GeoDataFrame({"road_class": classes}, geometry=geometries, crs="EPSG:4326")
+
+
+def _roads_layer(m: folium.Map, lines: gpd.GeoDataFrame, lang: Language) -> LegendSection:
+    t = partial(translate, lang=lang)
+    names = list(ROAD_STYLES)
+    codes = np.array([names.index(c) for c in lines["road_class"]], dtype=np.intp)
+    add_lines(m, lines, name=t(LAYER_ROADS), styles=list(ROAD_STYLES.values()), style_codes=codes)
+    present = set(lines["road_class"])
+    labels = {"other": "other roads"}
+    return LegendSection(
+        t(LAYER_ROADS),
+        t("Roads by class"),
+        tuple(
+            LegendEntry(t(labels.get(name, name)), style.color, "line", stroke_width=style.weight)
+            for name, style in ROAD_STYLES.items()
+            if name in present
+        ),
+        note=t("© OpenStreetMap contributors, ODbL 1.0"),
+    )
+
+
+@dataclass(frozen=True)
+class SiteReach:
+    """The areas a unit or a candidate site reaches, for the map.
+
+    Attributes
+    ----------
+    kind, site_id
+        ``unit`` or ``centre``, and its ID.
+    unit_type
+        The unit's type (``None`` for a centre).
+    areas
+        The reach areas, shortest time first (patrol minutes, then rapid-response minutes).
+    """
+
+    kind: Literal["unit", "centre"]
+    site_id: str
+    unit_type: str | None
+    areas: tuple[ReachArea, ...]
+
+    def label(self, lang: Language = "en") -> str:
+        """Say what the site is, for the legend: ``"Unit U12 (Patrol)"``, ``"Centre 01001"``."""
+        t = partial(translate, lang=lang)
+        text = f"{t('Unit' if self.kind == 'unit' else 'Centre')} {self.site_id}"
+        if self.unit_type is not None:
+            shape = UNIT_SHAPES.get(self.unit_type)
+            text += f" ({t(shape[1]) if shape else self.unit_type})"
+        return text
+
+
+def site_reach(
+    kind: Literal["unit", "centre"],
+    site_id: str,
+    *,
+    viewer: Viewer,
+    centres: pd.DataFrame,
+    units: pd.DataFrame | None,
+    params: CoverageParams,
+    roads: pd.DataFrame | None,
+    roads_version: object = None,
+) -> SiteReach:
+    """Return the patrol- and rapid-response-minute reach areas of a unit or centre.
+
+    A unit drives at its type's speed off the network, a centre (a candidate site) at a
+    patrol's for the first area and a rapid-response unit's for the second. Only for
+    viewers who may see unit positions (the area of a unit is drawn around it).
+
+    Raises
+    ------
+    AccessDeniedError
+        The viewer may not see unit positions.
+    InputError
+        No unit or centre has ``site_id``.
+    """
+    require_unit_positions(viewer)
+    frame = units if kind == "unit" else centres
+    column = "unit_id" if kind == "unit" else "centre_id"
+    if frame is None or not len(frame):
+        raise InputError(f"no {kind} has ID {site_id!r}; the layer is empty")
+    match = frame[(frame[column].astype("str") == str(site_id)).to_numpy(bool)]
+    if not len(match):
+        raise InputError(f"no {kind} has ID {site_id!r}; choose one from the list")
+    point = match.geometry.iloc[0]
+    speeds = [params.patrol_speed_kmh, params.rapid_speed_kmh]
+    unit_type = None
+    if kind == "unit":
+        unit_type = str(match["unit_type"].iloc[0])
+        if unit_type == "rapid_response":
+            speeds = [params.rapid_speed_kmh] * 2
+        elif unit_type == "patrol":
+            speeds = [params.patrol_speed_kmh] * 2
+    areas = tuple(
+        reach_area_of(
+            float(point.x),
+            float(point.y),
+            minutes=minutes,
+            speed_kmh=speed,
+            params=params,
+            roads=roads,
+            roads_version=roads_version,
+        )
+        for minutes, speed in zip(
+            (params.patrol_minutes, params.rapid_minutes), speeds, strict=True
+        )
+    )
+    return SiteReach(kind, str(site_id), unit_type, areas)
+
+
+def _reach_layer(m: folium.Map, reach: SiteReach, lang: Language) -> LegendSection:
+    t = partial(translate, lang=lang)
+    entries = []
+    # The longer time first, so that the shorter one is drawn on top of it.
+    for style, area in reversed(list(zip(REACH_STYLES, reach.areas, strict=False))):
+        frame = gpd.GeoDataFrame(geometry=[area.geometry], crs="EPSG:4326")
+        add_polygons(m, frame, name=t(LAYER_REACH), style=style, interactive=False)
+    for style, area in zip(REACH_STYLES, reach.areas, strict=False):
+        how = t("on roads") if area.model == "network" else t("straight line × circuity")
+        entries.append(
+            LegendEntry(f"{area.minutes:g} {t('min')} ({how})", style.fill_color, "square")
+        )
+    return LegendSection(t(LAYER_REACH), f"{t(LAYER_REACH)}: {reach.label(lang)}", tuple(entries))
+
+
 def build_planning_map(
     layers: FilteredLayers,
     *,
@@ -998,6 +1180,8 @@ def build_planning_map(
     tiles: TileSource | None = None,
     lang: Language = "en",
     simplify_tolerance_deg: float = 0.005,
+    road_lines: gpd.GeoDataFrame | None = None,
+    reach: SiteReach | None = None,
 ) -> folium.Map:
     """Return the Map page's planning map (see the module docstring for the layers).
 
@@ -1024,6 +1208,11 @@ def build_planning_map(
         Language of layer names, legends and tooltips.
     simplify_tolerance_deg
         Polygon simplification for display, degrees.
+    road_lines
+        :func:`roads_for_map` of the roads layer, drawn when ``options.show_roads``.
+    reach
+        :func:`site_reach` of a chosen unit or site, drawn only for viewers who may see
+        unit positions.
 
     Returns
     -------
@@ -1078,6 +1267,10 @@ def build_planning_map(
         tolerance_deg=simplify_tolerance_deg,
     )
     add_polygons(m, outline, name=t(LAYER_OUTLINE), style=OUTLINE_STYLE, interactive=False)
+    if options.show_roads and road_lines is not None and len(road_lines):
+        sections.append(_roads_layer(m, road_lines, lang))
+    if reach is not None and viewer.can_see_unit_positions:
+        sections.append(_reach_layer(m, reach, lang))
     if options.show_incidents and len(layers.incidents):
         sections += _incident_layers(m, layers.incidents, options.heat_map, lang)
     if options.show_units and len(layers.units):
@@ -1109,8 +1302,10 @@ def build_planning_map(
             LAYER_UNITS,
             LAYER_UNIT_COUNTS,
             LAYER_RADII,
+            LAYER_REACH,
             LAYER_INCIDENTS,
             LAYER_HEAT,
+            LAYER_ROADS,
             LAYER_DISTRICTS,
         )
     ]
@@ -1203,6 +1398,7 @@ def export_planning_map(
     is_demo: bool = False,
     made_on: dt.date | None = None,
     vendor_dir: Path | None = None,
+    road_lines: gpd.GeoDataFrame | None = None,
 ) -> MapExport:
     """Return the planning map as one self-contained HTML file, redacted for ``viewer``.
 
@@ -1222,7 +1418,7 @@ def export_planning_map(
         Who the file is for; needs ``export_coverage``.
     filters
         The filters applied, written into the file and the audit details.
-    options, coverage, params, agencies, lang
+    options, coverage, params, agencies, lang, road_lines
         As for :func:`build_planning_map`.
     is_demo
         The workspace is the synthetic demo.
@@ -1250,6 +1446,7 @@ def export_planning_map(
         params=params,
         agencies=agencies,
         lang=lang,
+        road_lines=road_lines,
     )
     positions = viewer.can_see_unit_positions
     query = urlencode(filters_to_query(filters), doseq=True)
@@ -1409,8 +1606,9 @@ class CentreDetails:
         ``item``, ``answer`` (``yes``, ``no``, ``not recorded``).
     nearest_units
         ``unit_id``, ``agency``, ``unit_type``, ``officers``, ``female_officers``,
-        ``distance_km``, ``assigned_here``: the nearest units; ``None`` for viewers who
-        may not see unit positions.
+        ``distance_km``, ``travel_min``, ``reach_model``, ``assigned_here``: the nearest
+        units (in travel time on roads); ``None`` for viewers who may not see unit
+        positions.
     units_within
         ``unit_type``, ``units``: how many units stand within ``units_radius_km`` (counts
         only, safe for every role).
@@ -1492,6 +1690,9 @@ def centre_details(
     units_radius_km: float = 10.0,
     incidents_radius_km: float = 10.0,
     nearest_count: int = 5,
+    roads: pd.DataFrame | None = None,
+    roads_version: object = None,
+    params: CoverageParams = CoverageParams(),
 ) -> CentreDetails:
     """Gather the details of one centre for the panel beside the map.
 
@@ -1515,6 +1716,11 @@ def centre_details(
         Radii of the unit count and of the incident list, km (straight line).
     nearest_count
         How many nearest units to list.
+    roads, roads_version, params
+        The ``roads`` layer and the analysis parameters: when the analysis measures on
+        roads (:func:`geo.coverage.uses_network`) the nearest units are those nearest in
+        travel time (:func:`geo.coverage.nearest_units_by_time`), else in straight line
+        (their ``travel_min`` then is road km ÷ the type's speed).
 
     Raises
     ------
@@ -1598,11 +1804,13 @@ def centre_details(
                 (label, c[column])
                 for label, column in (
                     ("Nearest static guard (km)", "nearest_static_km"),
-                    ("Patrol response (min)", "patrol_response_min"),
-                    ("Rapid response (min)", "rapid_response_min"),
+                    ("Patrol response (min)", "nearest_patrol_min"),
+                    ("Rapid response (min)", "nearest_rapid_min"),
                 )
                 if column in found.columns
             ]
+            if "reach_model" in found.columns:
+                items.append(("Reach measured by", str(c["reach_model"])))
             if pd.notna(c.get("nearest_accessible_centre_id")):
                 items.append(
                     (
@@ -1645,7 +1853,20 @@ def centre_details(
         for kind in UNIT_TYPES:
             within_counts[kind] = int((close & (unit_type == kind)).sum())
         if viewer.can_see_unit_positions:
-            order = np.argsort(unit_km, kind="stable")[:nearest_count]
+            if uses_network(params, roads):
+                assert roads is not None
+                by_time = nearest_units_by_time(
+                    lon, lat, units, params, roads, roads_version, count=nearest_count
+                )
+                order = by_time["unit_row"].to_numpy(dtype=np.intp)
+                travel_min = by_time["travel_min"].to_numpy(dtype=float)
+                model = by_time["reach_model"].to_numpy(dtype=object)
+            else:
+                order = np.argsort(unit_km, kind="stable")[:nearest_count]
+                rapid = unit_type[order] == "rapid_response"
+                speed = np.where(rapid, params.rapid_speed_kmh, params.patrol_speed_kmh)
+                travel_min = unit_km[order] * params.circuity / speed * 60.0
+                model = np.full(len(order), "straight", dtype=object)
             chosen = units.iloc[order]
             nearest_units = pd.DataFrame(
                 {
@@ -1655,6 +1876,8 @@ def centre_details(
                     "officers": pd.to_numeric(chosen["officers"]).to_numpy(),
                     "female_officers": pd.to_numeric(chosen["female_officers"]).to_numpy(),
                     "distance_km": np.round(unit_km[order], 2),
+                    "travel_min": np.round(travel_min, 1),
+                    "reach_model": model,
                     "assigned_here": (
                         chosen["assigned_centre_id"].astype("str") == str(centre_id)
                     ).to_numpy(dtype=bool, na_value=False),
@@ -1669,6 +1892,8 @@ def centre_details(
                 "officers",
                 "female_officers",
                 "distance_km",
+                "travel_min",
+                "reach_model",
                 "assigned_here",
             ]
         )

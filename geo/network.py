@@ -1290,6 +1290,95 @@ def travel_times_within(
     )
 
 
+def nearest_sources(
+    network: RoadNetwork,
+    sources: Snapped,
+    target: Snapped,
+    *,
+    count: int = 5,
+    straight_speed_kmh: float | ArrayLike = 40.0,
+    params: ReachParams = ReachParams(),
+) -> pd.DataFrame:
+    """Return the ``count`` sources nearest one target in travel time, nearest first.
+
+    Exact without timing every source: no pair is faster than its straight-line distance
+    at the highest speed of the model (the fastest road, the off-road speed, a source's
+    straight-line speed ÷ circuity), so sources are timed in order of straight-line
+    distance until none left can beat the ``count``-th time found (a centre's details:
+    its nearest units).
+
+    Parameters
+    ----------
+    network
+        The road graph.
+    sources
+        Points from :func:`snap_points` (units).
+    target
+        One point from :func:`snap_points` (a centre).
+    count
+        How many sources to return (fewer when there are fewer).
+    straight_speed_kmh, params
+        As for :func:`nearest_travel_time`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``source`` (row of ``sources``), ``minutes`` and ``reach_model`` (``network`` |
+        ``straight``), nearest first (ties by row).
+    """
+    if len(target) != 1:
+        raise InputError(f"nearest_sources times one target, got {len(target)}")
+    speeds = _speeds(len(sources), straight_speed_kmh)
+    empty = pd.DataFrame(
+        {
+            "source": np.zeros(0, dtype=np.intp),
+            "minutes": np.zeros(0),
+            "reach_model": np.zeros(0, dtype=object),
+        }
+    )
+    if not len(sources) or count <= 0:
+        return empty
+    km = distance_m(target.xy, sources.xy) / 1000.0
+    road_max = float(network.line_speed_kmh.max()) if network.n_lines else 0.0
+    fastest = max(road_max, params.offroad_speed_kmh, float((speeds / params.circuity).max()))
+    bound = km / fastest * 60.0 * (1.0 - 1e-6)
+    order = np.argsort(km, kind="stable")
+    split = prepare_targets(network, target)
+    timed = np.zeros(0, dtype=np.intp)
+    minutes = np.zeros(0)
+    model = np.zeros(0, dtype=bool)
+    take = min(len(order), max(4 * count, 16))
+    while True:
+        fresh = order[len(timed) : take]
+        times = travel_times_within(
+            network,
+            sources.take(fresh),
+            split,
+            limit_min=1e12,
+            straight_speed_kmh=speeds[fresh],
+            params=params,
+        )
+        each = np.full(len(fresh), np.inf)
+        each_model = np.zeros(len(fresh), dtype=bool)
+        each[times.source] = times.minutes
+        each_model[times.source] = times.network
+        timed = np.concatenate([timed, fresh])
+        minutes = np.concatenate([minutes, each])
+        model = np.concatenate([model, each_model])
+        kth = np.sort(minutes)[min(count, len(minutes)) - 1]
+        if take >= len(order) or bound[order[take]] > kth:
+            break
+        take = min(len(order), max(take * 2, int(np.searchsorted(bound[order], kth, "right"))))
+    best = np.lexsort((timed, minutes))[:count]
+    return pd.DataFrame(
+        {
+            "source": timed[best],
+            "minutes": minutes[best],
+            "reach_model": np.where(model[best], REACH_MODELS[0], REACH_MODELS[1]).astype(object),
+        }
+    )
+
+
 def update_travel_times(
     times: TravelTimes,
     index: int,

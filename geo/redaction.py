@@ -13,7 +13,8 @@ every table, layer, details panel and export. A column that is not on the list, 
 new one added to the analysis, is withheld from them until someone checks that it says
 nothing about where units are and adds it. Distances from centres to units and response
 times are never on it; the risk score is, because its only unit-dependent part,
-``risk_remoteness``, counts whole bands at least :data:`geo.risk.MIN_BAND_KM` wide.
+``risk_remoteness``, counts whole bands at least :data:`geo.risk.MIN_BAND_KM` wide
+(:data:`geo.risk.MIN_BAND_MIN` minutes on roads).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ UNIT_DISTANCE_COLUMNS: tuple[str, ...] = (
     "nearest_patrol_km",
     "nearest_rapid_km",
     "nearest_unit_km",
+    "nearest_unit_min",
     "patrol_road_km",
     "rapid_road_km",
     "patrol_response_min",
@@ -102,6 +104,12 @@ COLUMNS_WITHOUT_UNIT_POSITIONS: frozenset[str] = frozenset(
         "risk_score",
         "risk_tier",
         *(column for column, _ in COMPONENTS),
+        # which model measured reach and remoteness (network | straight) and what the
+        # remoteness bands count (min | km): whether a road joins the centre to some
+        # unit, not where the unit is; the distances and minutes themselves stay withheld
+        "reach_model",
+        "remoteness_model",
+        "remoteness_unit",
         "incidents_nearby",
         "incidents_nearby_last_year",
         "incidents_at_centre",
@@ -114,6 +122,20 @@ COLUMNS_WITHOUT_UNIT_POSITIONS: frozenset[str] = frozenset(
         "audit_date",
         "nearest_accessible_centre_id",
         "nearest_accessible_km",
+        # straight lines against roads (geo.coverage.compare_reach): statuses under two
+        # models, each of which every role sees by choosing the model
+        "status_straight",
+        "status_network",
+        "changed",
+        "change",
+        "centres_changed",
+        "voters_changed",
+        "centres_lost",
+        "voters_lost",
+        "centres_gained",
+        "voters_gained",
+        "centres_gap_straight",
+        "centres_gap_network",
         # roll-ups by area
         "centres",
         "voters",

@@ -50,6 +50,7 @@ from geo.coverage import (
     Rollup,
     analyse_coverage,
     coverage_warnings,
+    describe_models,
     need_list,
     rollup_coverage,
 )
@@ -491,7 +492,12 @@ def analyse_workspace(
     weights: RiskWeights = RiskWeights(),  # noqa: B008 - frozen, never mutated
     as_of: str | pd.Timestamp | None = None,
 ) -> CoverageResult:
-    """Run :func:`geo.coverage.analyse_coverage` on the workspace's layers."""
+    """Run :func:`geo.coverage.analyse_coverage` on the workspace's layers.
+
+    With its ``roads`` layer too (``params.reach`` decides whether it is used): the one
+    analysis of a workspace for every page and report.
+    """
+    roads, roads_version = workspace.roads()
     return analyse_coverage(
         workspace.layer("centres"),
         workspace.layer("units"),
@@ -501,6 +507,8 @@ def analyse_workspace(
         params=params,
         weights=weights,
         as_of=as_of,
+        roads=roads,
+        roads_version=roads_version,
     )
 
 
@@ -1000,6 +1008,7 @@ def parameters_table(data: ReportData) -> pd.DataFrame:
         ("risk", f.name, getattr(data.result.weights, f.name)) for f in fields(data.result.weights)
     ]
     rows.append(("risk", "as_of", f"{data.result.as_of:%Y-%m-%d}"))
+    rows.append(("coverage", "reach_models_used", describe_models(data.result)))
     return pd.DataFrame(
         {
             "model": [r[0] for r in rows],

@@ -21,6 +21,13 @@ scale-corrected straight-line distance ``d_ij``:
   distance, which places no unit better than the band's width (at least
   :data:`MIN_BAND_KM`); a linear component would give the distance itself back
   (``geo/redaction.py``);
+  **on roads** (the coverage analysis with a road layer, :mod:`geo.coverage`), ``u_i`` is
+  instead the travel time in minutes from the nearest unit of any type
+  (:func:`geo.network.nearest_travel_time`; a pair the network does not join drives the
+  straight line × circuity), banded at ``e`` = 10, 20, 40 and 60 minutes (about the km
+  bands at a patrol's 40 km/h with circuity 1.3), each band at least
+  :data:`MIN_BAND_MIN` wide; ``remoteness_model`` says per centre which model gave the
+  time and ``remoteness_unit`` (``min`` | ``km``) what the bands count;
 * **municipality context**: incidents of the centre's municipality in the ``W`` = 730 days
   before ``t`` per 10,000 registered voters of that municipality, ``R_m``;
   ``c_context = min(1, R_m / 5)``. An incident's municipality is its ``municipality_pcode``,
@@ -96,6 +103,9 @@ DETAIL_COLUMNS: tuple[str, ...] = (
     "last_incident_at_centre_date",
     "last_incident_at_centre_category",
     "nearest_unit_km",
+    "nearest_unit_min",
+    "remoteness_model",
+    "remoteness_unit",
     "municipality_incidents",
     "municipality_incidents_per_10k",
 )
@@ -105,6 +115,10 @@ REMOTENESS_BANDS_KM: tuple[float, ...] = (5.0, 10.0, 20.0, 30.0)
 #: Narrowest remoteness band allowed, km: a band tells where the nearest unit is not, and
 #: only to this width where it is.
 MIN_BAND_KM = 5.0
+#: Edges of the remoteness bands on roads, minutes of travel (see the module docstring).
+REMOTENESS_BANDS_MIN: tuple[float, ...] = (10.0, 20.0, 40.0, 60.0)
+#: Narrowest remoteness band on roads, minutes (10 minutes are 17 km at 100 km/h).
+MIN_BAND_MIN = 10.0
 
 
 @dataclass(frozen=True)
@@ -130,6 +144,9 @@ class RiskWeights:
         Edges of the remoteness bands, km, increasing, each band at least
         :data:`MIN_BAND_KM` wide (the first edge too); ``c_remoteness`` rises by
         ``1 / len(edges)`` at each edge and reaches 1 at the last.
+    remoteness_bands_min
+        The same on roads, in minutes of travel, each band at least :data:`MIN_BAND_MIN`
+        wide.
     context_window_days
         Look-back window of the municipality context, days.
     context_cap_per_10k
@@ -147,15 +164,17 @@ class RiskWeights:
     at_centre_cap: float = 1.0
     size_cap_voters: float = 5000.0
     remoteness_bands_km: tuple[float, ...] = REMOTENESS_BANDS_KM
+    remoteness_bands_min: tuple[float, ...] = REMOTENESS_BANDS_MIN
     context_window_days: float = 730.0
     context_cap_per_10k: float = 5.0
 
     def __post_init__(self) -> None:
         """Reject weights and caps that would make the score meaningless."""
         problems = _band_problems(self.remoteness_bands_km)
+        problems += _band_problems(self.remoteness_bands_min, "min", MIN_BAND_MIN)
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name == "remoteness_bands_km":
+            if f.name in ("remoteness_bands_km", "remoteness_bands_min"):
                 continue
             if not isinstance(value, int | float) or not math.isfinite(value):
                 problems.append(f"{f.name} must be a finite number, got {value!r}")
@@ -177,17 +196,18 @@ class RiskWeights:
 _WEIGHT_FIELDS = tuple(name for _, name in COMPONENTS)
 
 
-def _band_problems(edges: object) -> list[str]:
+def _band_problems(edges: object, unit: str = "km", narrowest: float = MIN_BAND_KM) -> list[str]:
     """Return what is wrong with remoteness band edges (nothing: an empty list)."""
     shown = repr(edges)
+    name = f"remoteness_bands_{unit}"
     if not isinstance(edges, tuple) or not edges:
-        return [f"remoteness_bands_km must be a non-empty tuple of km, got {shown}"]
+        return [f"{name} must be a non-empty tuple of {unit}, got {shown}"]
     if not all(isinstance(e, int | float) and math.isfinite(e) for e in edges):
-        return [f"remoteness_bands_km must hold finite numbers of km, got {shown}"]
+        return [f"{name} must hold finite numbers of {unit}, got {shown}"]
     widths = np.diff(np.asarray((0.0, *edges), dtype=float))
-    if (widths < MIN_BAND_KM).any():
+    if (widths < narrowest).any():
         return [
-            f"remoteness bands must increase by at least {MIN_BAND_KM:g} km from 0 "
+            f"remoteness bands must increase by at least {narrowest:g} {unit} from 0 "
             f"(narrower bands would tell how far the nearest unit is), got {shown}"
         ]
     return []
@@ -205,13 +225,15 @@ def remoteness_fraction(
     return passed / float(len(edges))
 
 
-def remoteness_band(fraction: float, edges: tuple[float, ...] = REMOTENESS_BANDS_KM) -> str:
+def remoteness_band(
+    fraction: float, edges: tuple[float, ...] = REMOTENESS_BANDS_KM, unit: str = "km"
+) -> str:
     """Say in words which band ``c_remoteness = fraction`` stands for (``"5–10 km"``)."""
     index = int(round(fraction * len(edges)))
     bounds = (0.0, *edges)
     if index >= len(edges):
-        return f"{edges[-1]:g} km or more"
-    return f"{bounds[index]:g}–{bounds[index + 1]:g} km"
+        return f"{edges[-1]:g} {unit} or more"
+    return f"{bounds[index]:g}–{bounds[index + 1]:g} {unit}"
 
 
 def risk_tier(score: NDArray[np.float64] | pd.Series) -> NDArray[np.str_]:
@@ -306,10 +328,15 @@ def score_risk_xy(
     *,
     weights: RiskWeights,
     as_of: pd.Timestamp,
+    nearest_unit_min: NDArray[np.float64] | None = None,
+    remoteness_model: NDArray[np.bool_] | None = None,
 ) -> pd.DataFrame:
     """Array core of :func:`score_risk`: coordinates projected, unit distances known.
 
-    ``nearest_unit_km`` is ``inf`` for centres when there is no unit at all.
+    ``nearest_unit_km`` is ``inf`` for centres when there is no unit at all. With
+    ``nearest_unit_min`` (travel time on roads, ``inf`` without any unit) remoteness counts
+    the minute bands instead; ``remoteness_model`` is then True where the network gave
+    the time (else the straight line did).
     """
     _require(centres, "centres", ("centre_id", "municipality_pcode", "registered_voters"))
     require_unique_ids(centres["centre_id"].astype("str"))
@@ -336,11 +363,22 @@ def score_risk_xy(
     context_count, context_rate = _context(muni, voters, ids, inc, age_days, weights)
 
     remote_km = np.asarray(nearest_unit_km, dtype=np.float64)
+    if nearest_unit_min is None:
+        remote_min = np.full(n, np.nan)
+        remoteness = remoteness_fraction(remote_km, weights.remoteness_bands_km)
+        model = np.full(n, "straight", dtype=object)
+        unit = "km"
+    else:
+        remote_min = np.asarray(nearest_unit_min, dtype=np.float64)
+        remoteness = remoteness_fraction(remote_min, weights.remoteness_bands_min)
+        on_network = np.zeros(n, dtype=bool) if remoteness_model is None else remoteness_model
+        model = np.where(on_network, "network", "straight").astype(object)
+        unit = "min"
     c = {
         "nearby": np.minimum(1.0, nearby_sum / weights.nearby_cap),
         "at_centre": np.minimum(1.0, at["sum"] / weights.at_centre_cap),
         "size": np.minimum(1.0, voters / weights.size_cap_voters),
-        "remoteness": remoteness_fraction(remote_km, weights.remoteness_bands_km),
+        "remoteness": remoteness,
         "context": np.minimum(1.0, context_rate / weights.context_cap_per_10k),
     }
     points = {
@@ -361,6 +399,9 @@ def score_risk_xy(
             "last_incident_at_centre_date": at["date"],
             "last_incident_at_centre_category": at["category"],
             "nearest_unit_km": np.where(np.isfinite(remote_km), remote_km, np.nan),
+            "nearest_unit_min": np.where(np.isfinite(remote_min), remote_min, np.nan),
+            "remoteness_model": pd.array(model, dtype="str"),
+            "remoteness_unit": pd.array([unit] * n, dtype="str"),
             "municipality_incidents": context_count,
             "municipality_incidents_per_10k": context_rate,
         }
@@ -509,6 +550,33 @@ def _plural(count: int, word: str) -> str:
     return f"{count:,} {word}" + ("" if count == 1 else "s")
 
 
+def _remoteness_text(row: pd.Series | Mapping[str, Any], weights: RiskWeights) -> str:
+    """Return the remoteness phrase of :func:`explain_risk`: km, or minutes and the model."""
+    on_roads = str(row.get("remoteness_unit", "km")) == "min"
+    how = (
+        "by road"
+        if str(row.get("remoteness_model", "")) == "network"
+        else "(straight line × circuity: no road joins them)"
+    )
+    column = "nearest_unit_min" if on_roads else "nearest_unit_km"
+    value = float(row[column]) if column in row else math.nan
+    if math.isnan(value):
+        # The distance is withheld from viewers who may not locate units: the band is
+        # all the points say anyway.
+        share = float(row["risk_remoteness"]) * weights.total / (100.0 * weights.remoteness)
+        if not on_roads:
+            return f"nearest unit {remoteness_band(share, weights.remoteness_bands_km)} away"
+        band = remoteness_band(share, weights.remoteness_bands_min, "min")
+        return f"nearest unit {band} away {how}"
+    if not math.isfinite(value):
+        return "no security unit anywhere"
+    if not on_roads:
+        return f"{value:,.0f} km from the nearest unit"
+    if how == "by road":
+        return f"{value:,.0f} min by road from the nearest unit"
+    return f"{value:,.0f} min from the nearest unit {how}"
+
+
 def explain_risk(
     row: pd.Series | Mapping[str, Any], *, weights: RiskWeights = RiskWeights()
 ) -> str:
@@ -560,17 +628,7 @@ def explain_risk(
         elif column == "risk_size":
             text = f"{int(row['registered_voters']):,} voters"
         elif column == "risk_remoteness":
-            km = float(row["nearest_unit_km"]) if "nearest_unit_km" in row else math.nan
-            if math.isnan(km):
-                # The distance is withheld from viewers who may not locate units: the band
-                # is all the points say anyway.
-                share = float(row[column]) * weights.total / (100.0 * weights.remoteness)
-                band = remoteness_band(share, weights.remoteness_bands_km)
-                text = f"nearest unit {band} away"
-            elif not math.isfinite(km):
-                text = "no security unit anywhere"
-            else:
-                text = f"{km:,.0f} km from the nearest unit"
+            text = _remoteness_text(row, weights)
         else:
             years = weights.context_window_days / 365.0
             rate = float(row["municipality_incidents_per_10k"])

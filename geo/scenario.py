@@ -584,6 +584,7 @@ def evaluate_scenario(
     params: CoverageParams = CoverageParams(),
     weights: RiskWeights = RiskWeights(),  # noqa: B008 - frozen, never mutated
     as_of: pd.Timestamp | str | None = None,
+    roads_version: object = None,
 ) -> CoverageResult:
     """Analyse coverage with the scenario's units (``None``: today's deployment).
 
@@ -591,11 +592,15 @@ def evaluate_scenario(
     ----------
     layers
         The workspace layers (``centres``, ``units``, ``incidents``, ``access_audits``,
-        ``municipalities``).
+        ``municipalities``, and ``roads`` when there is one: reach is then measured as on
+        the Coverage page, ``params.reach`` deciding).
     scenario
         The plan, or ``None``.
     params, weights, as_of
         As for :func:`geo.coverage.analyse_coverage`.
+    roads_version
+        The road layer's version (:meth:`geo.workspace.Workspace.roads`), so that its
+        graph is built once.
     """
     units = layers["units"]
     if scenario is not None:
@@ -609,6 +614,8 @@ def evaluate_scenario(
         params=params,
         weights=weights,
         as_of=as_of,
+        roads=layers.get("roads"),
+        roads_version=roads_version,
     )
 
 

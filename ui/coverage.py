@@ -7,8 +7,9 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from geo.coverage import CoverageParams, CoverageResult, Level, Rollup, analyse_coverage
+from geo.coverage import CoverageParams, CoverageResult, Level, Rollup
 from geo.coverage import rollup_coverage as _rollup
+from geo.reports import analyse_workspace
 from geo.risk import RiskWeights, resolve_as_of
 from geo.workspace import Workspace
 
@@ -23,17 +24,7 @@ def _analyse(
 ) -> CoverageResult:
     # ``key`` (workspace stamp + parameters) is what the cache hashes.
     del key
-    ws = _workspace
-    return analyse_coverage(
-        ws.layer("centres"),
-        ws.layer("units"),
-        ws.layer("incidents"),
-        ws.layer("access_audits"),
-        ws.layer("municipalities"),
-        params=_params,
-        weights=_weights,
-        as_of=pd.Timestamp(as_of),
-    )
+    return analyse_workspace(_workspace, params=_params, weights=_weights, as_of=as_of)
 
 
 def coverage(

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+import geopandas as gpd
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
@@ -52,6 +53,7 @@ from geo.mapview import (
     CentreDetails,
     MapFigures,
     MapOptions,
+    SiteReach,
     build_planning_map,
     centre_details,
     export_planning_map,
@@ -60,6 +62,8 @@ from geo.mapview import (
     options_from_query,
     options_to_query,
     resolve_click,
+    roads_for_map,
+    site_reach,
     zoom_for_bounds,
 )
 from geo.permissions import Viewer
@@ -88,7 +92,11 @@ OPTION_KEYS: Mapping[str, str] = {
     "show_radii": "map_show_radii",
     "show_incidents": "map_show_incidents",
     "heat_map": "map_heat_map",
+    "show_roads": "map_show_roads",
 }
+#: Session key of the unit or centre whose reach areas the map draws (``kind:id``).
+REACH_SITE_KEY = "map_reach_site"
+_REACH_SHOWN = "map_reach_site_shown"
 SEARCH_KEY = "map_search"
 SEARCH_PICK_KEY = "map_search_pick"
 #: ``st_folium`` key of the map.
@@ -418,15 +426,51 @@ def _map_settings(page: PageContext, *, coverage_available: bool) -> MapOptions:
         "show_radii": "Response radii",
         "show_incidents": "Incidents",
         "heat_map": "Incidents as a heat map",
+        "show_roads": "Roads",
     }
+    roads = page.workspace.layer("roads")
     for name, label in labels.items():
         if name == "show_radii" and not page.viewer.can_see_unit_positions:
+            flags[name] = False
+            continue
+        if name == "show_roads" and (roads is None or not len(roads)):
             flags[name] = False
             continue
         key = OPTION_KEYS[name]
         state.setdefault(key, getattr(defaults, name))
         flags[name] = st.checkbox(md_escape(t(label)), key=key, persist_state="session")
+    if page.viewer.can_see_unit_positions:
+        _reach_site_choice(page)
     return MapOptions(measure=None if measure == "none" else measure, colour_by=colour_by, **flags)
+
+
+def _reach_site_choice(page: PageContext) -> None:
+    """Choose a unit or a centre (a candidate site) whose reach areas the map draws."""
+    t = page.t
+    units = page.workspace.layer("units")
+    centres = page.workspace.layer("centres")
+    labels: dict[str, str] = {}
+    if units is not None:
+        for unit_id, kind in zip(units["unit_id"], units["unit_type"], strict=True):
+            shape = UNIT_SHAPES.get(str(kind))
+            labels[f"unit:{unit_id}"] = f"{t('Unit')} {unit_id} ({t(shape[1]) if shape else kind})"
+    if centres is not None:
+        for centre_id, name in zip(centres["centre_id"], centres["name_en"], strict=True):
+            labels[f"centre:{centre_id}"] = f"{t('Centre')} {centre_id} — {name}"
+    if st.session_state.get(REACH_SITE_KEY) not in labels:
+        st.session_state.pop(REACH_SITE_KEY, None)
+    params = current_settings().params
+    st.selectbox(
+        md_escape(
+            t("Reach area of a unit or site")
+            + f" ({params.patrol_minutes:g}/{params.rapid_minutes:g} {t('min')})"
+        ),
+        list(labels),
+        index=None,
+        format_func=labels.__getitem__,
+        key=REACH_SITE_KEY,
+        placeholder=t("None"),
+    )
 
 
 # --- figures ------------------------------------------------------------------------------
@@ -495,6 +539,40 @@ class MapPanel:
     tiles: TileSource | None
     signature: str
     area: str
+    roads: pd.DataFrame | None = None
+    roads_version: object = None
+    params: CoverageParams = CoverageParams()
+    road_lines: gpd.GeoDataFrame | None = None
+    reach: SiteReach | None = None
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _road_lines(key: str, _roads: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    del key
+    return roads_for_map(_roads)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _site_reach(
+    key: str,
+    site: str,
+    _viewer: Viewer,
+    _workspace: Workspace,
+    _params: CoverageParams,
+) -> SiteReach:
+    del key
+    kind, _, site_id = site.partition(":")
+    roads, roads_version = _workspace.roads()
+    return site_reach(
+        "unit" if kind == "unit" else "centre",
+        site_id,
+        viewer=_viewer,
+        centres=_workspace.layer("centres"),
+        units=_workspace.layer("units"),
+        params=_params,
+        roads=roads,
+        roads_version=roads_version,
+    )
 
 
 def map_panel_of(
@@ -508,6 +586,8 @@ def map_panel_of(
     """Return the input of :func:`map_panel` for this page run."""
     area = repr((filters.regions, filters.districts, filters.municipalities))
     tiles = tile_source()
+    params = current_settings().params
+    site = st.session_state.get(REACH_SITE_KEY) if page.viewer.can_see_unit_positions else None
     signature = "|".join(
         (
             page.workspace.stamp,
@@ -516,10 +596,46 @@ def map_panel_of(
             page.lang,
             page.viewer.role,
             repr(tiles),
+            repr(site),
+            repr(params) if site else "",
         )
     )
+    roads, roads_version = page.workspace.roads()
+    road_lines = None
+    if options.show_roads and roads is not None and len(roads):
+        road_lines = _road_lines(page.workspace.stamp, roads)
+    reach = None
+    if site:
+        try:
+            reach = _site_reach(
+                f"{page.workspace.stamp}|{params!r}|{page.viewer!r}",
+                str(site),
+                page.viewer,
+                page.workspace,
+                params,
+            )
+        except PlannerError as exc:
+            st.warning(md_escape(exc))
+    if reach is not None and st.session_state.get(_REACH_SHOWN) != site:
+        # A site just chosen: frame its larger area (the view kept on the map's rebuild).
+        frame = zoom_for_bounds(tuple(reach.areas[-1].geometry.bounds))
+        st.session_state[GOTO] = st.session_state[VIEW] = frame
+    st.session_state[_REACH_SHOWN] = site
     return MapPanel(
-        layers, options, coverage, page.viewer, page.lang, tuple(agencies), tiles, signature, area
+        layers,
+        options,
+        coverage,
+        page.viewer,
+        page.lang,
+        tuple(agencies),
+        tiles,
+        signature,
+        area,
+        roads=roads,
+        roads_version=roads_version,
+        params=params,
+        road_lines=road_lines,
+        reach=reach,
     )
 
 
@@ -664,6 +780,8 @@ def map_panel(panel: MapPanel) -> None:
                 agencies=panel.agencies,
                 tiles=panel.tiles,
                 lang=panel.lang,
+                road_lines=panel.road_lines,
+                reach=panel.reach,
             )
         except PlannerError as exc:
             st.error(md_escape(exc))
@@ -725,6 +843,9 @@ def show_details(panel: MapPanel, centre_id: str) -> None:
             incidents=layers.incidents,
             audits=layers.audits,
             coverage=panel.coverage.table,
+            roads=panel.roads,
+            roads_version=panel.roads_version,
+            params=panel.params,
         )
     except PlannerError as exc:
         st.warning(md_escape(exc))
@@ -881,6 +1002,7 @@ def map_download(page: PageContext, panel: MapPanel, filters: MapFilters) -> Non
             agencies=panel.agencies,
             lang=panel.lang,
             is_demo=page.workspace.is_demo,
+            road_lines=panel.road_lines,
         ).content
 
     ui.audited_download(

@@ -143,7 +143,12 @@ def _evaluate(key: str, _workspace: Workspace, _scenario: Scenario | None) -> Co
     del key
     s = current_settings()
     return evaluate_scenario(
-        _workspace.layers, _scenario, params=s.params, weights=s.weights, as_of=s.as_of
+        _workspace.layers,
+        _scenario,
+        params=s.params,
+        weights=s.weights,
+        as_of=s.as_of,
+        roads_version=_workspace.roads()[1],
     )
 
 

@@ -1,4 +1,4 @@
-"""Coverage page: parameters, key figures, the ranked gap list, bars and risk explained."""
+"""Coverage page: parameters, key figures, lists of need, reach on roads, risk explained."""
 
 import dataclasses
 
@@ -9,16 +9,23 @@ from geo.coverage import (
     NEED_LIST_FILES,
     NEED_LIST_TITLES,
     NEED_LISTS,
+    REACH_CHOICES,
+    REACH_FIELDS,
+    compare_reach,
     coverage_warnings,
+    describe_models,
     describe_reach,
     need_list,
+    reach_table,
     summarise_coverage,
+    uses_network,
     with_reach,
 )
 from geo.errors import PlannerError
 from geo.export import to_csv_bytes
 from geo.redaction import coverage_for_viewer
 from geo.risk import COMPONENT_LABELS, COMPONENTS, explain_risk, resolve_as_of
+from geo.roads import MAIN_CLASSES
 from ui.coverage import CoverageSettings, current_settings, rollup, save_settings
 from ui.coverage import coverage as analyse
 
@@ -36,6 +43,27 @@ PARAMETERS = {  # field: (label, minimum, maximum)
     "female_per_station": ("Female officers per women's station", 0, 10),
 }
 
+REACH_LABELS = {
+    "auto": "Roads when the workspace has them",
+    "network": "Road network",
+    "straight": "Straight line × circuity",
+}
+MINUTES = {  # field: (label, maximum)
+    "patrol_minutes": ("Patrol reach on roads (minutes)", 240.0),
+    "rapid_minutes": ("Rapid-response reach on roads (minutes)", 480.0),
+}
+ROAD_CLASSES = {  # speed field (RoadSpeeds.<name>_kmh): label
+    "motorway": "motorway",
+    "trunk": "trunk",
+    "primary": "primary",
+    "secondary": "secondary",
+    "tertiary": "tertiary",
+    "other": "other roads",
+}
+assert set(ROAD_CLASSES) == {*MAIN_CLASSES, "other"}
+roads_layer = ws.roads()[0]
+has_roads = roads_layer is not None and len(roads_layer) > 0
+
 RADII_KEY = "coverage_use_unit_radii"
 if st.session_state.pop("coverage_sync_radii", False):  # the rule below changed the box
     st.session_state[RADII_KEY] = p.use_unit_radii
@@ -50,8 +78,41 @@ with st.expander(t("Parameters")), st.form("coverage_form"):
         for i, (name, (label, low, high)) in enumerate(PARAMETERS.items())
     }
     own_radii = cols[3].checkbox(t("Use each unit's own radius"), key=RADII_KEY)
-    # The pages' analysis is in straight lines (km) for now, even with a roads layer.
-    reaches_now = describe_reach(ws.layer("units"), p, lang=page.lang)
+    st.caption(t("Reach on roads"))
+    cols = st.columns(4)
+    reach = cols[0].selectbox(
+        t("Reach model"),
+        REACH_CHOICES,
+        index=REACH_CHOICES.index(p.reach),
+        format_func=lambda k: t(REACH_LABELS[k]),
+        key="coverage_reach",
+    )
+    for i, (name, (label, high)) in enumerate(MINUTES.items(), start=1):
+        chosen[name] = cols[i].number_input(
+            t(label), 1.0, high, getattr(p, name), key=f"coverage_{name}"
+        )
+    offroad = cols[3].number_input(
+        t("Off-road speed (km/h)"),
+        1.0,
+        100.0,
+        p.reach_params.offroad_speed_kmh,
+        key="coverage_offroad_kmh",
+    )
+    st.caption(t("Speeds per road class (km/h)"))
+    cols = st.columns(len(ROAD_CLASSES))
+    speeds = {
+        f"{name}_kmh": cols[i].number_input(
+            t(label),
+            1.0,
+            200.0,
+            getattr(p.road_speeds, f"{name}_kmh"),
+            key=f"coverage_{name}_kmh",
+        )
+        for i, (name, label) in enumerate(ROAD_CLASSES.items())
+    }
+    reaches_now = describe_reach(
+        ws.layer("units"), p, on_roads=uses_network(p, roads_layer), lang=page.lang
+    )
     st.caption(
         ui.md_escape(
             " · ".join(reaches_now)
@@ -76,12 +137,19 @@ with st.expander(t("Parameters")), st.form("coverage_form"):
     )
     if st.form_submit_button(t("Recompute")):
         # The command line's rule: a reach set applies to every unit of its type.
-        reaches = {k: chosen.pop(k) for k in ("patrol_radius_km", "rapid_radius_km")}
+        reaches = {k: chosen.pop(k) for k in REACH_FIELDS}
         changed = {k: v for k, v in reaches.items() if v != getattr(p, k)}
         try:
+            on_roads = dataclasses.replace(
+                p,
+                **chosen,
+                reach=reach,
+                road_speeds=dataclasses.replace(p.road_speeds, **speeds),
+                reach_params=dataclasses.replace(p.reach_params, offroad_speed_kmh=offroad),
+            )
             settings = CoverageSettings(
                 with_reach(
-                    dataclasses.replace(p, **chosen),
+                    on_roads,
                     changed,
                     use_unit_radii=None if own_radii == p.use_unit_radii else own_radii,
                 ),
@@ -125,16 +193,23 @@ st.caption(
         f"{t('Female officer shortfall')}: {num.integer(summary.female_shortfall)}"
     )
 )
-result_on_roads = bool((result.centres["reach_model"] == "network").any())
+result_on_roads = uses_network(result.params, roads_layer)
 reaches_used = describe_reach(
     ws.layer("units"), result.params, on_roads=result_on_roads, lang=page.lang
 )
-st.caption(ui.md_escape(" · ".join(reaches_used)))
+models_used = describe_models(result)
+st.caption(ui.md_escape(" · ".join((describe_models(result, lang=page.lang), *reaches_used))))
 for warning in coverage_warnings(result, page.viewer):
     st.warning(ui.md_escape(warning))
 
-gaps_tab, bars_tab, explain_tab = st.tabs(
-    [t("Lists of need"), t("By municipality"), t("Explain a centre")]
+gaps_tab, reach_tab, compare_tab, bars_tab, explain_tab = st.tabs(
+    [
+        t("Lists of need"),
+        t("Reach per centre"),
+        t("Straight lines against roads"),
+        t("By municipality"),
+        t("Explain a centre"),
+    ]
 )
 centres_layer = ws.layer("centres")
 lists = {
@@ -182,8 +257,100 @@ with gaps_tab:
             mime="text/csv",
             key=f"coverage_{which}_csv",
             rows=len(chosen_list),
-            details={"as_of": f"{result.as_of:%Y-%m-%d}", "list": which},
+            details={"as_of": f"{result.as_of:%Y-%m-%d}", "list": which, "reach": models_used},
         )
+
+with reach_tab:
+    reach_rows = coverage_for_viewer(reach_table(result, centres_layer), page.viewer)
+    st.caption(ui.md_escape(describe_models(result, lang=page.lang)))
+    if not page.viewer.can_see_unit_positions:
+        st.caption(t("Minutes to the nearest units are shown only to roles that see units."))
+    st.dataframe(
+        reach_rows,
+        hide_index=True,
+        key="coverage_reach_table",
+        column_config={
+            c: st.column_config.NumberColumn(format="%.1f")
+            for c in ("nearest_patrol_min", "nearest_rapid_min")
+        },
+    )
+    if page.viewer.can("export_coverage"):
+        ui.audited_download(
+            f"{t('Download')}: {t('Reach per centre')} (CSV)",
+            lambda: to_csv_bytes(reach_rows),
+            workspace=ws,
+            viewer=page.viewer,
+            file_name="reach_by_centre.csv",
+            mime="text/csv",
+            key="coverage_reach_csv",
+            rows=len(reach_rows),
+            details={"as_of": f"{result.as_of:%Y-%m-%d}", "reach": models_used},
+        )
+
+with compare_tab:
+    if not has_roads:
+        st.info(
+            t("The workspace has no roads layer: import one to compare straight lines with roads.")
+        )
+    else:
+        try:
+            comparison = compare_reach(
+                analyse(
+                    ws,
+                    dataclasses.replace(settings.params, reach="straight"),
+                    settings.weights,
+                    settings.as_of,
+                ),
+                analyse(
+                    ws,
+                    dataclasses.replace(settings.params, reach="network"),
+                    settings.weights,
+                    settings.as_of,
+                ),
+                centres_layer,
+                ws.layer("municipalities"),
+            )
+        except PlannerError as exc:
+            ui.show_error(exc)
+        moved = comparison.centres
+        voters_of = moved["registered_voters"]
+        changed = moved["changed"].to_numpy(dtype=bool)
+        lost = (moved["change"] == "lost").to_numpy(dtype=bool)
+        gained = (moved["change"] == "gained").to_numpy(dtype=bool)
+        voters_word = t("voters")
+        c = st.columns(3)
+        c[0].metric(
+            t("Centres that change status"),
+            f"{int(changed.sum()):,}",
+            help=ui.md_escape(f"{voters_word}: {voters_of[changed].sum():,.0f}"),
+        )
+        c[1].metric(
+            t("Lose reach on roads"),
+            f"{int(lost.sum()):,}",
+            help=ui.md_escape(f"{voters_word}: {voters_of[lost].sum():,.0f}"),
+        )
+        c[2].metric(
+            t("Gain reach on roads"),
+            f"{int(gained.sum()):,}",
+            help=ui.md_escape(f"{voters_word}: {voters_of[gained].sum():,.0f}"),
+        )
+        st.caption(t("Same parameters, reach measured both ways; most voters changed first."))
+        st.dataframe(comparison.areas, hide_index=True, key="coverage_compare_table")
+        if page.viewer.can("export_coverage"):
+            ui.audited_download(
+                f"{t('Download')}: {t('Straight lines against roads')} (CSV)",
+                lambda: to_csv_bytes(comparison.areas),
+                workspace=ws,
+                viewer=page.viewer,
+                file_name="reach_compared.csv",
+                mime="text/csv",
+                key="coverage_compare_csv",
+                rows=len(comparison.areas),
+                details={
+                    "as_of": f"{result.as_of:%Y-%m-%d}",
+                    "table": "reach compared by municipality",
+                },
+            )
 
 with bars_tab:
     areas = rollup(ws, result, "municipality").areas.set_index("name_en")

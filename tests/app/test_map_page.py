@@ -188,7 +188,10 @@ def test_a_click_on_a_centre_fills_the_details_panel(app, demo_layers):
     assert stations.iloc[3, 1] == (
         centre["stations_male"] + centre["stations_female"] + centre["stations_mixed"]
     )
-    assert table_with(at, "unit_id")["distance_km"].is_monotonic_increasing
+    # The demo has roads: the nearest units are the nearest in travel time.
+    nearest = table_with(at, "unit_id")
+    assert nearest["travel_min"].is_monotonic_increasing
+    assert set(nearest["reach_model"]) <= {"network", "straight"}
     checklist = table_with(at, "item")
     assert len(checklist) == 5
     attributes = table_with(at, "attribute")
@@ -515,3 +518,46 @@ def test_a_link_with_dates_outside_the_data_is_clamped(app, demo_layers):
     incidents = demo_layers["incidents"]
     kept = int((incidents["date"] <= "2025-06-30").sum())
     assert metric(at, "Incidents") == f"{kept:,}"
+
+
+# --- roads and reach areas (issue 18) ------------------------------------------------------------
+
+
+def test_the_roads_layer_is_off_until_ticked_then_drawn_by_class(app):
+    at = open_map(app)
+    assert "Roads by class" not in map_script(at)
+    box = at.sidebar.checkbox(key="map_show_roads")
+    assert box.label == "Roads"
+    assert box.value is False
+    box.check().run()
+    assert not at.exception
+    script = map_script(at)
+    assert "Roads by class" in script
+    for colour in ("#b2182b", "#ef6548", "#fc8d59", "#4393c3", "#737373"):
+        assert colour in script  # every drawn class has its style
+    assert "ODbL" in script
+    assert at.query_params["roads"] == "1"
+
+
+def test_a_planner_draws_a_units_reach_area_on_roads(app, demo_layers):
+    app.session_state["viewer"] = Viewer("p", "planner")
+    at = open_map(app)
+    unit = demo_layers["units"].query("unit_type == 'patrol'").iloc[0]
+    choice = at.sidebar.selectbox(key="map_reach_site")
+    assert choice.value is None
+    choice.set_value(f"unit:{unit['unit_id']}").run()
+    assert not at.exception
+    script = map_script(at)
+    assert f"Reach area: Unit {unit['unit_id']} (Patrol)" in script
+    assert "15 min (on roads)" in script
+    assert "30 min (on roads)" in script
+
+
+def test_a_briefer_has_no_reach_area_choice(app):
+    app.session_state["viewer"] = Viewer("b", "briefer")
+    at = open_map(app)
+    assert not [s for s in at.sidebar.selectbox if s.key == "map_reach_site"]
+    at.session_state["map_reach_site"] = "unit:anything"
+    at.run()
+    assert not at.exception
+    assert "Reach area" not in map_script(at)

@@ -9,9 +9,11 @@ the test (``blocked_requests``).
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Frame, Page, expect
 
 from geo.mapview import CENTRE_CLUSTER_CLASS, LAYER_CENTRES, LAYER_MUNICIPALITIES
@@ -229,5 +231,120 @@ def test_map_works_when_the_tile_basemap_cannot_load(
     overlays = frame.locator(".leaflet-control-layers-overlays").text_content() or ""
     assert "Basemap (local tiles)" in overlays
     assert frame.locator(".leaflet-tile-pane img").count() > 0  # tried, failed quietly
+    assert page_errors == []
+    assert blocked_requests == []
+
+
+# Road lines drawn (features with a "_style" property, one per road class) and their colours.
+COUNT_ROADS_JS = """() => {
+    const colours = [];
+    window.map.eachLayer(layer => {
+        const props = layer.feature && layer.feature.properties;
+        if (props && props._style !== undefined && layer._path && layer._path.isConnected) {
+            colours.push(layer._path.getAttribute('stroke'));
+        }
+    });
+    return colours.sort();
+}"""
+
+
+def test_the_roads_layer_draws_every_class_offline_and_toggles(
+    streamlit_server, demo_workspace, demo_layers, page, blocked_requests, page_errors,
+    artifacts_dir,
+):  # fmt: skip
+    from geo.mapview import LAYER_ROADS, ROAD_STYLES, road_class_of
+
+    base_url = streamlit_server(workspace=demo_workspace)
+    page.goto(f"{base_url}/Map?roads=1", wait_until="domcontentloaded")
+    expect(page.get_by_text("DEMO — synthetic data")).to_be_visible(timeout=WAIT_MS)
+    frame = map_frame(page)
+    classes = sorted(set(road_class_of(demo_layers["roads"]["highway"])))
+    expected = sorted(ROAD_STYLES[c].color for c in classes)
+    frame.wait_for_function(f"({COUNT_ROADS_JS})().length === {len(expected)}", timeout=WAIT_MS)
+    assert frame.evaluate(COUNT_ROADS_JS) == expected
+    frame.locator(".psp-legend summary").click()  # folded on a map this narrow
+    roads_legend = frame.locator(".psp-legend .psp-section", has_text="Roads by class")
+    expect(roads_legend).to_be_visible()
+    expect(roads_legend).to_contain_text("© OpenStreetMap contributors, ODbL 1.0")
+    page.wait_for_timeout(500)
+    page.screenshot(path=artifacts_dir / "map_roads.png")
+    # The layer control switches the roads off, and its legend with them.
+    frame.locator(".leaflet-control-layers").hover()
+    frame.locator(".leaflet-control-layers-overlays label", has_text=LAYER_ROADS).first.click()
+    frame.wait_for_function(f"({COUNT_ROADS_JS})().length === 0", timeout=WAIT_MS)
+    expect(roads_legend).to_be_hidden()
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page_errors == []
+    assert blocked_requests == []
+
+
+# Reach areas drawn: SVG paths filled with the reach styles' colours.
+COUNT_REACH_JS = """() => {
+    const fills = [];
+    window.map.eachLayer(layer => {
+        if (layer.feature && layer._path && layer._path.isConnected) {
+            const fill = layer._path.getAttribute('fill');
+            if (fill === '#dd3497' || fill === '#fa9fb5') { fills.push(fill); }
+        }
+    });
+    return fills.sort();
+}"""
+
+
+def frame_with(page: Page, text: str) -> Frame:
+    """The map frame whose page holds ``text`` (while a rebuilt map replaces the old)."""
+    for _ in range(WAIT_MS // 250):
+        for frame in page.frames:
+            if "streamlit_folium" not in frame.url:
+                continue
+            with contextlib.suppress(PlaywrightError):
+                if frame.evaluate(
+                    "(t) => Boolean(window.map) && document.body.textContent.includes(t)", text
+                ):
+                    return frame
+        page.wait_for_timeout(250)
+    raise AssertionError(f"no map frame shows {text!r}")
+
+
+def test_a_patrols_reach_area_is_drawn_around_its_roads(
+    streamlit_server, demo_workspace, demo_layers, page, blocked_requests, page_errors,
+    artifacts_dir,
+):  # fmt: skip
+    from geo.coverage import CoverageParams
+    from geo.mapview import site_reach
+    from geo.permissions import Viewer
+
+    units = demo_layers["units"]
+    patrol = units[units["unit_type"] == "patrol"].iloc[0]
+    expected = site_reach(
+        "unit",
+        str(patrol["unit_id"]),
+        viewer=Viewer("a", "admin"),
+        centres=demo_layers["centres"],
+        units=units,
+        params=CoverageParams(),
+        roads=demo_layers["roads"],
+    )
+    frame = open_map_page(page, streamlit_server(workspace=demo_workspace))
+    assert frame.evaluate(COUNT_REACH_JS) == []
+    choice = page.locator('[data-testid="stSelectbox"]', has_text="Reach area of a unit or site")
+    choice.click()
+    page.keyboard.type(f"Unit {patrol['unit_id']} (")
+    page.keyboard.press("Enter")
+    # The map is rebuilt (a new frame, the old one goes): wait for the one that names it.
+    frame = frame_with(page, f"Unit {patrol['unit_id']} (Patrol)")
+    frame.wait_for_function(f"({COUNT_REACH_JS})().length >= 2", timeout=WAIT_MS)
+    drawn = frame.evaluate(COUNT_REACH_JS)
+    # One path per polygon part: the 15- and the 30-minute areas, both drawn.
+    assert "#dd3497" in drawn
+    assert "#fa9fb5" in drawn
+    frame.locator(".psp-legend summary").click()
+    legend = frame.locator(".psp-legend .psp-section", has_text="Reach area")
+    expect(legend).to_contain_text(f"Unit {patrol['unit_id']} (Patrol)")
+    how = "on roads" if expected.areas[0].model == "network" else "straight line × circuity"
+    expect(legend).to_contain_text(f"15 min ({how})")
+    page.wait_for_timeout(500)
+    page.screenshot(path=artifacts_dir / "map_reach_area.png")
+    assert page.locator('[data-testid="stException"]').count() == 0
     assert page_errors == []
     assert blocked_requests == []

@@ -178,3 +178,149 @@ def test_rollups_count_voters_within_15_and_30_minutes():
     areas = rollup_coverage(result, centres, None, None, None, by="municipality").areas
     assert areas["voters_within_15_min"].tolist() == [100]
     assert areas["voters_within_30_min"].tolist() == [300]
+
+
+# -- the risk score's remoteness on roads (issue 18: "remoteness uses travel time") --------
+
+
+def risk_of(centres, units, road_layer=None, **params):
+    from geo.risk import explain_risk
+
+    table = analyse(centres, units, road_layer, **params)
+    row = table.iloc[0]
+    return row, explain_risk(row)
+
+
+def test_remoteness_across_the_wadi_is_the_road_time_in_minute_bands():
+    """Patrol 3 km away in straight line, 23 minutes by road round the wadi.
+
+    Bands 10, 20, 40, 60 minutes: 23 min is in the third band (20–40), c = 2/4, worth
+    100 × 0.15 × 0.5 = 7.5 points; 2,000 voters are 100 × 0.15 × 0.4 = 6 points; the
+    score is 13.5, shown as 14 = 6 + 8. In straight line 3 km is under 5 km: 0 points.
+    """
+    centres = b.centres({"pos": b.at(3, 0), "registered_voters": 2000})
+    units = b.units({"pos": b.at(0, 0)})
+    row, text = risk_of(centres, units, roads(WADI))
+    assert row["nearest_unit_min"] == pytest.approx(23.0, rel=REL)
+    assert row["remoteness_model"] == "network"
+    assert row["remoteness_unit"] == "min"
+    assert row["risk_remoteness"] == pytest.approx(7.5)
+    assert text == "14/100 (low): 2,000 voters (+6); 23 min by road from the nearest unit (+8)"
+    row, text = risk_of(centres, units, roads(WADI), reach="straight")
+    assert row["risk_remoteness"] == pytest.approx(0.0)
+    assert row["remoteness_unit"] == "km"
+    assert np.isnan(row["nearest_unit_min"])
+    assert text == "6/100 (low): 2,000 voters (+6)"
+
+
+def test_remoteness_ten_km_along_a_road_is_ten_minutes():
+    """10 km along a 60 km/h road = 10 min: band 10–20 min, c = 1/4, 3.75 points.
+
+    In straight line the same 10 km is in the band 10–20 km, c = 2/4, 7.5 points.
+    """
+    centres = b.centres({"pos": b.at(15, 0), "registered_voters": 0})
+    units = b.units({"pos": b.at(5, 0)})
+    road = roads([(0, 0), (20, 0)])
+    row, text = risk_of(centres, units, road)
+    assert row["nearest_unit_min"] == pytest.approx(10.0, rel=REL)
+    assert row["risk_remoteness"] == pytest.approx(3.75)
+    assert text == "4/100 (low): 10 min by road from the nearest unit (+4)"
+    assert risk_of(centres, units, road, reach="straight")[0]["risk_remoteness"] == (
+        pytest.approx(7.5)
+    )
+
+
+def test_remoteness_of_a_centre_off_the_network_is_in_straight_line_minutes():
+    """Centre 12 km north of the road (beyond the 10 km connector cut-off).
+
+    Straight line from the patrol at (5, 0) to (15, 12): √(100 + 144) = 15.62 km, × 1.3
+    at 40 km/h = 30.46 min: band 20–40 min, c = 2/4, 7.5 points.
+    """
+    centres = b.centres({"pos": b.at(15, 12), "registered_voters": 0})
+    row, text = risk_of(centres, b.units({"pos": b.at(5, 0)}), roads([(0, 0), (20, 0)]))
+    assert row["nearest_unit_min"] == pytest.approx(244**0.5 * 1.3 / 40 * 60, rel=REL)
+    assert row["remoteness_model"] == "straight"
+    assert row["risk_remoteness"] == pytest.approx(7.5)
+    assert text == (
+        "8/100 (low): 30 min from the nearest unit (straight line × circuity: no road "
+        "joins them) (+8)"
+    )
+
+
+def test_a_static_guard_counts_for_remoteness_on_roads_too():
+    """A static guard 1 km along the road: 1 min, band 0–10 min, no remoteness points."""
+    centres = b.centres({"pos": b.at(6, 0), "registered_voters": 0})
+    units = b.units({"pos": b.at(5, 0), "unit_type": "static_guard"}, {"pos": b.at(-40, 0)})
+    row, _ = risk_of(centres, units, roads([(-40, 0), (5, 0), (6, 0), (20, 0)]))
+    assert row["nearest_unit_min"] == pytest.approx(1.0, rel=REL)
+    assert row["risk_remoteness"] == pytest.approx(0.0)
+
+
+def test_the_redacted_explanation_names_the_band_in_minutes_and_the_model():
+    from geo.permissions import Viewer
+    from geo.redaction import columns_for_viewer
+    from geo.risk import explain_risk
+
+    centres = b.centres({"pos": b.at(3, 0), "registered_voters": 2000})
+    table = analyse(centres, b.units({"pos": b.at(0, 0)}), roads(WADI))
+    briefer = Viewer("b", "briefer")
+    assert not briefer.can_see_unit_positions
+    row = columns_for_viewer(table, briefer).iloc[0]
+    assert "nearest_unit_min" not in row.index
+    assert explain_risk(row) == (
+        "14/100 (low): 2,000 voters (+6); nearest unit 20–40 min away by road (+8)"
+    )
+
+
+# -- a centre's nearest units in travel time (issue 18) ------------------------------------
+
+
+def nearest_of(road_layer, **params):
+    from geo.mapview import centre_details
+    from geo.permissions import Viewer
+
+    centres = b.centres({"pos": b.at(3, 0)})
+    # U1 at the wadi's other bank: 3 km straight, 10 + 3 + 10 = 23 min by road. U2 on the
+    # far side of the loop: √(1.5² + 10²) = 10.11 km straight, 1.5 + 10 = 11.5 min by road.
+    units = b.units({"pos": b.at(0, 0)}, {"pos": b.at(1.5, 10), "unit_type": "rapid_response"})
+    details = centre_details(
+        "C1",
+        centres=centres,
+        viewer=Viewer("p", "planner"),
+        units=units,
+        roads=road_layer,
+        params=CoverageParams(**params),
+    )
+    return details.nearest_units
+
+
+def test_a_centres_nearest_units_are_the_nearest_in_travel_time_on_roads():
+    table = nearest_of(roads(WADI))
+    assert list(table["unit_id"]) == ["U2", "U1"]
+    assert table["travel_min"].tolist() == pytest.approx([11.5, 23.0], abs=0.05)
+    assert list(table["reach_model"]) == ["network", "network"]
+    assert table["distance_km"].tolist() == pytest.approx([10.11, 3.0], abs=0.01)
+
+
+def test_without_roads_the_nearest_units_are_in_straight_line_at_their_speeds():
+    """U1, a patrol: 3 × 1.3 / 40 × 60 = 5.85 min; U2 rapid: 10.11 × 1.3 / 60 × 60 = 13.1."""
+    for road_layer, reach in ((None, "auto"), (roads(WADI), "straight")):
+        table = nearest_of(road_layer, reach=reach)
+        assert list(table["unit_id"]) == ["U1", "U2"]
+        assert table["travel_min"].tolist() == pytest.approx([5.85, 13.14], abs=0.06)
+        assert list(table["reach_model"]) == ["straight", "straight"]
+
+
+def test_a_briefer_gets_no_nearest_units_on_roads_either():
+    from geo.mapview import centre_details
+    from geo.permissions import Viewer
+
+    details = centre_details(
+        "C1",
+        centres=b.centres({"pos": b.at(3, 0)}),
+        viewer=Viewer("b", "briefer"),
+        units=b.units({"pos": b.at(0, 0)}),
+        roads=roads(WADI),
+    )
+    assert details.nearest_units is None
+    assert details.units_within.set_index("unit_type").loc["patrol", "units"] == 1

@@ -413,3 +413,28 @@ def test_speeds_and_parameters_that_make_no_sense_are_refused_with_their_names()
         snap_points(net, [17.25, np.nan], [31.6, 31.6])
     with pytest.raises(InputError, match="time limit"):
         nearest_travel_time(net, points(net, (0, 0)), points(net, (1, 0)), limit_min=-5)
+
+
+def test_nearest_sources_of_one_target_equal_timing_every_source():
+    """The pruned search returns exactly the k smallest of all the pairs' times."""
+    from geo.network import nearest_sources
+
+    rng = np.random.default_rng(18)
+    grid = [[(x, 0), (x, 20)] for x in range(0, 21, 5)] + [[(0, y), (20, y)] for y in (0, 10, 20)]
+    network = build_network(roads(*grid))
+    points = [lonlat(*xy) for xy in rng.uniform(-5, 25, size=(60, 2))]
+    lon, lat = np.array(points).T
+    sources = snap_points(network, lon[1:], lat[1:])
+    target = snap_points(network, lon[:1], lat[:1])
+    speeds = np.where(np.arange(59) % 2 == 0, 40.0, 60.0)
+    every = travel_times_within(
+        network,
+        sources,
+        prepare_targets(network, target),
+        limit_min=1e12,
+        straight_speed_kmh=speeds,
+    )
+    expected = np.sort(every.minutes)[:7]
+    found = nearest_sources(network, sources, target, count=7, straight_speed_kmh=speeds)
+    assert found["minutes"].to_numpy() == pytest.approx(expected)
+    assert len(set(found["source"])) == 7

@@ -907,3 +907,17 @@ def test_retired_centre_warning_counts_units_for_briefers(workspace, retired, fm
     assert not re.search(r"U-\d{5}", briefer)
     planner = " ".join(text(PLANNER).split())
     assert guard_ids[0] in planner
+
+
+def test_the_report_parameters_say_which_reach_model_measured(national, result):
+    """The demo has roads: the analysis, and so the report, measured on them."""
+    from geo.reports import parameters_table
+
+    models = result.centres["reach_model"].value_counts()
+    assert models["network"] > 0
+    table = parameters_table(national).set_index("parameter")
+    assert table.loc["reach_models_used", "value"] == (
+        f"reach: {models['network']:,} centres on the network model, "
+        f"{models.get('straight', 0):,} centres on the straight model"
+    )
+    assert table.loc["reach", "value"] == "auto"

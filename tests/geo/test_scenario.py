@@ -25,6 +25,7 @@ from geo.scenario import (
 )
 from geo.staffing import OfficerPool, allocate_officers
 from geo.store import GeoPackageStore
+from tests.geo import builders as b
 from tests.geo.builders import at, centres, units
 from tests.geo.template_payloads import PAYLOADS, check_literal, code_payload, renders
 
@@ -266,3 +267,16 @@ def test_plan_and_comparison_maps_carry_names_literally(which, layers, tmp_path,
         for path, page in renders(m, tmp_path).items():
             check_literal(page, expected[kind], plain_page=plain[kind], where=f"{kind} {path}")
     assert not (tmp_path / "ran").exists(), "a name ran as code"
+
+
+def test_a_scenario_is_analysed_on_the_workspace_roads():
+    """Today's patrol at (0, 0), the centre across the wadi at (3, 0): 3 km in straight line
+    (reachable), 10 + 3 + 10 = 23 minutes by road (a gap), as on the Coverage page."""
+    c = b.centres({"pos": b.at(3, 0)})
+    u = b.units({"pos": b.at(0, 0)})
+    wadi = b.roads([(0, 0), (0, 10), (3, 10), (3, 0)])
+    on_roads = evaluate_scenario({"centres": c, "units": u, "roads": wadi}, None)
+    assert on_roads.centres["status"].tolist() == ["gap"]
+    assert on_roads.centres["reach_model"].tolist() == ["network"]
+    without = evaluate_scenario({"centres": c, "units": u}, None)
+    assert without.centres["status"].tolist() == ["response_only"]
