@@ -58,7 +58,7 @@ from numpy.typing import NDArray
 from geo.access import NEEDS_ALTERNATIVE, centre_access, nearest_accessible_xy
 from geo.distance import any_within, nearest, pairs_within, points_xy, project_lonlat
 from geo.errors import InputError, LayerMissingError
-from geo.i18n import Language, translate
+from geo.i18n import N_, Language, translate
 from geo.network import (
     ReachArea,
     ReachParams,
@@ -289,6 +289,13 @@ def uses_network(params: CoverageParams, roads: pd.DataFrame | None) -> bool:
     return params.reach == "network" or (params.reach == "auto" and has_roads)
 
 
+#: How :func:`describe_models` counts the centres of each reach model.
+_MODEL_TEXTS = {
+    "network": N_("centres on the network model"),
+    "straight": N_("centres on the straight model"),
+}
+
+
 def describe_models(result: CoverageResult, *, lang: Language = "en") -> str:
     """Say how many centres each reach model measured, in ``lang``.
 
@@ -301,8 +308,7 @@ def describe_models(result: CoverageResult, *, lang: Language = "en") -> str:
         t("reach")
         + ": "
         + ", ".join(
-            f"{int(models.get(m, 0)):,} {t(f'centres on the {m} model')}"
-            for m in ("network", "straight")
+            f"{int(models.get(m, 0)):,} {t(_MODEL_TEXTS[m])}" for m in ("network", "straight")
         )
     )
 
