@@ -1202,6 +1202,20 @@ _LABELS: Mapping[str, str] = MappingProxyType(
         "disabled": "Disabled",
         "date": "Date",
         "description": "Description",
+        # reach on roads (Coverage page, --compare-reach)
+        "reachable": "Reachable",
+        "guarded": "Guarded",
+        "nearest_patrol_min": "Nearest patrol (min)",
+        "nearest_rapid_min": "Nearest rapid-response unit (min)",
+        "reach_model": "Reach model",
+        "centres_changed": "Centres whose status changes",
+        "voters_changed": "Voters whose centre's status changes",
+        "centres_lost": "Centres that lose reach on roads",
+        "voters_lost": "Voters whose centre loses reach on roads",
+        "centres_gained": "Centres that gain reach on roads",
+        "voters_gained": "Voters whose centre gains reach on roads",
+        "centres_gap_straight": "Centres with a gap (straight lines)",
+        "centres_gap_network": "Centres with a gap (roads)",
     }
 )
 #: Names of the layers (``layer`` column of the version history).
@@ -1249,6 +1263,7 @@ _VALUE_LABELS: Mapping[str, Mapping[str, str]] = MappingProxyType(
         "unit_type": UNIT_TYPE_LABELS,
         "centre_type": {code: names[0] for code, names in ENGLISH_LABELS["centre_type"].items()},
         "layer": LAYER_LABELS,
+        "reach_model": {"network": "Road network", "straight": "Straight line"},
         "action": ACTION_LABELS,
         "role": {
             "admin": "Administrator",

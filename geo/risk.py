@@ -73,6 +73,7 @@ from numpy.typing import NDArray
 
 from geo.distance import nearest, points_xy, sum_within
 from geo.errors import InputError
+from geo.i18n import N_, Language, translate
 
 #: Lower bounds of the ``medium``, ``high`` and ``critical`` tiers (score 0–100).
 TIER_THRESHOLDS: tuple[float, float, float] = (25.0, 50.0, 75.0)
@@ -578,7 +579,10 @@ def _remoteness_text(row: pd.Series | Mapping[str, Any], weights: RiskWeights) -
 
 
 def explain_risk(
-    row: pd.Series | Mapping[str, Any], *, weights: RiskWeights = RiskWeights()
+    row: pd.Series | Mapping[str, Any],
+    *,
+    weights: RiskWeights = RiskWeights(),
+    lang: Language = "en",
 ) -> str:
     """Say in one sentence why a centre has its risk score.
 
@@ -589,6 +593,8 @@ def explain_risk(
         ``risk_tier``, the component points and :data:`DETAIL_COLUMNS`.
     weights
         The weights the score was computed with (for the radius and window in the text).
+    lang
+        The language of the sentence (:func:`_explain_arabic` writes the Arabic one).
 
     Returns
     -------
@@ -603,6 +609,8 @@ def explain_risk(
     score = float(row["risk_score"])
     total = int(round(score))
     parts = _round_parts([float(row[column]) for column, _ in COMPONENTS], total)
+    if lang == "ar":
+        return _explain_arabic(row, weights, total, parts)
     radius = f"{weights.distance_km:g} km"
     phrases: list[str] = []
     for (column, _), pts in zip(COMPONENTS, parts, strict=True):
@@ -639,3 +647,105 @@ def explain_risk(
         phrases.append(f"{text} (+{pts})")
     head = f"{total}/100 ({row['risk_tier']})"
     return f"{head}: " + "; ".join(phrases) if phrases else f"{head}: no risk factor found"
+
+
+#: The Arabic sentence's words (English keys of the catalogue, :func:`geo.i18n.translate`).
+_AR_TIERS: Mapping[str, str] = {
+    "low": N_("Low"),
+    "medium": N_("Medium"),
+    "high": N_("High"),
+    "critical": N_("Critical"),
+}
+_AR_CATEGORIES: Mapping[str, str] = {
+    "attack_on_centre": N_("an attack on this centre"),
+    "armed_interference": N_("armed interference at this centre"),
+    "obstruction_of_voting": N_("obstruction of voting at this centre"),
+    "intimidation": N_("intimidation at this centre"),
+    "theft_destruction_of_materials": N_("theft or destruction of materials at this centre"),
+    "violent_protest": N_("a violent protest at this centre"),
+    "hate_speech_misinformation": N_("hate speech or misinformation at this centre"),
+    "registration_irregularity": N_("a registration irregularity at this centre"),
+    "monitor_neutrality_complaint": N_("a monitor neutrality complaint at this centre"),
+    "other": N_("an incident at this centre"),
+}
+
+
+def _explain_arabic(
+    row: pd.Series | Mapping[str, Any], weights: RiskWeights, total: int, parts: list[int]
+) -> str:
+    """:func:`explain_risk` in Arabic: the same parts and points, in the catalogue's words."""
+
+    def t(text: str, **values: object) -> str:
+        return translate(text, "ar").format(**values)
+
+    def units(text: str) -> str:  # a band such as "10–20 km" or "20–40 min"
+        return text.replace(" km", " " + t("km")).replace(" min", " " + t("min"))
+
+    phrases: list[str] = []
+    for (column, _), pts in zip(COMPONENTS, parts, strict=True):
+        if pts <= 0:
+            continue
+        if column == "risk_incidents_nearby":
+            text = t(
+                N_("{count} incident(s) within {km} km, {year} of them in the last year"),
+                count=f"{int(row['incidents_nearby']):,}",
+                km=f"{weights.distance_km:g}",
+                year=f"{int(row['incidents_nearby_last_year']):,}",
+            )
+        elif column == "risk_incidents_at_centre":
+            category = str(row["last_incident_at_centre_category"])
+            text = t(_AR_CATEGORIES.get(category, _AR_CATEGORIES["other"]))
+            date = pd.Timestamp(row["last_incident_at_centre_date"])
+            if date is not pd.NaT:
+                text += f" ({date:%m/%Y})"
+            count = int(row["incidents_at_centre"])
+            if count > 1:
+                text += " " + t(N_("({count} incidents here in all)"), count=f"{count:,}")
+        elif column == "risk_size":
+            text = t(N_("{voters} registered voters"), voters=f"{int(row['registered_voters']):,}")
+        elif column == "risk_remoteness":
+            text = units(_remoteness_arabic(row, weights, t))
+        else:
+            text = t(
+                N_(
+                    "{count} incident(s) in the municipality in {years} years "
+                    "({rate} per 10,000 voters)"
+                ),
+                count=f"{int(row['municipality_incidents']):,}",
+                years=f"{weights.context_window_days / 365.0:g}",
+                rate=f"{float(row['municipality_incidents_per_10k']):.1f}",
+            )
+        phrases.append(f"{text} (+{pts})")
+    tier = t(_AR_TIERS.get(str(row["risk_tier"]), str(row["risk_tier"])))
+    head = f"{total}/100 ({tier})"
+    return (
+        f"{head}: " + "؛ ".join(phrases) if phrases else f"{head}: " + t(N_("no risk factor found"))
+    )
+
+
+def _remoteness_arabic(row: pd.Series | Mapping[str, Any], weights: RiskWeights, t: Any) -> str:
+    """Return the remoteness phrase of :func:`_explain_arabic` (as :func:`_remoteness_text`)."""
+    on_roads = str(row.get("remoteness_unit", "km")) == "min"
+    by_road = str(row.get("remoteness_model", "")) == "network"
+    column = "nearest_unit_min" if on_roads else "nearest_unit_km"
+    value = float(row[column]) if column in row else math.nan
+    if math.isnan(value):
+        share = float(row["risk_remoteness"]) * weights.total / (100.0 * weights.remoteness)
+        edges = weights.remoteness_bands_min if on_roads else weights.remoteness_bands_km
+        band = remoteness_band(share, edges, "min" if on_roads else "km")
+        band = band.replace(" or more", " " + t(N_("or more")))
+        if not on_roads:
+            return t(N_("nearest unit {band} away"), band=band)
+        if by_road:
+            return t(N_("nearest unit {band} away by road"), band=band)
+        return t(N_("nearest unit {band} away in a straight line (no road joins them)"), band=band)
+    if not math.isfinite(value):
+        return t(N_("no security unit anywhere"))
+    if not on_roads:
+        return t(N_("{value} km from the nearest unit"), value=f"{value:,.0f}")
+    if by_road:
+        return t(N_("{value} min by road from the nearest unit"), value=f"{value:,.0f}")
+    return t(
+        N_("{value} min from the nearest unit in a straight line (no road joins them)"),
+        value=f"{value:,.0f}",
+    )

@@ -72,6 +72,13 @@ ENGLISH_LABELS: Mapping[str, Mapping[str, tuple[str, ...]]] = MappingProxyType(
         },
     }
 )
+#: Agencies the interface knows by name (free text otherwise), for the catalogue.
+AGENCY_NAMES = (
+    N_("Electoral Security Department"),
+    N_("Specialised Police"),
+    N_("Central Support Force"),
+    N_("Municipal Guard"),
+)
 #: Columns whose values are free text: a value that is no known label is kept as written.
 FREE_TEXT: frozenset[str] = frozenset({"agency"})
 _ENGLISH_ARTICLES = frozenset({"a", "an", "the"})

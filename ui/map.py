@@ -67,6 +67,7 @@ from geo.mapview import (
     zoom_for_bounds,
 )
 from geo.permissions import Viewer
+from geo.vocabulary import election_label
 from geo.workspace import Workspace
 from ui import PageContext, md_escape
 from ui.coverage import current_coverage, current_settings
@@ -251,9 +252,22 @@ def sync_url() -> None:
 # --- sidebar ----------------------------------------------------------------------------
 
 
+def _place_label(name_en: object, name_ar: object, lang: str) -> str:
+    """Name a place in the page's language, the other name beside it (both can be typed).
+
+    In Arabic the English name is given in brackets: «أبو سليم (Abu Salim)».
+    """
+    en = str(name_en) if isinstance(name_en, str) and name_en else ""
+    ar = str(name_ar) if isinstance(name_ar, str) and name_ar else ""
+    if lang == "ar":
+        return f"{ar} ({en})" if ar and en else ar or en
+    return f"{en} · {ar}" if ar and en else en or ar
+
+
 def _labelled(table: pd.DataFrame) -> dict[str, str]:
+    lang = ui.current_language()
     return {
-        str(p): f"{e} · {a}" if isinstance(a, str) and a else str(e)
+        str(p): _place_label(e, a, lang)
         for p, e, a in zip(table["pcode"], table["name_en"], table["name_ar"], strict=True)
     }
 
@@ -323,7 +337,13 @@ def sidebar(
             help_text=t("Type an English or Arabic name."),
         )
         with st.expander(t("Incidents"), expanded=False):
-            elections = _multiselect(t("Election"), FILTER_KEYS["elections"], options.elections)
+            lang = ui.current_language()
+            elections = _multiselect(
+                t("Election"),
+                FILTER_KEYS["elections"],
+                options.elections,
+                {e: election_label(e, lang) for e in options.elections},
+            )
             categories = _multiselect(
                 t("Category"),
                 FILTER_KEYS["incident_categories"],
@@ -347,7 +367,10 @@ def sidebar(
                     date_to = dates[1]
         with st.expander(t("Security units"), expanded=False):
             agencies = _multiselect(
-                t("Agency"), FILTER_KEYS["unit_agencies"], options.unit_agencies
+                t("Agency"),
+                FILTER_KEYS["unit_agencies"],
+                options.unit_agencies,
+                {a: t(a) for a in options.unit_agencies},  # known agencies are translated
             )
             unit_types = _multiselect(
                 t("Unit type"),
@@ -455,7 +478,8 @@ def _reach_site_choice(page: PageContext) -> None:
             shape = UNIT_SHAPES.get(str(kind))
             labels[f"unit:{unit_id}"] = f"{t('Unit')} {unit_id} ({t(shape[1]) if shape else kind})"
     if centres is not None:
-        for centre_id, name in zip(centres["centre_id"], centres["name_en"], strict=True):
+        names = centres["name_ar" if page.lang == "ar" else "name_en"]
+        for centre_id, name in zip(centres["centre_id"], names, strict=True):
             labels[f"centre:{centre_id}"] = f"{t('Centre')} {centre_id} — {name}"
     if st.session_state.get(REACH_SITE_KEY) not in labels:
         st.session_state.pop(REACH_SITE_KEY, None)
@@ -707,7 +731,7 @@ def _search(panel: MapPanel) -> None:
     labels = {
         row.id: (
             f"{t('Centre') if row.kind == CENTRE else t('Municipality')} {row.id} — "
-            f"{row.name_en or ''} · {row.name_ar or ''}"
+            f"{_place_label(row.name_en, row.name_ar, ui.current_language())}"
         )
         for row in hits.itertuples()
     }

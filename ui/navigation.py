@@ -139,6 +139,8 @@ PAGES: tuple[PageEntry, ...] = (
 _RTL_CSS = """
 <style>
 [data-testid="stMain"], [data-testid="stSidebarContent"] { direction: rtl; text-align: right; }
+/* Charts mirror themselves (axis on the right, reversed scale): no page direction inside. */
+[data-testid="stVegaLiteChart"], [data-testid="stArrowVegaLiteChart"] { direction: ltr; }
 </style>
 """
 

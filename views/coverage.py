@@ -2,6 +2,7 @@
 
 import dataclasses
 
+import altair as alt
 import streamlit as st
 
 import ui
@@ -23,7 +24,9 @@ from geo.coverage import (
 )
 from geo.errors import PlannerError
 from geo.export import to_csv_bytes
+from geo.i18n import N_
 from geo.redaction import coverage_for_viewer
+from geo.reports import column_label
 from geo.risk import COMPONENT_LABELS, COMPONENTS, explain_risk, resolve_as_of
 from geo.roads import MAIN_CLASSES
 from ui.coverage import CoverageSettings, current_settings, rollup, save_settings
@@ -230,8 +233,7 @@ with gaps_tab:
     shown = [
         "rank",
         "centre_id",
-        "name_en",
-        "name_ar",
+        "name_ar" if page.lang == "ar" else "name_en",
         "municipality_pcode",
         "status",
         "registered_voters",
@@ -242,10 +244,10 @@ with gaps_tab:
     ]
     score = st.column_config.NumberColumn(format="%.0f")
     st.dataframe(
-        chosen_list[shown],
+        ui.table(chosen_list[shown]),
         hide_index=True,
         key="coverage_gaps",
-        column_config={"risk_score": score},
+        column_config={column_label("risk_score", page.lang): score},
     )
     if page.viewer.can("export_coverage"):
         ui.audited_download(
@@ -266,11 +268,11 @@ with reach_tab:
     if not page.viewer.can_see_unit_positions:
         st.caption(t("Minutes to the nearest units are shown only to roles that see units."))
     st.dataframe(
-        reach_rows,
+        ui.table(reach_rows),
         hide_index=True,
         key="coverage_reach_table",
         column_config={
-            c: st.column_config.NumberColumn(format="%.1f")
+            column_label(c, page.lang): st.column_config.NumberColumn(format="%.1f")
             for c in ("nearest_patrol_min", "nearest_rapid_min")
         },
     )
@@ -335,7 +337,7 @@ with compare_tab:
             help=ui.md_escape(f"{voters_word}: {voters_of[gained].sum():,.0f}"),
         )
         st.caption(t("Same parameters, reach measured both ways; most voters changed first."))
-        st.dataframe(comparison.areas, hide_index=True, key="coverage_compare_table")
+        st.dataframe(ui.table(comparison.areas), hide_index=True, key="coverage_compare_table")
         if page.viewer.can("export_coverage"):
             ui.audited_download(
                 f"{t('Download')}: {t('Straight lines against roads')} (CSV)",
@@ -353,19 +355,51 @@ with compare_tab:
             )
 
 with bars_tab:
-    areas = rollup(ws, result, "municipality").areas.set_index("name_en")
+    areas = rollup(ws, result, "municipality").areas
+    munis = ws.layer("municipalities")
+    names_shown = dict(
+        zip(
+            munis["pcode"].astype("str"),
+            munis["name_ar" if page.lang == "ar" else "name_en"],
+            strict=True,
+        )
+    )
+    areas = areas.set_index(areas["pcode"].astype("str").map(names_shown).fillna(areas["pcode"]))
     measures = {
-        "Share of voters with a gap": "share_voters_gap",
-        "Officer shortfall": "shortfall",
-        "Female officer shortfall": "female_shortfall",
-        "Mean risk": "risk_mean",
+        N_("Share of voters with a gap"): "share_voters_gap",
+        N_("Officer shortfall"): "shortfall",
+        N_("Female officer shortfall"): "female_shortfall",
+        N_("Mean risk"): "risk_mean",
     }
     label = st.selectbox(t("Measure"), list(measures), format_func=t, key="coverage_measure")
     top = areas[measures[label]].sort_values(ascending=False).head(25)
-    st.bar_chart(top, horizontal=True, height=560)
+    bars = top.rename_axis("municipality").reset_index(name="value")
+    # Right to left in Arabic: names on the right, bars growing leftwards from them.
+    rtl = page.lang == "ar"
+    st.altair_chart(
+        alt.Chart(bars)
+        .mark_bar()
+        .encode(
+            x=alt.X("value:Q", title=t(label), scale=alt.Scale(reverse=rtl)),
+            y=alt.Y(
+                "municipality:N",
+                sort="-x",
+                title=t("Municipality"),
+                axis=alt.Axis(orient="right" if rtl else "left", labelLimit=220),
+            ),
+            tooltip=[
+                alt.Tooltip("municipality:N", title=t("Municipality")),
+                alt.Tooltip("value:Q", title=t(label), format=",.2f"),
+            ],
+        )
+        .properties(height=560),
+        width="stretch",
+    )
 
 with explain_tab:
-    names = ws.layer("centres").set_index("centre_id")["name_en"]
+    names = ws.layer("centres").set_index("centre_id")[
+        "name_ar" if page.lang == "ar" else "name_en"
+    ]
     ranked = list(gaps["centre_id"])
     options = ranked + sorted(set(result.centres["centre_id"]) - set(ranked))
     centre = st.selectbox(
@@ -375,7 +409,7 @@ with explain_tab:
         format_func=lambda c: f"{c} — {names.get(c, '')}",
     )
     row = coverage_for_viewer(result.centres, page.viewer).set_index("centre_id").loc[centre]
-    st.markdown(f"**{ui.md_escape(explain_risk(row, weights=result.weights))}**")
+    st.markdown(f"**{ui.md_escape(explain_risk(row, weights=result.weights, lang=page.lang))}**")
     st.dataframe(
         {
             t("component"): [t(COMPONENT_LABELS[c]) for c, _ in COMPONENTS],

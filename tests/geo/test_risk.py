@@ -326,3 +326,37 @@ def test_explanation_without_unit_distance_does_not_quote_one():
         "risk_context": 0.0,
     }
     assert explain_risk(row) == "4/100 (low): nearest unit 5–10 km away (+4)"
+
+
+def test_the_explanation_in_arabic_has_the_same_parts_and_points():
+    incidents = b.incidents(
+        {"pos": b.at(2), "date": "2024-12-01"},
+        {"pos": b.at(3), "date": "2023-05-01"},
+        {"pos": b.at(30), "centre_id": "C1", "category": "attack_on_centre", "date": "2024-11-05"},
+    )
+    risk = score_risk(
+        one_centre(registered_voters=4100), b.units({"pos": b.at(14)}), incidents, as_of=AS_OF
+    )
+    english, arabic = explain_risk(risk.iloc[0]), explain_risk(risk.iloc[0], lang="ar")
+    points = pd.Series([english, arabic]).str.findall(r"\(\+(\d+)\)")
+    assert points[0] == points[1]
+    score = round(risk.loc[0, "risk_score"])
+    assert arabic.startswith(f"{score}/100 (")
+    assert "2 حادثة ضمن 10 كم، منها 1 في السنة الأخيرة" in arabic
+    assert "اعتداء على هذا المركز (11/2024)" in arabic
+    assert "4,100 ناخبًا مسجلًا" in arabic
+    assert "14 كم من أقرب وحدة" in arabic
+    assert not any("a" <= c.lower() <= "z" for c in arabic), arabic
+
+
+def test_the_arabic_explanation_without_unit_distance_names_the_band():
+    row = {
+        "risk_score": 3.75,
+        "risk_tier": "low",
+        "risk_incidents_nearby": 0.0,
+        "risk_incidents_at_centre": 0.0,
+        "risk_size": 0.0,
+        "risk_remoteness": 3.75,
+        "risk_context": 0.0,
+    }
+    assert explain_risk(row, lang="ar") == "4/100 (منخفض): أقرب وحدة على بعد 5–10 كم (+4)"
