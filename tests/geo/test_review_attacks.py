@@ -1,0 +1,132 @@
+"""The final attacker review of issue 12, on what came after it: the operations room.
+
+Each test is an attack run against the code of the day; an ``xfail`` names what is still
+wrong and where the fix goes.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import box
+
+from geo.events import make_event
+from geo.livestate import fold_events
+from geo.ops import incident_board
+from geo.opsmap import build_ops_map
+from geo.permissions import Viewer
+from tests.geo import builders as b
+from tests.geo.template_payloads import (
+    PAYLOADS,
+    carried_texts,
+    check_literal,
+    code_payload,
+    renders,
+)
+
+T0 = datetime(2026, 12, 4, 8, 0, tzinfo=UTC)
+OPERATOR = Viewer("op", "operator")
+LIAISON = Viewer("li", "liaison")
+
+
+def ops_world(payload: str):
+    """A day whose every text the live map shows is ``payload`` (with a suffix per field)."""
+    # The event log refuses control characters in ids and names (a line break included).
+    # ids are at most 64 characters: the code payload goes into names only.
+    flat = payload.replace("\n", " ") if len(payload) < 60 else "long"
+    texts = {
+        "centre.name": f"{payload} c",
+        "municipality.name": f"{payload} m",
+        "incident.id": f"{flat} i",
+        "incident.owner": f"{flat} o",
+        "unit.unit_id": f"{flat} u",
+    }
+    centres = b.centres(
+        {"pos": b.at(0), "name_en": texts["centre.name"]},
+        {"pos": b.at(3), "name_en": texts["centre.name"], "status": "planned"},
+    )
+    units = b.units({"pos": b.at(1), "unit_id": texts["unit.unit_id"]})
+    west, south = b.at(-5, -5)
+    east, north = b.at(5, 5)
+    municipalities = gpd.GeoDataFrame(
+        b.municipalities({"pcode": "LY010101", "name_en": texts["municipality.name"]}),
+        geometry=[box(west, south, east, north)],
+        crs="EPSG:4326",
+    )
+    now = T0 + timedelta(minutes=30)
+
+    def event(kind: str, minute: float, **fields):
+        return make_event(kind=kind, actor="op", time=T0 + timedelta(minutes=minute), now=now,
+                          **fields)  # fmt: skip
+
+    events = [
+        event(
+            "incident_reported",
+            0,
+            incident_id=texts["incident.id"],
+            centre_id="C1",
+            category="other",
+            severity=4,
+        ),  # fmt: skip
+        event(
+            "incident_assigned", 1, incident_id=texts["incident.id"], owner=texts["incident.owner"]
+        ),  # fmt: skip
+        event(
+            "unit_dispatched", 2, incident_id=texts["incident.id"], unit_id=texts["unit.unit_id"]
+        ),  # fmt: skip
+    ]
+    state = fold_events(events, centres=centres, units=units, as_of=now)
+    board = incident_board(state, now)
+    return state, centres, units, municipalities, board, texts
+
+
+def ops_map(payload: str, viewer: Viewer):
+    state, centres, units, municipalities, board, texts = ops_world(payload)
+    m = build_ops_map(
+        state,
+        centres=centres,
+        coverage=None,
+        board=board,
+        lost_cover=board.assign(centre_id="C1")[["centre_id"]],
+        viewer=viewer,
+        municipalities=municipalities,
+        units=units if viewer.can_see_unit_positions else None,
+    )
+    return m, texts
+
+
+@pytest.mark.parametrize("viewer", [OPERATOR, LIAISON], ids=["operator", "liaison"])
+@pytest.mark.parametrize("which", [*range(len(PAYLOADS)), "code"])
+def test_the_live_map_carries_names_literally_on_every_render_path(
+    which, viewer, tmp_path, monkeypatch
+):
+    # The operations room's map (geo/opsmap.py) came after the template fix: a centre,
+    # municipality, incident, owner or unit named like a template must stay text there too.
+    payload = code_payload(tmp_path / "ran", monkeypatch) if which == "code" else PAYLOADS[which]
+    m, texts = ops_map(payload, viewer)
+    plain, _ = ops_map("plain", viewer)
+    plain_page = plain.get_root().render()
+    # Outlines carry no label: the municipality's name is data that must not run, not text.
+    hidden = {"municipality.name"}
+    if not viewer.can_see_unit_positions:
+        hidden.add("unit.unit_id")
+    shown = [t for f, t in texts.items() if f not in hidden]
+    for path, page in renders(m, tmp_path).items():
+        check_literal(page, shown, plain_page=plain_page, where=path)
+        if not viewer.can_see_unit_positions:
+            assert not any(texts["unit.unit_id"] in s for s in carried_texts(page)), path
+    assert not (tmp_path / "ran").exists(), "a name ran as code"
+
+
+def test_the_live_map_of_a_liaison_holds_no_unit_base():
+    # Dispatched units are drawn from their base only for roles with unit positions; the
+    # liaison's map must not hold the base's coordinates in any form the map writes.
+    m, _ = ops_map("plain", LIAISON)
+    page = m.get_root().render()
+    lon, lat = b.at(1)
+    for decimals in (2, 3, 4, 5):
+        assert f"{lon:.{decimals}f}" not in page
+    op, _ = ops_map("plain", OPERATOR)
+    assert f"{lon:.5f}" in op.get_root().render()
