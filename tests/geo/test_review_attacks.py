@@ -7,16 +7,21 @@ wrong and where the fix goes.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import geopandas as gpd
 import pytest
 from shapely.geometry import box
 
-from geo.events import make_event
+from geo.cli import main
+from geo.errors import InputError
+from geo.events import EventLog, make_event
 from geo.livestate import fold_events
-from geo.ops import incident_board
+from geo.ops import CLOCK_ACTOR, incident_board
 from geo.opsmap import build_ops_map
 from geo.permissions import Viewer
+from geo.store import GeoPackageStore
+from geo.users import validate_username
 from tests.geo import builders as b
 from tests.geo.template_payloads import (
     PAYLOADS,
@@ -130,3 +135,64 @@ def test_the_live_map_of_a_liaison_holds_no_unit_base():
         assert f"{lon:.{decimals}f}" not in page
     op, _ = ops_map("plain", OPERATOR)
     assert f"{lon:.5f}" in op.get_root().render()
+
+
+# --- who recorded it: nobody but the room's clocks is "clock" ------------------------------
+
+
+@pytest.fixture
+def workspace(tmp_path) -> Path:
+    centres = b.centres({"pos": b.at(0)}, {"pos": b.at(3)})
+    units = b.units({"pos": b.at(1)})
+    path = tmp_path / "ws.gpkg"
+    GeoPackageStore(path).write_layers({"centres": centres, "units": units}, author="test")
+    return path
+
+
+def report(workspace: Path, incident: str = "I-1") -> int:
+    return main(["event", "add", "--workspace", str(workspace), "--kind", "incident_reported",
+                 "--incident", incident, "--centre", "C1", "--category", "other",
+                 "--severity", "3"])  # fmt: skip
+
+
+@pytest.mark.parametrize("actor", [CLOCK_ACTOR, "Clock", " clock "])
+def test_the_command_line_cannot_record_as_the_clock(workspace, capsys, actor):
+    # The handover brief's "By" column says "clock" for the escalations the room's clocks
+    # make; an `--actor clock` escalation looked automatic while a person made it.
+    assert report(workspace) == 0
+    capsys.readouterr()
+    argv = ["event", "add", "--workspace", str(workspace), "--kind", "incident_escalated",
+            "--incident", "I-1", "--reason", "verify", "--actor", actor]  # fmt: skip
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"--actor '{actor.strip()}' is reserved for the room's clocks" in err
+    assert [e.kind for e in EventLog(workspace).read()] == ["incident_reported"]
+
+
+@pytest.mark.parametrize("option", [False, True], ids=["column", "option"])
+def test_an_event_file_cannot_record_as_the_clock(workspace, tmp_path, capsys, option):
+    assert report(workspace) == 0
+    capsys.readouterr()
+    f = tmp_path / "events.csv"
+    if option:
+        f.write_text("kind,incident_id,reason\nincident_escalated,I-1,verify\n", encoding="utf-8")
+        extra = ["--actor", "clock"]
+    else:
+        f.write_text(
+            "kind,incident_id,reason,actor\nincident_escalated,I-1,verify,CLOCK\n",
+            encoding="utf-8",
+        )
+        extra = []
+    assert main(["event", "import", str(f), "--workspace", str(workspace), *extra]) == 2
+    err = capsys.readouterr().err
+    assert "is reserved for the room's clocks" in err
+    if not option:
+        assert "events.csv, row 2, column 'actor'" in err
+    assert [e.kind for e in EventLog(workspace).read()] == ["incident_reported"]
+
+
+def test_no_account_may_be_called_clock():
+    # A web account named "clock" records, on the Operations page, as the clocks do.
+    with pytest.raises(InputError, match="reserved"):
+        validate_username("Clock")
+    assert validate_username("clockwork") == "clockwork"
