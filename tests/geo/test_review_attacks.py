@@ -196,3 +196,60 @@ def test_no_account_may_be_called_clock():
     with pytest.raises(InputError, match="reserved"):
         validate_username("Clock")
     assert validate_username("clockwork") == "clockwork"
+
+
+# --- hostile JSON: event lines and saved column mappings -----------------------------------
+
+DEEP = "[" * 100_000 + "]" * 100_000
+LONG_NUMBER = "1" * 5_000  # Python refuses to turn more than 4,300 digits into an int
+
+
+@pytest.mark.parametrize("value", [DEEP, LONG_NUMBER], ids=["deep", "long-number"])
+def test_a_hostile_json_line_is_a_clear_error_naming_its_row(workspace, tmp_path, capsys, value):
+    # json.loads raised RecursionError (deep nesting) or ValueError (a number of 5,000
+    # digits): a Python traceback, exit 1, in place of the file and row to correct.
+    f = tmp_path / "events.jsonl"
+    f.write_text('{"kind": "centre_closed", "centre_id": "C1"}\n{"kind": ' + value + "}\n")
+    assert main(["event", "import", str(f), "--workspace", str(workspace)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: events.jsonl, row 2: "), err[:300]
+    assert "\n" not in err
+    assert len(err) < 400
+    assert EventLog(workspace).read() == []
+
+
+def saved_mapping(columns: str) -> str:
+    return (
+        '{"kind": "column mapping", "version": 1, "layer": "centres", "columns": ' + columns + "}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        (saved_mapping(DEEP), "nested"),
+        (saved_mapping('{"centre_id": ' + LONG_NUMBER + "}"), "number"),
+        # json.loads keeps the last of two equal keys: the reviewer reads "kod", the import
+        # reads the centre ids from "name".
+        (
+            saved_mapping('{"centre_id": "kod", "name_en": "name", "centre_id": "name"}'),
+            "'centre_id' twice",
+        ),  # fmt: skip
+        (saved_mapping('{"centre_id": "kod"}') + " " * (1024 * 1024), "larger than 1 MB"),
+    ],
+    ids=["deep", "long-number", "twice", "huge"],
+)
+def test_a_hostile_saved_mapping_is_a_clear_error(tmp_path, capsys, text, says):
+    csv = tmp_path / "centres.csv"
+    csv.write_text("kod,name\nC1,Centre\n", encoding="utf-8")
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(text, encoding="utf-8")
+    argv = ["import", str(csv), "--layer", "centres", "--workspace", str(tmp_path / "ws.gpkg"),
+            "--mapping", str(mapping)]  # fmt: skip
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"error: the column mapping {mapping}"), err[:300]
+    assert says in err
+    assert "\n" not in err
+    assert len(err) < 500
+    assert not (tmp_path / "ws.gpkg").exists()
