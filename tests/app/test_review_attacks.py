@@ -10,6 +10,8 @@ would, and read for unit IDs and positions.
 from __future__ import annotations
 
 import io
+import json
+import os
 import subprocess
 import zipfile
 
@@ -19,6 +21,7 @@ import pyogrio
 import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 
+from geo.audit import read_log
 from geo.permissions import Viewer
 from geo.redaction import UNIT_DISTANCE_COLUMNS
 from tests.app.test_auth import (  # noqa: F401 - fixtures
@@ -121,3 +124,20 @@ def test_the_check_reads_the_files_an_operator_gets(demo_layers, producers, tmp_
     texts_shown, _ = read_file(handover, data, tmp_path)
     assert len(leaked_ids(texts_shown, demo_layers["units"])) == 1
     assert any(n.startswith("incidents_") and n.endswith(".csv") for n in producers)
+
+
+def test_the_operations_files_are_recorded_in_the_audit_log_when_made(producers):
+    # Issue 12: every export leaves an entry. The Operations page's two files came after.
+    at = signed_in_as(USER_OF["liaison"]).run()
+    at.switch_page("views/operations.py").run()
+    assert not at.exception
+    made = sorted(n for n in producers if n.startswith(("handover_", "incidents_")))
+    assert len(made) == 2
+    for name in made:
+        assert len(producers[name][1]()) > 0
+    path = os.environ["PSP_WORKSPACE"]  # set by the team fixture
+    log = read_log(path, viewer=Viewer("root", "admin"), action="export")
+    mine = log[log["target"].isin(made)]
+    assert sorted(mine["target"]) == made
+    assert set(mine["actor"]) == {USER_OF["liaison"]}
+    assert sorted(json.loads(d)["kind"] for d in mine["details"]) == ["handover", "timeline"]
