@@ -6,14 +6,18 @@ wrong and where the fix goes.
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 from shapely.geometry import box
 
 from geo.cli import main
+from geo.crosswalk import crosswalk_municipalities
+from geo.demo import build_demo
 from geo.errors import InputError
 from geo.events import EventLog, make_event
 from geo.livestate import fold_events
@@ -253,3 +257,20 @@ def test_a_hostile_saved_mapping_is_a_clear_error(tmp_path, capsys, text, says):
     assert "\n" not in err
     assert len(err) < 500
     assert not (tmp_path / "ws.gpkg").exists()
+
+
+# --- the municipality crosswalk: a long name costs its length, not its length squared ------
+
+
+def test_a_list_row_with_a_very_long_name_is_crosswalked_quickly():
+    # difflib compared every list name with every municipality's, in time proportional to
+    # the product of their lengths: a 300,000-character name (a field may hold 1 MB) took
+    # about 20 s on the demo's 99 municipalities, and a file of such rows held the Data
+    # page for hours. No name that long can reach the fuzzy threshold (the ratio is at most
+    # 2·min(len)/(len + len)), so it is not compared.
+    municipalities = build_demo(seed=7, scale=0.05)["municipalities"]
+    listing = pd.DataFrame({"name_en": ["ab" * 150_000, "x"], "name_ar": ["بلد" * 100_000, ""]})
+    started = time.perf_counter()
+    found = crosswalk_municipalities(listing, municipalities)
+    assert time.perf_counter() - started < 3.0
+    assert len(found.unmatched) == 2
