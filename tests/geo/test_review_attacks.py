@@ -6,6 +6,9 @@ wrong and where the fix goes.
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,7 +23,7 @@ from geo.crosswalk import crosswalk_municipalities
 from geo.demo import build_demo
 from geo.errors import InputError
 from geo.events import EventLog, make_event
-from geo.livestate import fold_events
+from geo.livestate import fold_events, record_events
 from geo.ops import CLOCK_ACTOR, incident_board
 from geo.opsmap import build_ops_map
 from geo.permissions import Viewer
@@ -274,3 +277,75 @@ def test_a_list_row_with_a_very_long_name_is_crosswalked_quickly():
     found = crosswalk_municipalities(listing, municipalities)
     assert time.perf_counter() - started < 3.0
     assert len(found.unmatched) == 2
+
+
+# --- two operators in two processes send the same unit to two incidents at once ------------
+
+_DISPATCHER = """
+import json, sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[5])
+from geo.events import make_event
+from geo.livestate import record_events
+ws, incident, folder, rounds = sys.argv[1], sys.argv[2], Path(sys.argv[3]), int(sys.argv[4])
+for r in range(rounds):
+    while not (folder / f"go_{r}").exists():
+        time.sleep(0.002)
+    try:
+        record_events(ws, [make_event(kind="unit_dispatched", actor=incident,
+                                      unit_id=f"U{r + 1}", incident_id=incident)])
+        out = "stored"
+    except Exception as exc:
+        out = f"{type(exc).__name__}: {exc}"
+    (folder / f"{incident}_{r}.json").write_text(json.dumps(out))
+"""
+
+
+def test_one_unit_sent_to_two_incidents_at_once_is_stored_once(tmp_path):
+    # Each round two processes dispatch the same available unit, one to I-1, one to I-2, at
+    # the same moment: the check against the day's events and the append must be one step,
+    # or both are stored and the unit stands at two incidents.
+    rounds = 10
+    workspace = tmp_path / "ws.gpkg"
+    GeoPackageStore(workspace).write_layers(
+        {"centres": b.centres({"pos": b.at(0)}),
+         "units": b.units(*({"pos": b.at(1)} for _ in range(rounds)))},
+        author="test",
+    )  # fmt: skip
+    reports = [make_event(kind="incident_reported", actor="t", incident_id=i, centre_id="C1",
+                          category="other", severity=3) for i in ("I-1", "I-2")]  # fmt: skip
+    record_events(workspace, reports)
+    repo = str(Path(__file__).resolve().parents[2])
+    workers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                _DISPATCHER,
+                str(workspace),
+                incident,
+                str(tmp_path),
+                str(rounds),
+                repo,
+            ]
+        )  # fmt: skip
+        for incident in ("I-1", "I-2")
+    ]
+    try:
+        time.sleep(2.0)  # both have imported the product and wait for the first round
+        for r in range(rounds):
+            (tmp_path / f"go_{r}").touch()
+            deadline = time.monotonic() + 60
+            while not all((tmp_path / f"{i}_{r}.json").exists() for i in ("I-1", "I-2")):
+                assert time.monotonic() < deadline, f"round {r} did not finish"
+                time.sleep(0.005)
+    finally:
+        for worker in workers:
+            worker.wait(timeout=60)
+    for r in range(rounds):
+        outcomes = [json.loads((tmp_path / f"{i}_{r}.json").read_text()) for i in ("I-1", "I-2")]
+        assert outcomes.count("stored") == 1, (r, outcomes)
+        refused = next(o for o in outcomes if o != "stored")
+        assert f"U{r + 1}" in refused, refused
+    sent = [e for e in EventLog(workspace).read() if e.kind == "unit_dispatched"]
+    assert sorted(e.unit_id for e in sent) == sorted(f"U{r + 1}" for r in range(rounds))
