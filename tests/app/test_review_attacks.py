@@ -133,11 +133,18 @@ def test_the_operations_files_are_recorded_in_the_audit_log_when_made(producers)
     assert not at.exception
     made = sorted(n for n in producers if n.startswith(("handover_", "incidents_")))
     assert len(made) == 2
+    path = os.environ["PSP_WORKSPACE"]  # set by the team fixture (shared by this module)
+
+    def entries() -> pd.DataFrame:
+        log = read_log(path, viewer=Viewer("root", "admin"), action="export")
+        return log[log["target"].isin(made)]
+
+    before = entries()
     for name in made:
         assert len(producers[name][1]()) > 0
-    path = os.environ["PSP_WORKSPACE"]  # set by the team fixture
-    log = read_log(path, viewer=Viewer("root", "admin"), action="export")
-    mine = log[log["target"].isin(made)]
-    assert sorted(mine["target"]) == made
-    assert set(mine["actor"]) == {USER_OF["liaison"]}
-    assert sorted(json.loads(d)["kind"] for d in mine["details"]) == ["handover", "timeline"]
+    after = entries()
+    new = after.sort_values("at").tail(2)  # the two just written: the latest
+    assert len(after) == len(before) + 2
+    assert sorted(new["target"]) == made
+    assert set(new["actor"]) == {USER_OF["liaison"]}
+    assert sorted(json.loads(d)["kind"] for d in new["details"]) == ["handover", "timeline"]
