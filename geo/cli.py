@@ -30,6 +30,23 @@ def _cli_actor() -> str:
     return f"cli:{getpass.getuser()}"
 
 
+def _person(actor: str | None, where: str) -> str | None:
+    """Return ``actor`` unless it is the room's clocks' name, which nobody else may record as.
+
+    The handover brief and the board say "clock" for the escalations the clocks make; an
+    event a person records under that name would read as automatic.
+    """
+    from geo.errors import InputError
+    from geo.ops import CLOCK_ACTOR
+
+    if actor is not None and actor.strip().casefold() == CLOCK_ACTOR:
+        raise InputError(
+            f"{where} '{actor.strip()}' is reserved for the room's clocks; give the name of "
+            "the person recording the event (or leave it out: cli:<account>)"
+        )
+    return actor
+
+
 def _write_export(
     workspace: str,
     out: str,
@@ -632,7 +649,7 @@ def _cmd_event(args: argparse.Namespace) -> int:
         return _event_report(args)
     event = make_event(
         kind=args.kind,
-        actor=args.actor or _cli_actor(),
+        actor=_person(args.actor, "--actor") or _cli_actor(),
         event_id=args.id,
         time=None if args.time is None else parse_time(args.time, "--time"),
         centre_id=args.centre,
@@ -682,9 +699,10 @@ def _event_import(args: argparse.Namespace) -> int:
         )
     events = []
     rows: dict[str, int] = {}  # event id → row number, to name the row the log refuses
-    actor = args.actor or _cli_actor()
+    actor = _person(args.actor, "--actor") or _cli_actor()
     for number, record in zip(table.row_numbers, table.frame.to_dict("records"), strict=True):
         cells = {c: (str(record.get(c) or "").strip() or None) for c in EVENT_FILE_COLUMNS}
+        _person(cells["actor"], f"{source.filename}, row {number}, column 'actor':")
         try:
             when = None if cells["time"] is None else parse_time(cells["time"], "time")
             events.append(

@@ -297,14 +297,28 @@ def crosswalk_municipalities(
     return CrosswalkResult(matches)
 
 
+def _may_reach(key: str, target: str) -> bool:
+    """Whether :func:`geo.names.name_similarity` of these can reach the fuzzy threshold.
+
+    It compares the place keys of the two; its ``difflib`` ratio is at most 2·min(len)/(sum
+    of the lengths), and computing it costs the product of the lengths: a name far longer
+    (or shorter) than a municipality's is not compared (a list row with a 1 MB name held
+    the page for a minute per row). ``key`` is a place key already, once per row.
+    """
+    shorter, longer = sorted((len(key), len(place_key(target))))
+    return shorter > 0 and 2 * shorter >= FUZZY_MIN_SIMILARITY * (shorter + longer)
+
+
 def _fuzzy_candidates(
     key_ar: str, key_en: str, t_ar: list[str], t_en: list[str]
 ) -> list[_Candidate]:
     found: list[_Candidate] = []
+    # What name_similarity compares: the place key of each side (once here for the row).
+    row_ar, row_en = place_key(key_ar), place_key(key_en)
     for i, (a, e) in enumerate(zip(t_ar, t_en, strict=True)):
         best = max(
-            name_similarity(key_ar, a) if key_ar and a else 0.0,
-            name_similarity(key_en, e) if key_en and e else 0.0,
+            name_similarity(key_ar, a) if a and _may_reach(row_ar, a) else 0.0,
+            name_similarity(key_en, e) if e and _may_reach(row_en, e) else 0.0,
         )
         if best >= FUZZY_MIN_SIMILARITY and best < 1.0:
             found.append(_Candidate(i, "fuzzy", round(0.8 * best - 0.04, 3)))

@@ -74,6 +74,7 @@ from geo.mapping import (
     LATITUDE,
     LIST_ID,
     LONGITUDE,
+    MAX_MAPPING_BYTES,
     MUNICIPALITY_NAME,
     WKT,
     ColumnMapping,
@@ -2740,7 +2741,8 @@ def import_path(
 def _read_saved_mapping(path: Path) -> SavedMapping:
     """Read ``--mapping FILE``; a file that cannot be read is an :class:`InputError`."""
     try:
-        content = path.read_bytes()
+        with path.open("rb") as handle:  # at most one byte past the limit (not /dev/zero)
+            content = handle.read(MAX_MAPPING_BYTES + 1)
     except OSError as exc:
         raise InputError(
             f"the column mapping {path} cannot be read ({exc.strerror or exc}); give the "

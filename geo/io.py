@@ -718,6 +718,47 @@ def read_csv_bytes(data: bytes, name: str) -> RawTable:
     return _table_from_records(name, records, numbers, encoding, notes, issues)
 
 
+class JsonProblem(Exception):
+    """Why a text from a file is not JSON the product reads (:func:`parse_json`).
+
+    ``key`` is the key an object names twice, else ``None``.
+    """
+
+    def __init__(self, message: str, key: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+def parse_json(text: str) -> object:
+    """Return the JSON value of ``text``, a text from a file; objects may not repeat a key.
+
+    Raises
+    ------
+    JsonProblem
+        With a short reason: not JSON (and where), nested too deep for the parser, a
+        number too long to read, or a key named twice (``json.loads`` would keep the last
+        silently). The caller names the file and the row.
+    """
+    import json
+
+    def pairs(items: list[tuple[str, object]]) -> dict[str, object]:
+        seen: dict[str, object] = {}
+        for key, cell in items:
+            if key in seen:
+                raise JsonProblem(f"an object names '{_shorten(key)}' twice; keep one value", key)
+            seen[key] = cell
+        return seen
+
+    try:
+        return json.loads(text, object_pairs_hook=pairs)
+    except json.JSONDecodeError as exc:
+        raise JsonProblem(f"not JSON ({exc.msg} at character {exc.colno})") from exc
+    except RecursionError as exc:
+        raise JsonProblem("not JSON the planner reads: lists or objects nested too deep") from exc
+    except ValueError as exc:  # int(): more than sys.get_int_max_str_digits() digits
+        raise JsonProblem("not JSON the planner reads: a number too long to read") from exc
+
+
 def read_jsonl_bytes(data: bytes, name: str) -> RawTable:
     """Read JSON lines (one JSON object per line, as field reporting systems send them).
 
@@ -730,33 +771,23 @@ def read_jsonl_bytes(data: bytes, name: str) -> RawTable:
     InputError
         When a line is not a JSON object of plain values, naming the line and the fix.
     """
-    import json
-
     text, encoding = decode_text(data, name)
     header: dict[str, None] = {}
     rows: list[tuple[int, dict[str, object]]] = []
-
-    def pairs(items: list[tuple[str, object]]) -> dict[str, object]:
-        # json.loads keeps the last of two equal keys, silently: refuse the line instead.
-        seen: dict[str, object] = {}
-        for key, cell in items:
-            if key in seen:
-                raise InputError(
-                    f"{name}, row {number}, column '{_shorten(key)}': the object names the "
-                    "column twice; keep one value"
-                )
-            seen[key] = cell
-        return seen
-
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            value = json.loads(line, object_pairs_hook=pairs)
-        except json.JSONDecodeError as exc:
+            value = parse_json(line)
+        except JsonProblem as exc:
+            if exc.key is not None:
+                raise InputError(
+                    f"{name}, row {number}, column '{_shorten(exc.key)}': the object names the "
+                    "column twice; keep one value"
+                ) from exc
             raise InputError(
-                f"{name}, row {number}: not JSON ({exc.msg} at character {exc.colno}); each "
-                'line must hold one JSON object such as {"kind": "unit_back"}'
+                f"{name}, row {number}: {exc}; each line must hold one JSON object of plain "
+                'values such as {"kind": "unit_back"}'
             ) from exc
         if not isinstance(value, dict):
             raise InputError(

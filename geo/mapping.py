@@ -34,7 +34,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from geo.errors import InputError
-from geo.io import RawTable, header_lookup
+from geo.io import JsonProblem, RawTable, header_lookup, parse_json
 from geo.names import normalise_name
 from geo.schema import LAYERS, Problem
 
@@ -453,6 +453,8 @@ def check_mapping(table: RawTable, layer: str, mapping: ColumnMapping) -> None:
 #: What a saved column mapping says it is (``--save-mapping``), and its format version.
 SAVED_MAPPING_KIND = "column mapping"
 SAVED_MAPPING_VERSION = 1
+#: A saved mapping is a few hundred bytes; a file larger than this is refused unread.
+MAX_MAPPING_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -495,12 +497,22 @@ def load_mapping(content: bytes, *, name: str) -> SavedMapping:
         that are not text), naming the file and how to make one.
     """
     fix = "save one with --save-mapping FILE on an import that maps the columns"
+    if len(content) > MAX_MAPPING_BYTES:
+        raise InputError(
+            f"the column mapping {name} is larger than {MAX_MAPPING_BYTES // 2**20} MB, far "
+            f"more than a mapping of column names needs; {fix}"
+        )
     try:
-        data = json.loads(content.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = parse_json(content.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
         raise InputError(
             f"the column mapping {name} is not a column mapping saved by --save-mapping "
-            f"(not JSON: {exc}); {fix}"
+            f"(not UTF-8 text: {exc.reason} at byte {exc.start}); {fix}"
+        ) from exc
+    except JsonProblem as exc:
+        raise InputError(
+            f"the column mapping {name} is not a column mapping saved by --save-mapping "
+            f"({exc}); {fix}"
         ) from exc
     columns = data.get("columns") if isinstance(data, dict) else None
     layer = data.get("layer") if isinstance(data, dict) else None

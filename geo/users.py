@@ -79,6 +79,8 @@ USER_COLUMNS = (
     "updated_at",
 )
 
+#: Names the product records under itself (``geo.ops.CLOCK_ACTOR``): no account takes one.
+RESERVED_USERNAMES = frozenset({"clock"})
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._@-]{1,63}")
 # Characters that Markdown or HTML would interpret; a display name is shown in Markdown.
 _NAME_FORBIDDEN = set("<>[]()*_`#|{}~\\!")
@@ -233,6 +235,11 @@ def validate_username(text: str) -> str:
         raise InputError(
             f"username {text!r} is not allowed: use 2 to 64 lower-case letters, digits and "
             "the characters . _ @ - (starting with a letter or digit)"
+        )
+    if username in RESERVED_USERNAMES:
+        raise InputError(
+            f"username {text!r} is reserved: the operations room records its clocks' "
+            "escalations under it; choose another"
         )
     return username
 
