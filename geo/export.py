@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import re
+
 import geopandas as gpd
 import pandas as pd
 from geopandas.array import GeometryDtype
 
 #: A cell starting with one of these is read by spreadsheets as a formula (or can be).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: A ";" that a spreadsheet whose list separator is ";" (many Arabic and European Windows
+#: settings) would split a cell at, before a formula: ``a;=HYPERLINK(...)``.
+_SEMICOLON_FORMULA = re.compile(r';(?=[\s"]*[=+\-@])')
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """Return a copy in which every text cell that a spreadsheet would run is made inert.
 
     A text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
-    leading single quote, which spreadsheets show as text. Numbers are left alone (a
-    negative number is a number, not a formula).
+    leading single quote, which spreadsheets show as text. So does each part after a ``;``
+    that starts one (``a;'=HYPERLINK(…)``): a spreadsheet set to ``;`` as its list
+    separator opens the comma-separated file by splitting cells there. Numbers are left
+    alone (a negative number is a number, not a formula).
     """
     out = frame.copy()
     for name in out.columns:
@@ -24,9 +31,12 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
             continue
         text = column.astype("string")
         risky = text.str.startswith(FORMULA_PREFIXES).fillna(False).to_numpy(dtype=bool)
-        if risky.any():
+        split = text.str.contains(_SEMICOLON_FORMULA).fillna(False).to_numpy(dtype=bool)
+        if risky.any() or split.any():
             values = column.astype(object).copy()
-            values[risky] = "'" + text[risky].astype(str)
+            safe = text.str.replace(_SEMICOLON_FORMULA, ";'", regex=True)
+            values[split] = safe[split].astype(str)
+            values[risky] = "'" + safe[risky].astype(str)
             out[name] = values
     return out
 

@@ -494,20 +494,21 @@ def show_record_form(
         choices = column.allowed if column is not None else None
         if column is not None and column.kind == "bool":
             choices = ("yes", "no")
-        label = ui.md_escape(column_label(name, lang))
         if choices:
             options = ["", *choices]
             if st.session_state[key] not in options:
                 st.session_state[key] = ""
             values[name] = grid[i % 3].selectbox(
-                label,
+                ui.md_escape(column_label(name, lang)),
                 options,
                 key=key,
                 disabled=disabled,
                 format_func=lambda v, c=name: value_label(c, v, lang) if v else "",
             )
         else:
-            values[name] = grid[i % 3].text_input(label, key=key, disabled=disabled)
+            values[name] = grid[i % 3].text_input(
+                ui.md_escape(column_label(name, lang)), key=key, disabled=disabled
+            )
     return values
 
 

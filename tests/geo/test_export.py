@@ -4,7 +4,7 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import Point
 
-from geo.export import neutralise_formulas, to_csv_bytes
+from geo.export import FORMULA_PREFIXES, neutralise_formulas, to_csv_bytes
 
 
 def test_cells_that_a_spreadsheet_would_run_get_a_quote():
@@ -33,3 +33,25 @@ def test_csv_has_bom_keeps_arabic_and_leading_zeros():
 def test_geometry_is_written_as_wkt():
     frame = gpd.GeoDataFrame({"id": ["a"]}, geometry=[Point(13.1, 32.9)], crs=4326)
     assert "POINT (13.1 32.9)" in to_csv_bytes(frame).decode("utf-8-sig")
+
+
+def test_a_cell_split_at_a_semicolon_starts_no_formula():
+    # Excel set to ";" as its list separator (Arabic and many European Windows settings)
+    # opens our comma-separated file by splitting cells at ";": "a;=HYPERLINK(...)" became
+    # a cell "=HYPERLINK(...)". Every part after a ";" is made inert too.
+    import csv
+
+    names = ['a;=HYPERLINK("http://x")', 'b; "+cmd"', "c;-1", "d;ok", "e;@SUM(A1)"]
+    data = to_csv_bytes(pd.DataFrame({"id": ["1", "2", "3", "4", "5"], "name": names}))
+    text = data.decode("utf-8-sig")
+    for row in csv.reader(io.StringIO(text), delimiter=";"):
+        for cell in row[1:]:
+            assert not cell.lstrip(' "').startswith(FORMULA_PREFIXES), (row, cell)
+    back = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", dtype=str)
+    assert list(back["name"]) == [
+        'a;\'=HYPERLINK("http://x")',
+        'b;\' "+cmd"',
+        "c;'-1",
+        "d;ok",
+        "e;'@SUM(A1)",
+    ]

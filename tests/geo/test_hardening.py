@@ -128,7 +128,11 @@ NOT_STREAMLIT = frozenset({"log", "logger", "logging", "warnings"})
 ESCAPE_HELPERS = frozenset({"md_escape"})
 TRANSLATORS = frozenset({"t", "translate"})
 #: Calls that return a number, or a number as text ("12%", "–"): safe in Markdown.
-NUMERIC_CALLS = frozenset({"len", "int", "float", "round", "sum", "abs", "format_share", "_share"})
+NUMERIC_CALLS = frozenset(
+    {"len", "int", "float", "round", "sum", "abs", "format_share", "_share"}
+    # geo.i18n.NumberFormat (page.num): digits, separators and the units' symbols only
+    | {"integer", "decimal", "percent", "km", "minutes"}
+)
 #: Operators whose result is a number (``%`` is left out: it also formats strings).
 NUMERIC_OPERATORS = (ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Pow)
 
@@ -289,6 +293,8 @@ class MarkdownCheck:
             name = _name_of(node.func)
             if name in ESCAPE_HELPERS or name in NUMERIC_CALLS:
                 return True
+            if name == "with_digits" and node.args:  # changes digits only: as safe as its text
+                return self.is_plain(node.args[0], scope)
             if name in TRANSLATORS:
                 return bool(node.args) and self.is_constant(node.args[0], scope)
             if name == "join" and isinstance(node.func, ast.Attribute) and node.args:
