@@ -15,8 +15,10 @@ from geo.coverage import (
     need_list,
     summarise_coverage,
 )
+from geo.reports import value_label
 from geo.risk import explain_risk
 from geo.store import GeoPackageStore
+from tests.labels import machine, machine_names, shown_as
 from tests.markdown_text import shown
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -64,9 +66,9 @@ def test_the_gap_list_shown_first_holds_only_the_gaps(coverage_page, demo_layers
     at = coverage_page
     result = analyse(demo_layers)
     expected = gap_list(result, demo_layers["centres"])
-    shown = at.dataframe[0].value
+    shown = machine(at.dataframe[0].value)
     assert list(shown["centre_id"]) == list(expected["centre_id"])
-    assert set(shown["status"]) == {"gap"}
+    assert set(shown["status"]) == {value_label("status", "gap", "en")}  # as shown
     assert len(shown) == summarise_coverage(result).centres_gap
     button = at.get("download_button")[0].proto
     assert button.label == "Download: Centres with no protection (gap) (CSV)"
@@ -87,7 +89,7 @@ def test_each_list_is_shown_with_its_title_and_download(coverage_page, demo_laye
     at.radio(key="coverage_list").set_value(which).run()
     assert not at.exception
     expected = need_list(analyse(demo_layers), demo_layers["centres"], which)
-    shown = at.dataframe[0].value
+    shown = machine(at.dataframe[0].value)
     assert list(shown["centre_id"]) == list(expected["centre_id"])
     assert any(c.value.startswith(f"{label}: {len(expected):,}") for c in at.caption)
     assert at.get("download_button")[0].proto.label == f"Download: {label} (CSV)"
@@ -184,8 +186,8 @@ def test_briefer_sees_no_distances_to_units(demo_workspace, monkeypatch):
     at.session_state["viewer"] = Viewer("Amal", "briefer")
     at = at.run().switch_page(PAGE).run()
     assert not at.exception
-    shown = at.dataframe[0].value
-    assert not set(UNIT_DISTANCE_COLUMNS) & set(shown.columns)
+    shown = machine(at.dataframe[0].value)
+    assert not set(UNIT_DISTANCE_COLUMNS) & machine_names(shown.columns)
     assert not any(" km from the nearest unit" in m.value for m in at.markdown)
 
 
@@ -267,7 +269,9 @@ def test_the_straight_model_chosen_on_the_page_is_used(coverage_page, demo_layer
 
 
 def reach_frame(at: AppTest) -> pd.DataFrame:
-    return next(d.value for d in at.dataframe if "reach_model" in d.value.columns)
+    return next(
+        machine(d.value) for d in at.dataframe if "reach_model" in machine_names(d.value.columns)
+    )
 
 
 def test_the_reach_per_centre_shows_minutes_and_model_to_a_planner(coverage_page, demo_layers):
@@ -289,7 +293,7 @@ def test_the_reach_per_centre_shows_minutes_and_model_to_a_planner(coverage_page
     assert table["nearest_patrol_min"].to_numpy() == pytest.approx(
         result["nearest_patrol_min"].to_numpy(), nan_ok=True
     )
-    assert list(table["reach_model"]) == list(result["reach_model"])
+    assert list(table["reach_model"]) == list(shown_as(result[["reach_model"]])["reach_model"])
     labels = [b.proto.label for b in at.get("download_button")]
     assert "Download: Reach per centre (CSV)" in labels
 
@@ -305,7 +309,7 @@ def test_a_briefer_sees_the_reach_model_but_no_minutes(demo_workspace, monkeypat
     assert not at.exception
     table = reach_frame(at)
     assert "reach_model" in table.columns
-    assert not set(UNIT_DISTANCE_COLUMNS) & set(table.columns)
+    assert not set(UNIT_DISTANCE_COLUMNS) & machine_names(table.columns)
     assert not any(" min by road from the nearest unit" in m.value for m in at.markdown)
 
 
@@ -326,7 +330,11 @@ def test_straight_lines_against_roads_by_municipality_as_on_the_command_line(
     assert metric(at, "Centres that change status") == f"{int(changed.sum()):,}"
     lost = comparison.centres["change"] == "lost"
     assert metric(at, "Lose reach on roads") == f"{int(lost.sum()):,}"
-    table = next(d.value for d in at.dataframe if "centres_changed" in d.value.columns)
+    table = next(
+        machine(d.value)
+        for d in at.dataframe
+        if "centres_changed" in machine_names(d.value.columns)
+    )
     workspace = tmp_path / "ws.gpkg"
     shutil.copyfile(demo_workspace, workspace)
     out = tmp_path / "reach.csv"

@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo import users
-from geo.coverage import CoverageParams, analyse_coverage, summarise_coverage
+from geo.coverage import CoverageParams, summarise_coverage
 from geo.errors import StoreError
 from geo.i18n import translate
 from geo.permissions import Viewer
@@ -68,9 +68,12 @@ def test_the_url_chooses_the_digits_in_single_user_mode(home, demo_layers):
     assert metric(at, "مراكز الاقتراع") == indic(len(demo_layers["centres"]))
 
 
-def test_coverage_metrics_follow_the_digits(home, demo_layers):
-    layers = [demo_layers[n] for n in ("centres", "units", "incidents", "access_audits")]
-    result = analyse_coverage(*layers, demo_layers["municipalities"], params=CoverageParams())
+def test_coverage_metrics_follow_the_digits(home, demo_workspace):
+    # The page's one analysis of the workspace (on its roads).
+    from geo.reports import analyse_workspace
+    from geo.workspace import open_workspace
+
+    result = analyse_workspace(open_workspace(demo_workspace), params=CoverageParams())
     summary = summarise_coverage(result)
     home.query_params["lang"] = "ar"
     home.query_params["digits"] = "arab"
