@@ -85,7 +85,7 @@ def test_signed_in_viewer_is_named_and_not_called_local_admin(home):
     home.session_state["viewer"] = Viewer("Amal", "briefer")
     at = home.run()
     assert not at.sidebar.info
-    assert any("Amal" in c.value and "briefer" in c.value for c in at.sidebar.caption)
+    assert any("Amal" in c.value and "Briefer" in c.value for c in at.sidebar.caption)
 
 
 def test_missing_workspace_gives_instructions(monkeypatch, tmp_path):

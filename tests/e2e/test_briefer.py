@@ -180,34 +180,43 @@ def gpkg_tables(data: bytes) -> list[pd.DataFrame]:
 
 
 def downloads_of(page: Page, log: Path) -> list[tuple[str, bytes]]:
-    """Click every enabled download button of the page; return (file name, bytes).
+    """Click every enabled download button of the page, in every tab; return (name, bytes).
 
     A click that brings no file within a minute is tried once more on the idle page,
     with a warning that names the button and the server's last log lines, since a user
     would click again; a second failure fails the test with the same details.
     """
-    found = []
-    buttons = page.locator('[data-testid="stDownloadButton"] button')
-    for i in range(buttons.count()):
-        button = buttons.nth(i)
-        if not button.is_enabled():
-            continue
-        for attempt in (1, 2):
+    found, seen = [], set()
+    tabs = page.get_by_role("tab")
+    for tab in [None, *(tabs.nth(i) for i in range(tabs.count()))]:
+        if tab is not None:  # a button in another tab is hidden until its tab is chosen
+            tab.click()
             wait_until_idle(page)
-            try:
-                with page.expect_download(timeout=60_000) as info:
-                    button.click()
-                break
-            except PlaywrightTimeoutError:
-                what = (
-                    f"download button {button.inner_text()!r} gave no file "
-                    f"(attempt {attempt}); the server log ends with:\n{tail(log)}"
-                )
-                if attempt == 2:
-                    pytest.fail(what)
-                warnings.warn(what, stacklevel=1)
-        download = info.value
-        found.append((download.suggested_filename, Path(download.path()).read_bytes()))
+        buttons = page.locator('[data-testid="stDownloadButton"] button')
+        for i in range(buttons.count()):
+            button = buttons.nth(i)
+            if not button.is_visible() or not button.is_enabled():
+                continue
+            label = button.inner_text()
+            if label in seen:
+                continue
+            seen.add(label)
+            for attempt in (1, 2):
+                wait_until_idle(page)
+                try:
+                    with page.expect_download(timeout=60_000) as info:
+                        button.click()
+                    break
+                except PlaywrightTimeoutError:
+                    what = (
+                        f"download button {label!r} gave no file "
+                        f"(attempt {attempt}); the server log ends with:\n{tail(log)}"
+                    )
+                    if attempt == 2:
+                        pytest.fail(what)
+                    warnings.warn(what, stacklevel=1)
+            download = info.value
+            found.append((download.suggested_filename, Path(download.path()).read_bytes()))
     return found
 
 
