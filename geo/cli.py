@@ -407,6 +407,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
         overrides=overrides,
         mapping_path=args.mapping,
         save_mapping_path=args.save_mapping,
+        json_key=args.json_key,
     )
     print(run.describe())
     return 0 if run.imported else EXIT_USAGE
@@ -1016,6 +1017,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="save the column mapping used (JSON) to reuse it with --mapping; written also "
         "in a dry run",
+    )
+    imp.add_argument(
+        "--json-key",
+        metavar="KEY",
+        help="JSON tables: read the array of records under KEY when the file's object "
+        "holds several",
     )
     imp.add_argument(
         "--swap-coordinates",

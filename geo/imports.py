@@ -2619,6 +2619,39 @@ def _workspace_or_empty(path: str | Path) -> Workspace:
     )
 
 
+def _json_table_name(source: SourceFile, layer: str, json_key: str | None) -> str | None:
+    """Name the table of a JSON object to read: ``json_key``'s, the only one, the layer's.
+
+    Raises
+    ------
+    InputError
+        When ``json_key`` names no array of records of the file (or the file is no JSON
+        table), or several keys hold records and none is chosen or named like the layer.
+    """
+    keys = {t.json_key: t.name for t in source.tables if t.json_key is not None}
+    if json_key is not None:
+        if json_key in keys:
+            return keys[json_key]
+        held = ", ".join(f"'{k}'" for k in keys)
+        what = (
+            f"its arrays of records are under {held}"
+            if keys
+            else "it is no JSON object holding arrays of records"
+        )
+        raise InputError(
+            f"{source.filename}: --json-key '{json_key}' names no array of records; {what}"
+        )
+    if len(keys) <= 1:
+        return None
+    if layer in keys:
+        return keys[layer]
+    raise InputError(
+        f"{source.filename}: the JSON object holds arrays of records under several keys "
+        f"({', '.join(repr(k) for k in keys)}); choose one with --json-key KEY (on the "
+        "Data page: the Table box)"
+    )
+
+
 def import_path(
     workspace_path: str | Path,
     layer: str,
@@ -2633,6 +2666,7 @@ def import_path(
     overrides: Mapping[str, str] | None = None,
     mapping_path: str | Path | None = None,
     save_mapping_path: str | Path | None = None,
+    json_key: str | None = None,
 ) -> ImportRun:
     """Import a file on disk into a workspace file (creating it if absent): the CLI's path.
 
@@ -2663,6 +2697,9 @@ def import_path(
     save_mapping_path
         Write the mapping used there (``--save-mapping FILE``, JSON of
         :func:`geo.mapping.dump_mapping`), before anything is stored; also in a dry run.
+    json_key
+        For a JSON object holding arrays of records under several keys, the key to read
+        (``--json-key KEY``); without it, the key named like the layer, if any.
 
     Returns
     -------
@@ -2680,6 +2717,10 @@ def import_path(
     """
     source = read_path(file_path, limits=limits)
     table = options.table if options is not None else None
+    json_table = _json_table_name(source, layer, json_key)
+    if json_table is not None:
+        table = json_table
+        options = replace(options or ImportOptions(), table=json_table)
     saved = None if mapping_path is None else _read_saved_mapping(Path(mapping_path))
     mapping = (
         mapping_with_overrides(

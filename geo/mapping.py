@@ -398,6 +398,18 @@ def suggest_mapping(table: RawTable, layer: str) -> ColumnMapping:
                     chosen[target] = column
                     used.add(column)
                     break
+    # A JSON table's nested field (``location.lat``) fills a target its last part names,
+    # when no column of the whole name did.
+    nested = [c for c in table.columns if "." in c and c not in used]
+    for target in targets:
+        if target in chosen:
+            continue
+        wanted = {header_key(target)} | _candidates(target, layer)
+        for column in nested:
+            if column not in used and header_key(column.rsplit(".", 1)[-1]) in wanted:
+                chosen[target] = column
+                used.add(column)
+                break
     return ColumnMapping(tuple((t, chosen[t]) for t in targets if t in chosen))
 
 
