@@ -82,9 +82,11 @@ from geo.mapping import (
     FormatName,
     SavedMapping,
     apply_mapping,
+    check_mapping_name,
     describe_targets,
     dump_mapping,
     guess_layer,
+    is_mapping_file,
     load_mapping,
     suggest_mapping,
     targets_of,
@@ -2584,10 +2586,15 @@ class ImportRun:
             lines.append(
                 f"{len(preview.rejected):,} rejected row(s) written to {self.rejected_path}"
             )
-        if self.mapping_path:
+        if self.mapping_path and is_mapping_file(self.mapping_path):
             lines.append(
                 f"column mapping saved to {self.mapping_path} (reuse it with --mapping "
                 f"{self.mapping_path})"
+            )
+        elif self.mapping_path:
+            lines.append(
+                f"column mapping saved in the workspace as '{self.mapping_path}' (reuse it "
+                f"with --mapping '{self.mapping_path}', or choose it on the Data page)"
             )
         if self.version is not None:
             lines.append(
@@ -2721,7 +2728,9 @@ def import_path(
     if json_table is not None:
         table = json_table
         options = replace(options or ImportOptions(), table=json_table)
-    saved = None if mapping_path is None else _read_saved_mapping(Path(mapping_path))
+    saved = (
+        None if mapping_path is None else _saved_mapping(workspace_path, layer, str(mapping_path))
+    )
     mapping = (
         mapping_with_overrides(
             source,
@@ -2747,10 +2756,20 @@ def import_path(
                 f"read as {preview.format_label}, whose columns are fixed; add --format "
                 "generic to map its columns yourself, or leave out --save-mapping"
             )
-        with staged_file(save_mapping_path, dump_mapping(layer, preview.mapping)):
-            pass  # written beside, then renamed: never half-written
-        saved_to = str(save_mapping_path)
+        if is_mapping_file(str(save_mapping_path)):
+            with staged_file(save_mapping_path, dump_mapping(layer, preview.mapping)):
+                pass  # written beside, then renamed: never half-written
+            saved_to = str(save_mapping_path)
+        else:
+            saved_to = check_mapping_name(str(save_mapping_path))
     store = GeoPackageStore(workspace_path)
+    if saved_to is not None and not is_mapping_file(str(save_mapping_path)):
+        if not store.exists():
+            raise StoreError(
+                f"there is no workspace at {workspace_path} to keep the mapping '{saved_to}' "
+                "in; import without --dry-run first, or give a file name ending in .json"
+            )
+        save_named_mapping(store, layer, saved_to, preview.mapping, viewer)
     commit = not dry_run and preview.can_commit
     if rejected_path is None or not len(preview.rejected):
         version = commit_import(store, preview, viewer) if commit else None
@@ -2776,6 +2795,61 @@ def import_path(
                 )
             store.append_audit([export])
     return ImportRun(preview, version, dry_run, str(rejected_path), saved_to)
+
+
+def save_named_mapping(
+    store: GeoPackageStore, layer: str, name: str, mapping: ColumnMapping, viewer: Viewer
+) -> str:
+    """Keep ``mapping`` in the workspace as ``name`` (per layer), audited; return the name.
+
+    Raises
+    ------
+    InputError
+        When the name is not printable text of 1 to 64 characters.
+    StoreError
+        When the workspace cannot be written.
+    """
+    name = check_mapping_name(name)
+    entry = make_entry(
+        actor=viewer.name,
+        action="mapping_save",
+        target=name,
+        details={"layer": layer, "columns": str(len(mapping.pairs))},
+    )
+    content = dump_mapping(layer, mapping).decode("utf-8")
+    store.write_mapping(layer, name, content, author=viewer.name, audit=[entry])
+    return name
+
+
+def read_named_mapping(store: GeoPackageStore, layer: str, name: str) -> SavedMapping:
+    """Return the mapping ``name`` saved in the workspace for ``layer``.
+
+    Raises
+    ------
+    InputError
+        When there is none of that name (the message lists the layer's saved mappings).
+    """
+    name = check_mapping_name(name)
+    content = store.read_mapping(layer, name)
+    if content is None:
+        names = store.mapping_names(layer)
+        held = (
+            f"the mappings saved for '{layer}' are {', '.join(repr(n) for n in names)}"
+            if names
+            else f"no mapping is saved for '{layer}'"
+        )
+        raise InputError(
+            f"the workspace has no column mapping '{name}' for layer '{layer}'; {held}. Save "
+            "one with --save-mapping NAME, or give a mapping file ending in .json"
+        )
+    return load_mapping(content.encode("utf-8"), name=f"'{name}' of the workspace")
+
+
+def _saved_mapping(workspace_path: str | Path, layer: str, value: str) -> SavedMapping:
+    """Read ``--mapping VALUE``: a file (ending in .json, or existing), else a saved name."""
+    if is_mapping_file(value):
+        return _read_saved_mapping(Path(value))
+    return read_named_mapping(GeoPackageStore(workspace_path), layer, value)
 
 
 def _read_saved_mapping(path: Path) -> SavedMapping:
