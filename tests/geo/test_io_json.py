@@ -241,3 +241,12 @@ def test_several_keys_need_json_key_unless_one_is_named_like_the_layer(
     )
     assert main(args) == 0, capsys.readouterr()
     assert "93001" in set(GeoPackageStore(small_copy).read_layer("centres")["centre_id"])
+
+
+def test_more_fields_than_the_column_limit_are_refused_naming_the_record():
+    from geo.io import MAX_JSON_COLUMNS
+
+    records = [{"a": 1}, {f"f{i}": i for i in range(MAX_JSON_COLUMNS)}]
+    with pytest.raises(InputError, match=r"^t\.json, record 2: more than 1,000 different fields"):
+        table_of(records)
+    assert len(table_of([{f"f{i}": i for i in range(MAX_JSON_COLUMNS)}]).columns) == 1_000
