@@ -2763,16 +2763,23 @@ def import_path(
         else:
             saved_to = check_mapping_name(str(save_mapping_path))
     store = GeoPackageStore(workspace_path)
+    commit = not dry_run and preview.can_commit
+    # A mapping kept by name goes in the workspace: now, or once the import has made it.
+    save_named_after = False
     if saved_to is not None and not is_mapping_file(str(save_mapping_path)):
-        if not store.exists():
+        if store.exists():
+            save_named_mapping(store, layer, saved_to, preview.mapping, viewer)
+        elif commit:
+            save_named_after = True
+        else:
             raise StoreError(
                 f"there is no workspace at {workspace_path} to keep the mapping '{saved_to}' "
                 "in; import without --dry-run first, or give a file name ending in .json"
             )
-        save_named_mapping(store, layer, saved_to, preview.mapping, viewer)
-    commit = not dry_run and preview.can_commit
     if rejected_path is None or not len(preview.rejected):
         version = commit_import(store, preview, viewer) if commit else None
+        if save_named_after and saved_to is not None:
+            save_named_mapping(store, layer, saved_to, preview.mapping, viewer)
         return ImportRun(preview, version, dry_run, None, saved_to)
     export = make_entry(
         actor=viewer.name,
@@ -2794,6 +2801,8 @@ def import_path(
                     "--dry-run first, or leave out --rejected"
                 )
             store.append_audit([export])
+    if save_named_after and saved_to is not None:
+        save_named_mapping(store, layer, saved_to, preview.mapping, viewer)
     return ImportRun(preview, version, dry_run, str(rejected_path), saved_to)
 
 

@@ -121,3 +121,12 @@ def test_names_and_files_are_told_apart(tmp_path):
     assert check_mapping_name("  قائمة الوزارة  ") == "قائمة الوزارة"
     with pytest.raises(InputError):
         check_mapping_name("a\tb")
+
+
+def test_a_dry_run_without_a_workspace_cannot_keep_a_named_mapping(tmp_path, capsys):
+    fresh = tmp_path / "new.gpkg"
+    dry = ["import", "--workspace", str(fresh), "--layer", "centres",
+           str(ministry(tmp_path, "93001")), *MAP, "--save-mapping", "m", "--dry-run"]  # fmt: skip
+    assert main(dry) == 2
+    assert "there is no workspace at" in capsys.readouterr().err
+    assert not fresh.exists()
