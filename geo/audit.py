@@ -69,6 +69,7 @@ AuditAction = Literal[
     "scenario_save",
     "scenario_delete",
     "export",
+    "mapping_save",
     # accounts
     "user_create_admin",
     "user_add",

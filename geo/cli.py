@@ -420,6 +420,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
         overrides=overrides,
         mapping_path=args.mapping,
         save_mapping_path=args.save_mapping,
+        json_key=args.json_key,
     )
     print(run.describe())
     return 0 if run.imported else EXIT_USAGE
@@ -1021,15 +1022,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     imp.add_argument(
         "--mapping",
-        metavar="FILE",
-        help="read the columns by a mapping saved with --save-mapping, in place of the "
-        "suggested one (--map pairs are laid over it)",
+        metavar="FILE|NAME",
+        help="read the columns by a mapping saved with --save-mapping (a .json file, or a "
+        "name kept in the workspace for the layer), in place of the suggested one (--map "
+        "pairs are laid over it)",
     )
     imp.add_argument(
         "--save-mapping",
-        metavar="FILE",
-        help="save the column mapping used (JSON) to reuse it with --mapping; written also "
-        "in a dry run",
+        metavar="FILE|NAME",
+        help="save the column mapping used to reuse it with --mapping: to a .json file, or "
+        "in the workspace under NAME (printable, up to 64 characters); also in a dry run",
+    )
+    imp.add_argument(
+        "--json-key",
+        metavar="KEY",
+        help="JSON tables: read the array of records under KEY when the file's object "
+        "holds several",
     )
     imp.add_argument(
         "--swap-coordinates",

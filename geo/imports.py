@@ -83,9 +83,11 @@ from geo.mapping import (
     FormatName,
     SavedMapping,
     apply_mapping,
+    check_mapping_name,
     describe_targets,
     dump_mapping,
     guess_layer,
+    is_mapping_file,
     load_mapping,
     suggest_mapping,
     targets_of,
@@ -2585,10 +2587,15 @@ class ImportRun:
             lines.append(
                 f"{len(preview.rejected):,} rejected row(s) written to {self.rejected_path}"
             )
-        if self.mapping_path:
+        if self.mapping_path and is_mapping_file(self.mapping_path):
             lines.append(
                 f"column mapping saved to {self.mapping_path} (reuse it with --mapping "
                 f"{self.mapping_path})"
+            )
+        elif self.mapping_path:
+            lines.append(
+                f"column mapping saved in the workspace as '{self.mapping_path}' (reuse it "
+                f"with --mapping '{self.mapping_path}', or choose it on the Data page)"
             )
         if self.version is not None:
             lines.append(
@@ -2620,6 +2627,39 @@ def _workspace_or_empty(path: str | Path) -> Workspace:
     )
 
 
+def _json_table_name(source: SourceFile, layer: str, json_key: str | None) -> str | None:
+    """Name the table of a JSON object to read: ``json_key``'s, the only one, the layer's.
+
+    Raises
+    ------
+    InputError
+        When ``json_key`` names no array of records of the file (or the file is no JSON
+        table), or several keys hold records and none is chosen or named like the layer.
+    """
+    keys = {t.json_key: t.name for t in source.tables if t.json_key is not None}
+    if json_key is not None:
+        if json_key in keys:
+            return keys[json_key]
+        held = ", ".join(f"'{k}'" for k in keys)
+        what = (
+            f"its arrays of records are under {held}"
+            if keys
+            else "it is no JSON object holding arrays of records"
+        )
+        raise InputError(
+            f"{source.filename}: --json-key '{json_key}' names no array of records; {what}"
+        )
+    if len(keys) <= 1:
+        return None
+    if layer in keys:
+        return keys[layer]
+    raise InputError(
+        f"{source.filename}: the JSON object holds arrays of records under several keys "
+        f"({', '.join(repr(k) for k in keys)}); choose one with --json-key KEY (on the "
+        "Data page: the Table box)"
+    )
+
+
 def import_path(
     workspace_path: str | Path,
     layer: str,
@@ -2634,6 +2674,7 @@ def import_path(
     overrides: Mapping[str, str] | None = None,
     mapping_path: str | Path | None = None,
     save_mapping_path: str | Path | None = None,
+    json_key: str | None = None,
 ) -> ImportRun:
     """Import a file on disk into a workspace file (creating it if absent): the CLI's path.
 
@@ -2664,6 +2705,9 @@ def import_path(
     save_mapping_path
         Write the mapping used there (``--save-mapping FILE``, JSON of
         :func:`geo.mapping.dump_mapping`), before anything is stored; also in a dry run.
+    json_key
+        For a JSON object holding arrays of records under several keys, the key to read
+        (``--json-key KEY``); without it, the key named like the layer, if any.
 
     Returns
     -------
@@ -2681,7 +2725,13 @@ def import_path(
     """
     source = read_path(file_path, limits=limits)
     table = options.table if options is not None else None
-    saved = None if mapping_path is None else _read_saved_mapping(Path(mapping_path))
+    json_table = _json_table_name(source, layer, json_key)
+    if json_table is not None:
+        table = json_table
+        options = replace(options or ImportOptions(), table=json_table)
+    saved = (
+        None if mapping_path is None else _saved_mapping(workspace_path, layer, str(mapping_path))
+    )
     mapping = (
         mapping_with_overrides(
             source,
@@ -2707,13 +2757,30 @@ def import_path(
                 f"read as {preview.format_label}, whose columns are fixed; add --format "
                 "generic to map its columns yourself, or leave out --save-mapping"
             )
-        with staged_file(save_mapping_path, dump_mapping(layer, preview.mapping)):
-            pass  # written beside, then renamed: never half-written
-        saved_to = str(save_mapping_path)
+        if is_mapping_file(str(save_mapping_path)):
+            with staged_file(save_mapping_path, dump_mapping(layer, preview.mapping)):
+                pass  # written beside, then renamed: never half-written
+            saved_to = str(save_mapping_path)
+        else:
+            saved_to = check_mapping_name(str(save_mapping_path))
     store = GeoPackageStore(workspace_path)
     commit = not dry_run and preview.can_commit
+    # A mapping kept by name goes in the workspace: now, or once the import has made it.
+    save_named_after = False
+    if saved_to is not None and not is_mapping_file(str(save_mapping_path)):
+        if store.exists():
+            save_named_mapping(store, layer, saved_to, preview.mapping, viewer)
+        elif commit:
+            save_named_after = True
+        else:
+            raise StoreError(
+                f"there is no workspace at {workspace_path} to keep the mapping '{saved_to}' "
+                "in; import without --dry-run first, or give a file name ending in .json"
+            )
     if rejected_path is None or not len(preview.rejected):
         version = commit_import(store, preview, viewer) if commit else None
+        if save_named_after and saved_to is not None:
+            save_named_mapping(store, layer, saved_to, preview.mapping, viewer)
         return ImportRun(preview, version, dry_run, None, saved_to)
     export = make_entry(
         actor=viewer.name,
@@ -2735,7 +2802,64 @@ def import_path(
                     "--dry-run first, or leave out --rejected"
                 )
             store.append_audit([export])
+    if save_named_after and saved_to is not None:
+        save_named_mapping(store, layer, saved_to, preview.mapping, viewer)
     return ImportRun(preview, version, dry_run, str(rejected_path), saved_to)
+
+
+def save_named_mapping(
+    store: GeoPackageStore, layer: str, name: str, mapping: ColumnMapping, viewer: Viewer
+) -> str:
+    """Keep ``mapping`` in the workspace as ``name`` (per layer), audited; return the name.
+
+    Raises
+    ------
+    InputError
+        When the name is not printable text of 1 to 64 characters.
+    StoreError
+        When the workspace cannot be written.
+    """
+    name = check_mapping_name(name)
+    entry = make_entry(
+        actor=viewer.name,
+        action="mapping_save",
+        target=name,
+        details={"layer": layer, "columns": str(len(mapping.pairs))},
+    )
+    content = dump_mapping(layer, mapping).decode("utf-8")
+    store.write_mapping(layer, name, content, author=viewer.name, audit=[entry])
+    return name
+
+
+def read_named_mapping(store: GeoPackageStore, layer: str, name: str) -> SavedMapping:
+    """Return the mapping ``name`` saved in the workspace for ``layer``.
+
+    Raises
+    ------
+    InputError
+        When there is none of that name (the message lists the layer's saved mappings).
+    """
+    name = check_mapping_name(name)
+    content = store.read_mapping(layer, name)
+    if content is None:
+        names = store.mapping_names(layer)
+        held = (
+            f"the mappings saved for '{layer}' are {', '.join(repr(n) for n in names)}"
+            if names
+            else f"no mapping is saved for '{layer}'"
+        )
+        raise InputError(
+            f"the workspace has no column mapping '{name}' for layer '{layer}'; {held}. Save "
+            "one with --save-mapping NAME, or give a mapping file ending in .json"
+        )
+    return load_mapping(content.encode("utf-8"), name=f"'{name}' of the workspace")
+
+
+def _saved_mapping(workspace_path: str | Path, layer: str, value: str) -> SavedMapping:
+    """Read ``--mapping VALUE``: a file (ending in .json, or existing), else a saved name."""
+    if is_mapping_file(value):
+        return _read_saved_mapping(Path(value))
+    return read_named_mapping(GeoPackageStore(workspace_path), layer, value)
 
 
 def _read_saved_mapping(path: Path) -> SavedMapping:

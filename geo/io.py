@@ -49,7 +49,7 @@ import stat
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from pathlib import Path, PurePosixPath
 from typing import Literal
@@ -128,12 +128,15 @@ class ImportLimits:
         are not checked: small files compress well and are harmless).
     max_zip_members
         Most members an archive may list.
+    max_records
+        Most records a JSON table may hold (:func:`read_json_table_bytes`).
     """
 
     max_file_bytes: int = 100 * MIB
     max_unpacked_bytes: int = 500 * MIB
     max_compression_ratio: float = 200.0
     max_zip_members: int = 2_000
+    max_records: int = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -180,6 +183,8 @@ class RawTable:
         the ``layer`` of each problem is the table name until an importer relabels it.
     notes
         Facts worth telling the user (sheet used, columns dropped because empty …).
+    json_key
+        For a JSON table held by an object, the key of its array of records.
     """
 
     name: str
@@ -191,6 +196,7 @@ class RawTable:
     hxl_tags: tuple[str, ...] | None = None
     problems: tuple[Problem, ...] = ()
     notes: tuple[str, ...] = ()
+    json_key: str | None = None
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -377,6 +383,8 @@ def _check_magic(name: str, kind: FileKind, data: bytes) -> None:
             "in Excel choose File › Save As › 'CSV UTF-8 (Comma delimited)'; in a text "
             "editor save it with the encoding UTF-8"
             if kind == "csv"
+            else "JSON must be UTF-8: save it as UTF-8 in a text editor"
+            if name.lower().endswith(".json")
             else "GeoJSON must be UTF-8: save it as UTF-8 in a text editor"
         )
         raise FileRejectedError(f"{what}; {how}, then import it again")
@@ -536,6 +544,10 @@ def _read_kind(
     if kind == "xlsx":
         check_zip(data, name, limits)
         return (read_xlsx_bytes(data, name),)
+    if kind == "geojson" and name.lower().endswith(".json"):
+        tables = read_json_table_bytes(data, name, limits)
+        if tables is not None:
+            return tables
     if kind in ("geojson", "gpkg"):
         with tempfile.TemporaryDirectory(prefix="psp-import-") as folder:
             path = Path(folder) / ("data" + Path(name).suffix.lower())
@@ -807,6 +819,212 @@ def read_jsonl_bytes(data: bytes, name: str) -> RawTable:
     numbers = [0] + [number for number, _ in rows]
     notes = [f"read as JSON lines encoded in {encoding.label}"]
     return _table_from_records(name, records, numbers, encoding, notes)
+
+
+#: Levels of nested objects a JSON table's record may have (``a.b.c`` is three).
+MAX_JSON_DEPTH = 8
+#: Most columns (dotted field names) a JSON table may have.
+MAX_JSON_COLUMNS = 1_000
+_GEOJSON_TYPES = frozenset(
+    (
+        "FeatureCollection",
+        "Feature",
+        "Point",
+        "MultiPoint",
+        "LineString",
+        "MultiLineString",
+        "Polygon",
+        "MultiPolygon",
+        "GeometryCollection",
+    )
+)
+
+
+class _JsonObject(dict[str, object]):
+    """A parsed JSON object that remembers the keys it named twice."""
+
+    twice: tuple[str, ...] = ()
+
+
+def _json_object(items: list[tuple[str, object]]) -> _JsonObject:
+    obj = _JsonObject()
+    twice: list[str] = []
+    for key, value in items:
+        if key in obj:
+            twice.append(key)
+        obj[key] = value
+    obj.twice = tuple(twice)
+    return obj
+
+
+def _is_records(value: object) -> bool:
+    # Most of its items are objects: a few stray values are reported, not a reason to skip.
+    if not isinstance(value, list) or not value:
+        return False
+    return 2 * sum(isinstance(v, dict) for v in value) >= len(value)
+
+
+def read_json_table_bytes(
+    data: bytes, name: str, limits: ImportLimits | None = None
+) -> tuple[RawTable, ...] | None:
+    """Read a JSON table: an array of records, or an object holding arrays of records.
+
+    Returns ``None`` for GeoJSON (an object whose ``type`` is ``FeatureCollection``,
+    ``Feature`` or a geometry), which is read as a GIS layer. An object holding arrays of
+    records (values of its top-level keys) gives one table per key, named ``file › key``
+    (its :attr:`RawTable.json_key`). Nested objects are flattened to dotted names
+    (``location.lat``), up to :data:`MAX_JSON_DEPTH` levels; a list is kept as its JSON
+    text. Rows are numbered by record (the first record is row 1).
+
+    Raises
+    ------
+    InputError
+        When the file is not JSON, nests too deeply to be read, holds no array of records
+        (naming what it holds), or more records than :attr:`ImportLimits.max_records`.
+    """
+    import json
+
+    limits = limits or ImportLimits()
+    text, encoding = decode_text(data, name)
+    try:
+        value = json.loads(text, object_pairs_hook=_json_object)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"{name}: not JSON ({exc.msg} at line {exc.lineno}, character {exc.colno}); a "
+            'JSON table is an array of records such as [{"centre_id": "01002", …}, …]'
+        ) from exc
+    except RecursionError as exc:
+        raise InputError(
+            f"{name}: the JSON nests objects or arrays too deeply to be read; a JSON table "
+            f"is an array of records with at most {MAX_JSON_DEPTH} levels of nested fields"
+        ) from exc
+    if isinstance(value, dict) and value.get("type") in _GEOJSON_TYPES:
+        return None
+    example = 'such as [{"id": "110", "location": {"lat": 32.9, "lon": 13.2}}, …]'
+    if isinstance(value, list):
+        if not value:
+            raise InputError(f"{name}: the JSON array is empty; it holds no records to import")
+        if not any(isinstance(v, dict) for v in value):
+            what = type(value[0]).__name__.replace("str", "text").replace("int", "number")
+            raise InputError(
+                f"{name}: the JSON array holds values ({what}), not records; a JSON table "
+                f"is an array of objects {example}"
+            )
+        return (_json_records_table(name, value, encoding, limits, None),)
+    if not isinstance(value, dict):
+        raise InputError(
+            f"{name}: the JSON holds a single value, not records; a JSON table is an array "
+            f"of objects {example}"
+        )
+    keys = [str(k) for k, v in value.items() if _is_records(v)]
+    if not keys:
+        held = ", ".join(f"'{_shorten(str(k))}'" for k in list(value)[:8]) or "nothing"
+        raise InputError(
+            f"{name}: the JSON object holds no array of records (its keys: {held}); a JSON "
+            f"table is an array of objects {example}, or an object holding one under a key "
+            'such as "municipalities"'
+        )
+    return tuple(
+        _json_records_table(f"{name} › {key}", value[key], encoding, limits, key) for key in keys
+    )
+
+
+def _json_records_table(
+    name: str,
+    items: list[object],
+    encoding: TextEncoding,
+    limits: ImportLimits,
+    key: str | None,
+) -> RawTable:
+    import json
+
+    where = f"the array under key '{_shorten(key)}'" if key is not None else "the array"
+    if len(items) > limits.max_records:
+        raise InputError(
+            f"{name}: {where} holds {len(items):,} records, more than the limit of "
+            f"{limits.max_records:,}; split the file"
+        )
+    header: dict[str, int] = {}
+    flat_records: list[tuple[int, dict[str, str]]] = []
+    pending: list[tuple[int, str, str]] = []  # record, field, message
+    not_records: list[int] = []
+
+    def flatten(
+        obj: dict[str, object], prefix: str, depth: int, number: int, out: dict[str, str]
+    ) -> None:
+        for field_name in getattr(obj, "twice", ()):
+            pending.append(
+                (number, prefix + field_name, "the record names the field twice; keep one value")
+            )
+        for raw_key, cell in obj.items():
+            dotted = prefix + str(raw_key)
+            if isinstance(cell, dict) and cell:
+                if depth >= MAX_JSON_DEPTH:
+                    out[dotted] = json.dumps(cell, ensure_ascii=False)[:200]
+                    pending.append(
+                        (
+                            number,
+                            dotted,
+                            f"the field nests objects deeper than {MAX_JSON_DEPTH} levels; "
+                            "give it fewer levels",
+                        )
+                    )
+                    continue
+                flatten(cell, dotted + ".", depth + 1, number, out)
+            elif isinstance(cell, dict | list):
+                out[dotted] = json.dumps(cell, ensure_ascii=False) if cell else ""
+            else:
+                out[dotted] = _cell_text(cell)
+
+    for number, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            not_records.append(number)
+            continue
+        out: dict[str, str] = {}
+        flatten(item, "", 1, number, out)
+        for dotted in out:
+            if dotted not in header:
+                if len(header) >= MAX_JSON_COLUMNS:
+                    raise InputError(
+                        f"{name}, record {number}: more than {MAX_JSON_COLUMNS:,} different "
+                        "fields; a JSON table has one field per column"
+                    )
+                header[dotted] = len(header)
+        flat_records.append((number, out))
+    # A field that is null where other records nest it (``"location": null`` beside
+    # ``location.lat``) is no column of its own.
+    columns = [
+        c
+        for c in header
+        if not (
+            any(other.startswith(c + ".") for other in header)
+            and not any(row.get(c) for _, row in flat_records)
+        )
+    ]
+    header = {c: i for i, c in enumerate(columns)}
+    records = [columns] + [[row.get(c, "") for c in columns] for _, row in flat_records]
+    numbers = [0] + [number for number, _ in flat_records]
+    position = {number: i + 1 for i, (number, _) in enumerate(flat_records)}
+    issues = [
+        _CellIssue(position[number], header[dotted], message)
+        for number, dotted, message in pending
+        if dotted in header
+    ]
+    read_as = f"read as a JSON table (records under key '{key}')" if key else "read as a JSON table"
+    notes = [f"{read_as} encoded in {encoding.label}; nested fields are named with dots"]
+    table = _table_from_records(name, records, numbers, encoding, notes, issues)
+    if not_records:
+        warning = Problem(
+            name,
+            None,
+            None,
+            f"{where}: {'record' if len(not_records) == 1 else 'records'} "
+            f"{describe_rows(not_records)} {'is' if len(not_records) == 1 else 'are'} not JSON "
+            "objects and were left out; write each record as an object of field: value pairs",
+            "warning",
+        )
+        table = replace(table, problems=(*table.problems, warning))
+    return replace(table, json_key=key)
 
 
 @dataclass(frozen=True)

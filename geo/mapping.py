@@ -26,6 +26,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 import geopandas as gpd
@@ -398,6 +399,18 @@ def suggest_mapping(table: RawTable, layer: str) -> ColumnMapping:
                     chosen[target] = column
                     used.add(column)
                     break
+    # A JSON table's nested field (``location.lat``) fills a target its last part names,
+    # when no column of the whole name did.
+    nested = [c for c in table.columns if "." in c and c not in used]
+    for target in targets:
+        if target in chosen:
+            continue
+        wanted = {header_key(target)} | _candidates(target, layer)
+        for column in nested:
+            if column not in used and header_key(column.rsplit(".", 1)[-1]) in wanted:
+                chosen[target] = column
+                used.add(column)
+                break
     return ColumnMapping(tuple((t, chosen[t]) for t in targets if t in chosen))
 
 
@@ -463,6 +476,40 @@ class SavedMapping:
 
     layer: str
     mapping: ColumnMapping
+
+
+#: Longest name of a mapping saved in the workspace.
+MAPPING_NAME_CHARS = 64
+
+
+def is_mapping_file(value: str) -> bool:
+    """Tell whether ``--mapping``/``--save-mapping VALUE`` is a file rather than a name.
+
+    A file: a value ending in ``.json``, naming a folder, or an existing file; any other
+    value is the name of a mapping kept in the workspace.
+    """
+    path = Path(value)
+    return value.lower().endswith(".json") or "/" in value or path.is_file()
+
+
+def check_mapping_name(name: str) -> str:
+    """Return ``name`` stripped, or raise :class:`InputError` saying what a name may be.
+
+    A name is printable text (no control characters or line breaks) of 1 to
+    :data:`MAPPING_NAME_CHARS` characters.
+    """
+    text = name.strip()
+    rule = f"a mapping's name is printable text of 1 to {MAPPING_NAME_CHARS} characters"
+    if not text:
+        raise InputError(f"the mapping name is empty; {rule}, e.g. 'ministry list'")
+    if len(text) > MAPPING_NAME_CHARS:
+        raise InputError(f"the mapping name has {len(text)} characters; {rule}")
+    if not text.isprintable():
+        raise InputError(
+            f"the mapping name '{text.encode('unicode_escape').decode('ascii')[:80]}' holds a "
+            f"control character or line break; {rule}"
+        )
+    return text
 
 
 def dump_mapping(layer: str, mapping: ColumnMapping) -> bytes:

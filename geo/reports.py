@@ -1243,6 +1243,7 @@ ACTION_LABELS: Mapping[str, str] = MappingProxyType(
         "scenario_save": "Scenario saved",
         "scenario_delete": "Scenario deleted",
         "export": "Export",
+        "mapping_save": "Column mapping saved",
         "user_create_admin": "First administrator created",
         "user_add": "User added",
         "user_disable": "User disabled",

@@ -92,6 +92,23 @@ _AUDIT_SCHEMA = (
     VALUES ('{AUDIT_TABLE}', 'attributes', '{AUDIT_TABLE}',
             'Append-only audit log of the Polling Security Planner')""",
 )
+#: Column mappings saved by name (``--save-mapping NAME``), one per layer and name: the
+#: JSON of :func:`geo.mapping.dump_mapping`.
+MAPPINGS_TABLE = "column_mappings"
+_MAPPINGS_SCHEMA = (
+    f"""CREATE TABLE IF NOT EXISTS {MAPPINGS_TABLE} (
+        fid INTEGER PRIMARY KEY AUTOINCREMENT,
+        layer TEXT NOT NULL,
+        name TEXT NOT NULL,
+        content TEXT NOT NULL,
+        saved_at TEXT NOT NULL,
+        author TEXT NOT NULL,
+        UNIQUE (layer, name)
+    )""",
+    f"""INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description)
+    VALUES ('{MAPPINGS_TABLE}', 'attributes', '{MAPPINGS_TABLE}',
+            'Column mappings of imports, saved by name')""",
+)
 _SQLITE_HEADER = b"SQLite format 3\x00"
 _INTEGRITY_CHECK = "'PRAGMA integrity_check'"
 
@@ -702,6 +719,69 @@ class GeoPackageStore:
                     _insert_audit(con, entries)
             except sqlite3.DatabaseError as exc:
                 raise _write_failure(self.path, exc, need=0, what="write the audit log of") from exc
+
+    # -- column mappings saved by name -------------------------------------------------
+
+    def write_mapping(
+        self, layer: str, name: str, content: str, *, author: str, audit: Sequence[AuditEntry]
+    ) -> None:
+        """Store (or replace) the column mapping ``name`` of ``layer``, and its audit entries.
+
+        One transaction in place under the writer lock, as :meth:`append_audit`.
+
+        Raises
+        ------
+        StoreError
+            When there is no workspace, it is not one of this application, or it cannot be
+            written.
+        """
+        if not self.exists():
+            raise StoreError(f"there is no workspace at {self.path} to keep the mapping in")
+        with self._locked():
+            try:
+                with closing(sqlite3.connect(self.path, timeout=30)) as con, con:
+                    if not _has_table(con, VERSIONS_TABLE):
+                        raise StoreError(
+                            f"{self.path} is not a workspace of this application; mappings "
+                            "are only kept in workspaces"
+                        )
+                    for statement in _MAPPINGS_SCHEMA:
+                        con.execute(statement)
+                    con.execute(
+                        f"INSERT INTO {MAPPINGS_TABLE} (layer, name, content, saved_at, author) "
+                        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (layer, name) DO UPDATE SET "
+                        "content = excluded.content, saved_at = excluded.saved_at, "
+                        "author = excluded.author",
+                        (layer, name, content, audit_time(datetime.now(UTC)), author),
+                    )
+                    _insert_audit(con, audit)
+            except sqlite3.DatabaseError as exc:
+                raise _write_failure(self.path, exc, need=0, what="save a mapping in") from exc
+
+    def mapping_names(self, layer: str) -> list[str]:
+        """Return the names of the mappings saved for ``layer``, sorted."""
+        if not self.exists():
+            return []
+        with self.reading() as con:
+            if not _has_table(con, MAPPINGS_TABLE):
+                return []
+            rows = con.execute(
+                f"SELECT name FROM {MAPPINGS_TABLE} WHERE layer = ? ORDER BY name", (layer,)
+            ).fetchall()
+        return [str(r[0]) for r in rows]
+
+    def read_mapping(self, layer: str, name: str) -> str | None:
+        """Return the saved mapping ``name`` of ``layer`` (its JSON), or ``None``."""
+        if not self.exists():
+            return None
+        with self.reading() as con:
+            if not _has_table(con, MAPPINGS_TABLE):
+                return None
+            row = con.execute(
+                f"SELECT content FROM {MAPPINGS_TABLE} WHERE layer = ? AND name = ?",
+                (layer, name),
+            ).fetchone()
+        return None if row is None else str(row[0])
 
     def check_audit_writable(self) -> None:
         """Raise StoreError when an audit entry could not be written now (nothing is written).

@@ -40,6 +40,7 @@ from geo.imports import (
     rejected_csv,
     report_csv,
     restore_layer,
+    save_named_mapping,
 )
 from geo.io import KNOWN_SUFFIXES, ImportLimits, SourceFile, read_upload
 from geo.mapping import (
@@ -341,6 +342,22 @@ def show_mapping_editor(
             for target, key in keys.items():
                 st.session_state[key] = fitted.source_of(target) or ""
             st.session_state["data_mapping_loaded"] = loaded
+    store = GeoPackageStore(ui.workspace_path())
+    names = store.mapping_names(layer)
+    if names:
+        named = st.selectbox(
+            t("Use a column mapping saved in the workspace"),
+            ["", *names],
+            format_func=lambda n: n or t("none"),
+            key=f"data_mapping_named_{layer}",
+        )
+        loaded = f"name:{named}|{source.sha256}|{layer}|{table}"
+        if named and st.session_state.get("data_mapping_loaded") != loaded:
+            content = (store.read_mapping(layer, named) or "").encode("utf-8")
+            fitted = fit_saved_mapping(source, layer, content, name=named, table_name=table)
+            for target, key in keys.items():
+                st.session_state[key] = fitted.source_of(target) or ""
+            st.session_state["data_mapping_loaded"] = loaded
     grid = st.columns(4)
     for i, target in enumerate(targets):
         default = proposal.get(target, "")
@@ -359,6 +376,19 @@ def show_mapping_editor(
         mime="application/json",
         key="data_mapping_download",
     )
+    name_box, button = st.columns([3, 1], vertical_alignment="bottom")
+    name = name_box.text_input(
+        t("Name to save this column mapping under in the workspace"),
+        max_chars=64,
+        key="data_mapping_name",
+    )
+    if button.button(t("Save in the workspace"), key="data_mapping_save"):
+        try:
+            saved_as = save_named_mapping(store, layer, name, mapping, ui.current_viewer())
+        except PlannerError as exc:
+            st.error(ui.md_escape(str(exc)))
+        else:
+            st.success(f"{t('Column mapping saved')}: {ui.md_escape(saved_as)}")
     return mapping
 
 

@@ -381,3 +381,49 @@ def test_a_saved_column_mapping_that_does_not_fit_says_why(workspace):
     errors = [shown(e.value) for e in at.error]
     assert any("the column mapping m.json does not fit ministry_list.csv: it fills "
                "'centre_id' from the column 'kod'" in e for e in errors)  # fmt: skip
+
+
+def test_mappings_saved_in_the_workspace_are_offered_and_saved_by_name(workspace):
+    at = upload(open_page(), "ministry_list.csv", MINISTRY_CENTRES)
+    at.selectbox(key="data_layer").select("centres").run()
+    # No mapping is saved yet: no box to choose one.
+    assert all(s.key != "data_mapping_named_centres" for s in at.selectbox)
+    saved = json.dumps(MINISTRY_MAPPING).encode()
+    at.file_uploader(key="data_mapping_file").set_value(("m.json", saved, "application/json"))
+    at.run()
+    at.text_input(key="data_mapping_name").input("two\nlines").run()
+    at.button(key="data_mapping_save").click().run()
+    assert any("holds a control character or line break" in shown(e.value) for e in at.error)
+    assert GeoPackageStore(workspace).mapping_names("centres") == []
+    at.text_input(key="data_mapping_name").input("ministry list").run()
+    at.button(key="data_mapping_save").click().run()
+    assert not at.exception
+    assert any("ministry list" in shown(s.value) for s in at.success)
+    assert GeoPackageStore(workspace).mapping_names("centres") == ["ministry list"]
+    assert read_log(workspace, viewer=Viewer("Amal", "admin"), action="mapping_save")[
+        "target"
+    ].tolist() == ["ministry list"]
+    # A fresh page with the same file: the saved mapping is offered and fills the step.
+    at = upload(open_page(), "ministry_list.csv", MINISTRY_CENTRES)
+    at.selectbox(key="data_layer").select("centres").run()
+    assert {m.label: m.value for m in at.metric}["Accepted"] == "0"
+    box = at.selectbox(key="data_mapping_named_centres")
+    assert box.options == ["none", "ministry list"]
+    box.select("ministry list").run()
+    assert not at.exception
+    figures = {m.label: m.value for m in at.metric}
+    assert (figures["Accepted"], figures["Rejected"]) == ("1", "0")
+
+
+def test_a_json_table_is_uploaded_and_several_keys_are_tables_to_choose(workspace):
+    at = upload(open_page(), "list.json", (FIXTURES / "municipality_list_nested.json").read_bytes())
+    assert not at.exception
+    at.selectbox(key="data_layer").select("municipalities").run()
+    figures = {m.label: m.value for m in at.metric}
+    assert (figures["Rows read"], figures["Accepted"], figures["Rejected"]) == ("12", "11", "1")
+    records = json.loads((FIXTURES / "centres_records.json").read_text(encoding="utf-8"))
+    both = json.dumps({"open": records[:1], "planned": records[1:]}).encode()
+    at = upload(at, "two.json", both)
+    at.selectbox(key="data_layer").select("centres").run()
+    assert at.selectbox(key="data_table").options == ["two.json › open", "two.json › planned"]
+    assert not at.exception
