@@ -1280,7 +1280,11 @@ _VALUE_LABELS: Mapping[str, Mapping[str, str]] = MappingProxyType(
 
 
 def column_label(column: str, lang: Language) -> str:
-    """Return the heading of ``column`` in ``lang`` (the column name when it has none)."""
+    """Return the heading of ``column`` in ``lang``.
+
+    A column without a heading here is looked up in the catalogue by its name (a page may
+    have translated it so), else shown as it is.
+    """
     if column in _LABELS:
         return translate(_LABELS[column], lang)
     for prefix, head, labels in (
@@ -1293,7 +1297,7 @@ def column_label(column: str, lang: Language) -> str:
         rest = column.removeprefix(prefix)
         if rest != column and rest in labels:
             return f"{translate(head, lang)}: {translate(labels[rest], lang)}"
-    return column
+    return translate(column, lang)
 
 
 def value_label(column: str, code: object, lang: Language) -> str:

@@ -179,11 +179,6 @@ def compare(
     return comparison, scenario_a, scenario_b
 
 
-def _label(frame: pd.DataFrame, t: Translate) -> pd.DataFrame:
-    del t  # the page's language: ui.table reads it
-    return ui.table(frame)
-
-
 def show_unit_plan(plan: UnitPlan, workspace: Workspace, t: Translate) -> None:
     """Show a unit plan: key figures, solver status and gap, map, sites and municipalities."""
     s = plan.solution
@@ -221,7 +216,7 @@ def show_unit_plan(plan: UnitPlan, workspace: Workspace, t: Translate) -> None:
         for c in ("demand_in_reach", "sole_demand")
         if c in sites
     }
-    st.dataframe(_label(sites, t), hide_index=True, column_config=whole, key="plan_sites_table")
+    st.dataframe(ui.table(sites), hide_index=True, column_config=whole, key="plan_sites_table")
     ui.audited_download(
         t("Download chosen sites (CSV)"),
         lambda: to_csv_bytes(sites),
@@ -234,7 +229,7 @@ def show_unit_plan(plan: UnitPlan, workspace: Workspace, t: Translate) -> None:
         details={"unit_type": plan.request.unit_type},
     )
     with st.expander(t("By municipality")):
-        st.dataframe(_label(plan.municipalities, t), hide_index=True, key="plan_units_munis")
+        st.dataframe(ui.table(plan.municipalities), hide_index=True, key="plan_units_munis")
 
 
 def show_staffing(plan: StaffingPlan, t: Translate) -> None:
@@ -246,9 +241,9 @@ def show_staffing(plan: StaffingPlan, t: Translate) -> None:
     cols[3].metric(t("Solver status"), ui.md_escape(t(plan.status)))
     for warning in plan.warnings:
         st.warning(ui.md_escape(warning))
-    st.dataframe(_label(plan.pools, t), hide_index=True, key="plan_pools_table")
+    st.dataframe(ui.table(plan.pools), hide_index=True, key="plan_pools_table")
     st.subheader(t("Unmet need by municipality"))
-    st.dataframe(_label(plan.unmet, t), hide_index=True, key="plan_unmet_table")
+    st.dataframe(ui.table(plan.unmet), hide_index=True, key="plan_unmet_table")
 
 
 def show_comparison(
@@ -269,7 +264,7 @@ def show_comparison(
     )
     cols[1].metric(t("Centres gaining protection"), f"{comparison.centres_gaining:,}")
     cols[2].metric(t("Centres losing protection"), f"{comparison.centres_losing:,}")
-    st.dataframe(_label(comparison.statuses, t), hide_index=True, key="plan_compare_status")
+    st.dataframe(ui.table(comparison.statuses), hide_index=True, key="plan_compare_status")
     ui.show_map(
         lambda: build_comparison_map(
             comparison,
@@ -282,9 +277,9 @@ def show_comparison(
         height=460,
     )
     st.subheader(t("By municipality"))
-    st.dataframe(_label(comparison.municipalities, t), hide_index=True, key="plan_compare_munis")
+    st.dataframe(ui.table(comparison.municipalities), hide_index=True, key="plan_compare_munis")
     st.subheader(t("Centres that gain or lose coverage"))
-    st.dataframe(_label(comparison.centres, t), hide_index=True, key="plan_compare_centres")
+    st.dataframe(ui.table(comparison.centres), hide_index=True, key="plan_compare_centres")
 
 
 def save_form(workspace: Workspace, store: GeoPackageStore, viewer: Viewer, t: Translate) -> None:

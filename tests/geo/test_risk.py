@@ -153,15 +153,21 @@ def test_tier_thresholds(score, tier):
     assert risk_tier(np.array([score])).tolist() == [tier]
 
 
-def test_explanation_points_add_up_to_the_score():
+def three_incidents_risk() -> pd.DataFrame:
+    """4,100 voters, two incidents within 10 km (one in the last year), an attack on the
+    centre in Nov 2024, the nearest unit 14 km away."""
     incidents = b.incidents(
         {"pos": b.at(2), "date": "2024-12-01"},
         {"pos": b.at(3), "date": "2023-05-01"},
         {"pos": b.at(30), "centre_id": "C1", "category": "attack_on_centre", "date": "2024-11-05"},
     )
-    risk = score_risk(
+    return score_risk(
         one_centre(registered_voters=4100), b.units({"pos": b.at(14)}), incidents, as_of=AS_OF
     )
+
+
+def test_explanation_points_add_up_to_the_score():
+    risk = three_incidents_risk()
     text = explain_risk(risk.iloc[0])
     score = round(risk.loc[0, "risk_score"])
     assert text.startswith(f"{score}/100 (")
@@ -329,14 +335,7 @@ def test_explanation_without_unit_distance_does_not_quote_one():
 
 
 def test_the_explanation_in_arabic_has_the_same_parts_and_points():
-    incidents = b.incidents(
-        {"pos": b.at(2), "date": "2024-12-01"},
-        {"pos": b.at(3), "date": "2023-05-01"},
-        {"pos": b.at(30), "centre_id": "C1", "category": "attack_on_centre", "date": "2024-11-05"},
-    )
-    risk = score_risk(
-        one_centre(registered_voters=4100), b.units({"pos": b.at(14)}), incidents, as_of=AS_OF
-    )
+    risk = three_incidents_risk()
     english, arabic = explain_risk(risk.iloc[0]), explain_risk(risk.iloc[0], lang="ar")
     points = pd.Series([english, arabic]).str.findall(r"\(\+(\d+)\)")
     assert points[0] == points[1]
