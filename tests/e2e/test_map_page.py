@@ -330,7 +330,9 @@ def test_a_patrols_reach_area_is_drawn_around_its_roads(
     choice = page.locator('[data-testid="stSelectbox"]', has_text="Reach area of a unit or site")
     choice.click()
     page.keyboard.type(f"Unit {patrol['unit_id']} (")
-    page.keyboard.press("Enter")
+    # Wait for the filtered option, then choose it (Enter on a list still opening chose none).
+    option = page.get_by_role("option", name=f"Unit {patrol['unit_id']} (Patrol)")
+    option.first.click(timeout=WAIT_MS)
     # The map is rebuilt (a new frame, the old one goes): wait for the one that names it.
     frame = frame_with(page, f"Unit {patrol['unit_id']} (Patrol)")
     frame.wait_for_function(f"({COUNT_REACH_JS})().length >= 2", timeout=WAIT_MS)
